@@ -1,0 +1,54 @@
+import { promises as fs } from 'node:fs';
+import type { TileSink, Window } from './tiled-inference.js';
+
+/**
+ * A sink that accumulates weighted tiles straight into a float32 BIP raw file (read, add, write
+ * back, row by row), so memory stays bounded by one tile whatever the scene size. The finished file
+ * is a valid ENVI BIP float32 data file.
+ */
+export class Float32FileSink implements TileSink {
+  private constructor(
+    readonly path: string,
+    private readonly handle: fs.FileHandle,
+    readonly rows: number,
+    readonly cols: number,
+    readonly bands: number,
+  ) {}
+
+  static async create(path: string, rows: number, cols: number, bands: number): Promise<Float32FileSink> {
+    const handle = await fs.open(path, 'w+');
+    // A sparse file of zeros: the first accumulation into a window reads zeros.
+    await handle.truncate(rows * cols * bands * 4);
+    return new Float32FileSink(path, handle, rows, cols, bands);
+  }
+
+  async accumulate(win: Window, data: Float32Array, wy: Float32Array, wx: Float32Array): Promise<void> {
+    const b = this.bands;
+    const rowFloats = win.width * b;
+    const buf = new Float32Array(rowFloats);
+    const bytes = new Uint8Array(buf.buffer);
+    for (let y = 0; y < win.height; y++) {
+      if (wy[y] === 0) continue;
+      const pos = ((win.row + y) * this.cols + win.col) * b * 4;
+      await this.handle.read(bytes, 0, bytes.byteLength, pos);
+      const src = y * rowFloats;
+      for (let x = 0; x < win.width; x++) {
+        const w = wy[y] * wx[x];
+        if (w === 0) continue;
+        for (let k = 0; k < b; k++) buf[x * b + k] += w * data[src + x * b + k];
+      }
+      await this.handle.write(bytes, 0, bytes.byteLength, pos);
+    }
+  }
+
+  /** Reads rows [row, row + count) back (BIP float32). */
+  async readRows(row: number, count: number): Promise<Float32Array> {
+    const out = new Float32Array(count * this.cols * this.bands);
+    await this.handle.read(new Uint8Array(out.buffer), 0, out.byteLength, row * this.cols * this.bands * 4);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}

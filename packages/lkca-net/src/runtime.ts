@@ -1,0 +1,212 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** The runtimes one call can pick. 'auto': node-gpu, node, then wasm in Node; webgpu, webgl, wasm in browsers. */
+export type RuntimeName = 'node-gpu' | 'node' | 'webgpu' | 'wasm' | 'webgl' | 'cpu' | 'auto';
+
+export interface RuntimeInfo {
+  requested: RuntimeName;
+  /** tf.getBackend() after the switch: 'tensorflow', 'webgpu', 'wasm', 'webgl' or 'cpu'. */
+  backend: string;
+  /** What runs it: adapter name, SIMD/threads, CUDA... */
+  device: string;
+}
+
+export interface RuntimeOptions {
+  /** Folder or URL prefix holding tfjs-backend-wasm's .wasm files (default: the package's dist in Node). */
+  wasmPath?: string;
+  /** Extra dawn.node flags for WebGPU in Node, e.g. ['backend=vulkan', 'adapter=NVIDIA ...']. */
+  dawnFlags?: string[];
+}
+
+/** The runtime cannot start here; says why and what to install. */
+export class RuntimeUnavailableError extends Error {
+  override name = 'RuntimeUnavailableError';
+  constructor(
+    readonly runtime: RuntimeName,
+    message: string,
+  ) {
+    super(`runtime '${runtime}' is unavailable: ${message}`);
+  }
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+/** Where Debian/Ubuntu chromium ship the SwiftShader Vulkan ICD, a CPU implementation of Vulkan. */
+const SWIFTSHADER_ICDS = [
+  '/usr/lib/chromium/vk_swiftshader_icd.json',
+  '/usr/lib/chromium-browser/vk_swiftshader_icd.json',
+];
+
+// Each backend is started at most once per process; a failed start is remembered with its reason.
+const starts = new Map<string, Promise<string>>();
+
+async function importOptional<T>(name: string, runtime: RuntimeName, hint: string): Promise<T> {
+  try {
+    return (await import(/* @vite-ignore */ name)) as T;
+  } catch (e) {
+    const msg = String((e as Error)?.message ?? e);
+    if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND|Failed to resolve/.test(msg))
+      throw new RuntimeUnavailableError(runtime, `the optional package '${name}' is not installed. ${hint}`);
+    throw new RuntimeUnavailableError(runtime, `'${name}' failed to load: ${msg}`);
+  }
+}
+
+async function startNode(gpu: boolean): Promise<string> {
+  const runtime = gpu ? 'node-gpu' : 'node';
+  const pkg = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+  await importOptional(
+    pkg,
+    runtime,
+    `Install it next to @tensorflow/tfjs (npm i ${pkg}@4.22); its install downloads libtensorflow${
+      gpu ? ' and needs CUDA/cuDNN' : ''
+    }. Without it, use --backend wasm (fast CPU) or webgpu.`,
+  );
+  if (!(await tf.setBackend('tensorflow'))) throw new RuntimeUnavailableError(runtime, 'the tensorflow backend did not start');
+  return gpu ? 'libtensorflow (CUDA)' : 'libtensorflow (CPU)';
+}
+
+async function startWasm(opts: RuntimeOptions): Promise<string> {
+  const wasm = await importOptional<typeof import('@tensorflow/tfjs-backend-wasm')>(
+    '@tensorflow/tfjs-backend-wasm',
+    'wasm',
+    'npm i @tensorflow/tfjs-backend-wasm@4.22',
+  );
+  let path = opts.wasmPath;
+  if (!path && isNode) {
+    // Node cannot fetch the .wasm by URL: point the backend at its own dist folder on disk.
+    const { createRequire } = await import('node:module');
+    const { dirname, join } = await import('node:path');
+    const req = createRequire(import.meta.url);
+    path = `${join(dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`;
+  }
+  if (path) wasm.setWasmPaths(path);
+  if (!(await tf.setBackend('wasm'))) throw new RuntimeUnavailableError('wasm', 'the wasm backend did not start');
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  return `WebAssembly (XNNPACK, SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'})`;
+}
+
+/** dawn.node on navigator.gpu: a real GPU through Vulkan, else SwiftShader, else Mesa GL. */
+async function installDawn(opts: RuntimeOptions): Promise<string> {
+  const dawn = await importOptional<typeof import('webgpu')>(
+    'webgpu',
+    'webgpu',
+    "WebGPU in Node needs the npm package 'webgpu' (dawn.node): npm i webgpu",
+  );
+  const { existsSync } = await import('node:fs');
+  if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
+  Object.assign(globalThis, dawn.globals);
+  const swiftshader = SWIFTSHADER_ICDS.find((p) => existsSync(p));
+  const attempts: { label: string; env: Record<string, string>; flags: string[]; compat: boolean }[] = [
+    // A configured or system Vulkan driver first: on a GPU machine this is the real GPU.
+    { label: 'vulkan', env: {}, flags: ['backend=vulkan'], compat: false },
+  ];
+  if (swiftshader && !process.env.VK_ICD_FILENAMES)
+    attempts.push({ label: 'vulkan/swiftshader', env: { VK_ICD_FILENAMES: swiftshader }, flags: ['backend=vulkan'], compat: false });
+  attempts.push({ label: 'opengl/mesa', env: { EGL_PLATFORM: 'surfaceless' }, flags: ['backend=opengl'], compat: true });
+  const reasons: string[] = [];
+  for (const a of attempts) {
+    Object.assign(process.env, a.env);
+    try {
+      const gpu = dawn.create([...a.flags, ...(opts.dawnFlags ?? [])]);
+      const level = a.compat ? ({ featureLevel: 'compatibility' } as GPURequestAdapterOptions) : {};
+      const adapter = await gpu.requestAdapter(level);
+      if (!adapter) {
+        reasons.push(`${a.label}: no adapter`);
+        continue;
+      }
+      const info = (adapter as any).info ?? {};
+      // A lavapipe/llvmpipe "GPU" reached through the first attempt is still a CPU: label it so.
+      const wrapped = {
+        requestAdapter: (o?: GPURequestAdapterOptions) => gpu.requestAdapter({ ...o, ...level }),
+        getPreferredCanvasFormat: () => 'rgba8unorm',
+        wgslLanguageFeatures: new Set<string>(),
+      };
+      const g = globalThis as any;
+      if (!g.navigator) Object.defineProperty(g, 'navigator', { value: {}, configurable: true, writable: true });
+      Object.defineProperty(g.navigator, 'gpu', { value: wrapped, configurable: true });
+      return `${a.label}: ${[info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'adapter'}`;
+    } catch (e) {
+      reasons.push(`${a.label}: ${String((e as Error)?.message ?? e)}`);
+    }
+  }
+  throw new RuntimeUnavailableError('webgpu', `no WebGPU adapter (${reasons.join('; ')})`);
+}
+
+async function startWebGpu(opts: RuntimeOptions): Promise<string> {
+  let device = 'navigator.gpu';
+  const g = globalThis as any;
+  if (!g.navigator?.gpu) {
+    if (!isNode) throw new RuntimeUnavailableError('webgpu', 'this browser has no navigator.gpu');
+    device = await installDawn(opts);
+  }
+  // The backend module reads navigator.gpu when it loads, so it is imported only now.
+  await importOptional('@tensorflow/tfjs-backend-webgpu', 'webgpu', 'npm i @tensorflow/tfjs-backend-webgpu@4.22');
+  if (!(await tf.setBackend('webgpu'))) throw new RuntimeUnavailableError('webgpu', 'the webgpu backend did not start');
+  return device;
+}
+
+async function startWebGl(): Promise<string> {
+  if (isNode) throw new RuntimeUnavailableError('webgl', 'WebGL needs a browser (use webgpu, wasm or node in Node)');
+  if (!(await tf.setBackend('webgl'))) throw new RuntimeUnavailableError('webgl', 'the webgl backend did not start');
+  const gl = (tf.backend() as any).gpgpu?.gl as WebGLRenderingContext | undefined;
+  return gl ? String(gl.getParameter(gl.RENDERER)) : 'WebGL';
+}
+
+async function start(name: Exclude<RuntimeName, 'auto'>, opts: RuntimeOptions): Promise<string> {
+  switch (name) {
+    case 'node-gpu':
+      return startNode(true);
+    case 'node':
+      return startNode(false);
+    case 'wasm':
+      return startWasm(opts);
+    case 'webgpu':
+      return startWebGpu(opts);
+    case 'webgl':
+      return startWebGl();
+    case 'cpu':
+      if (!(await tf.setBackend('cpu'))) throw new RuntimeUnavailableError('cpu', 'the cpu backend did not start');
+      return 'JavaScript (tfjs-backend-cpu)';
+  }
+}
+
+const backendOf: Record<Exclude<RuntimeName, 'auto'>, string> = {
+  'node-gpu': 'tensorflow',
+  node: 'tensorflow',
+  wasm: 'wasm',
+  webgpu: 'webgpu',
+  webgl: 'webgl',
+  cpu: 'cpu',
+};
+
+/**
+ * Picks and starts a TF.js backend: the one call every entry point (CLI, demo, tests) goes through.
+ * Returns what was chosen and the device found. Optional packages are imported only here.
+ */
+export async function selectRuntime(name: RuntimeName = 'auto', opts: RuntimeOptions = {}): Promise<RuntimeInfo> {
+  if (name === 'auto') {
+    const order: Exclude<RuntimeName, 'auto'>[] = isNode ? ['node-gpu', 'node', 'wasm', 'cpu'] : ['webgpu', 'webgl', 'wasm', 'cpu'];
+    const failures: string[] = [];
+    for (const candidate of order) {
+      try {
+        const info = await selectRuntime(candidate, opts);
+        return { ...info, requested: 'auto' };
+      } catch (e) {
+        failures.push(String((e as Error).message));
+      }
+    }
+    throw new RuntimeUnavailableError('auto', failures.join('\n'));
+  }
+  if (!(name in backendOf)) throw new RuntimeUnavailableError(name, `unknown runtime; choose one of ${Object.keys(backendOf).join(', ')}, auto`);
+  let started = starts.get(name);
+  if (!started) {
+    started = start(name, opts);
+    starts.set(name, started);
+  }
+  const device = await started;
+  // Switching back to a backend started earlier in this process.
+  if (tf.getBackend() !== backendOf[name]) await tf.setBackend(backendOf[name]);
+  await tf.ready();
+  return { requested: name, backend: tf.getBackend(), device };
+}

@@ -1,0 +1,94 @@
+import { Worker } from 'node:worker_threads';
+import type { RuntimeName } from './runtime.js';
+import type { TileRunner } from './tiled-inference.js';
+
+export interface WorkerPoolOptions {
+  /** Folder or model.json each worker loads. */
+  modelPath: string;
+  /** Runtime each worker starts (each has its own backend; default wasm). */
+  runtime?: RuntimeName;
+  workers: number;
+}
+
+export interface TileWorkerPool {
+  runner: TileRunner;
+  /** Device each worker reported. */
+  devices: string[];
+  close(): Promise<void>;
+}
+
+interface Pending {
+  resolve: (v: Float32Array) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * Worker threads that each load the model on their own backend and run tiles, so a 2-core machine
+ * runs two WASM tiles at once. Use with `upscaleTiled(..., {concurrency: workers})`.
+ */
+export async function startTileWorkers(opts: WorkerPoolOptions): Promise<TileWorkerPool> {
+  // From source (tests, tsx) the worker is TypeScript and needs tsx's loader; from dist it is JS.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const url = new URL(fromSource ? './tile-worker.ts' : './tile-worker.js', import.meta.url);
+  const workers: Worker[] = [];
+  const idle: Worker[] = [];
+  const waiting: ((w: Worker) => void)[] = [];
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  const devices = await Promise.all(
+    Array.from({ length: Math.max(1, opts.workers) }, async () => {
+      const workerData = { modelPath: opts.modelPath, runtime: opts.runtime ?? 'wasm' };
+      // From source, a tiny JS bootstrap registers tsx's loader in the worker before importing it.
+      const w = fromSource
+        ? new Worker(
+            `import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`,
+            { eval: true, workerData },
+          )
+        : new Worker(url, { workerData });
+      workers.push(w);
+      const device = await new Promise<string>((resolve, reject) => {
+        w.once('message', (m) => (m.type === 'ready' ? resolve(m.device) : reject(new Error(m.error))));
+        w.once('error', reject);
+      });
+      w.on('message', (m) => {
+        const p = pending.get(m.id);
+        if (!p) return;
+        pending.delete(m.id);
+        if (m.type === 'result') p.resolve(new Float32Array(m.data));
+        else p.reject(new Error(m.error));
+      });
+      idle.push(w);
+      return device;
+    }),
+  );
+  const acquire = () =>
+    new Promise<Worker>((resolve) => {
+      const w = idle.pop();
+      if (w) resolve(w);
+      else waiting.push(resolve);
+    });
+  const release = (w: Worker) => {
+    const next = waiting.shift();
+    if (next) next(w);
+    else idle.push(w);
+  };
+  const runner: TileRunner = async (lr, height, width, bands) => {
+    const w = await acquire();
+    try {
+      const id = nextId++;
+      const result = new Promise<Float32Array>((resolve, reject) => pending.set(id, { resolve, reject }));
+      const copy = lr.slice();
+      w.postMessage({ type: 'tile', id, data: copy.buffer, height, width, bands }, [copy.buffer]);
+      return await result;
+    } finally {
+      release(w);
+    }
+  };
+  return {
+    runner,
+    devices,
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
