@@ -6,7 +6,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registerWasmTrainingKernels } from '@hsrkit/layers';
+import { registerWasmTrainingKernels, restoreStockWasmKernels } from '@hsrkit/layers';
 import * as tf from '@tensorflow/tfjs';
 import { lkcaNet, type UpsamplerKind } from '../src/model.js';
 import { selectRuntime } from '../src/runtime.js';
@@ -52,7 +52,10 @@ function batchOf(batch: number, bands: number): { lr: tf.Tensor4D; hr: tf.Tensor
 
 async function useEngine(engine: Engine): Promise<void> {
   await selectRuntime(engine === 'cpu' ? 'cpu' : 'wasm');
-  if (engine !== 'cpu') registerWasmTrainingKernels({ replaceSlowKernels: engine === 'wasm-fast' });
+  if (engine === 'cpu') return;
+  // Stand-ins from an earlier 'wasm-fast' run stay registered until put back.
+  restoreStockWasmKernels();
+  registerWasmTrainingKernels({ replaceSlowKernels: engine === 'wasm-fast' });
 }
 
 /** Builds the model on the current backend and times `steps` Adam steps after `warmup` ones. */

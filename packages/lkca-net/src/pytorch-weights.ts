@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { pytorchToTfShuffleChannels } from '@hsrkit/layers';
 import { LKCA_LAYER_NAMES } from './model.js';
 import { readSafetensors, type SafeTensor, SafetensorsError } from './safetensors.js';
 
@@ -33,15 +34,6 @@ function transposeValues(t: SafeTensor, perm: Perm): { values: Float32Array; sha
   const values = tensor.dataSync() as Float32Array;
   tensor.dispose();
   return { values: new Float32Array(values), shape };
-}
-
-/** TF channel index for each PyTorch pixel-shuffle input channel: tf[(i*s+j)*B + c] = pt[c*s*s + i*s + j]. */
-export function pytorchShuffleToTf(bands: number, scale: number): Int32Array {
-  const perm = new Int32Array(bands * scale * scale);
-  for (let c = 0; c < bands; c++)
-    for (let i = 0; i < scale; i++)
-      for (let j = 0; j < scale; j++) perm[(i * scale + j) * bands + c] = c * scale * scale + i * scale + j;
-  return perm;
 }
 
 function permuteLastAxis(values: Float32Array, shape: number[], perm: Int32Array): Float32Array {
@@ -93,8 +85,8 @@ export function loadPytorchStateDict(model: tf.LayersModel, dict: Map<string, Sa
     const cfg = layer.getConfig() as { dilations: number[] };
     const values: Record<string, { values: Float32Array; shape: number[] }> = {};
     cfg.dilations.forEach((_, t) => {
-      values[`dw${t}_kernel`] = take(`blocks.${i}.dw.${t}.weight`, [2, 3, 0, 1]);
-      values[`dw${t}_bias`] = take(`blocks.${i}.dw.${t}.bias`, [0]);
+      values[`dw${t + 1}_kernel`] = take(`blocks.${i}.dw.${t}.weight`, [2, 3, 0, 1]);
+      values[`dw${t + 1}_bias`] = take(`blocks.${i}.dw.${t}.bias`, [0]);
     });
     values.fuse_kernel = take(`blocks.${i}.fuse.weight`, [2, 3, 1, 0]);
     values.fuse_bias = take(`blocks.${i}.fuse.bias`, [0]);
@@ -115,7 +107,7 @@ export function loadPytorchStateDict(model: tf.LayersModel, dict: Map<string, Sa
         `${file}: a grouped upsampler from PyTorch needs the model built with pixelShuffleOrder: 'pytorch'`,
       );
     const bands = up.bias.shape[0] / (shuffleCfg.scale * shuffleCfg.scale);
-    const perm = pytorchShuffleToTf(bands, shuffleCfg.scale);
+    const perm = pytorchToTfShuffleChannels(bands, shuffleCfg.scale);
     up.kernel.values = permuteLastAxis(up.kernel.values, up.kernel.shape, perm);
     up.bias.values = permuteLastAxis(up.bias.values, up.bias.shape, perm);
   }
