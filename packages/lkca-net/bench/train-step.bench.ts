@@ -17,7 +17,7 @@ const SCALE = 4;
 const BLOCKS = 4;
 /** A cpu step estimated above this at batch 8 is measured at batch 1 and scaled (cpu cost is linear in batch). */
 const CPU_DIRECT_LIMIT_MS = 120_000;
-const WASM_STEPS = 3;
+const WASM_STEPS = 5;
 
 type Engine = 'cpu' | 'wasm' | 'wasm-fast';
 const ENGINE_LABEL: Record<Engine, string> = {
@@ -40,6 +40,8 @@ interface Measurement {
   scaled: boolean;
   firstLoss: number;
   lastLoss: number;
+  /** cpu only: the batch-1 probe step, in ms. */
+  cpuBatch1Ms?: number;
 }
 
 /** Deterministic inputs in [0, 1): an LR cube and its HR target. */
@@ -106,9 +108,11 @@ async function measure(
   await useEngine(engine);
   let batch = BATCH;
   let run: Awaited<ReturnType<typeof timeSteps>>;
+  let cpuBatch1Ms: number | undefined;
   if (engine === 'cpu') {
     // One untimed-warmup-free step at batch 1 first: decides whether batch 8 fits the time limit.
     const probe = await timeSteps(bands, upsampler, 1, 0, 1);
+    cpuBatch1Ms = Math.round(probe.stepsMs[0]);
     if (probe.stepsMs[0] * BATCH <= CPU_DIRECT_LIMIT_MS)
       run = await timeSteps(bands, upsampler, BATCH, 0, 1);
     else {
@@ -129,6 +133,7 @@ async function measure(
     scaled: batch !== BATCH,
     firstLoss: run.firstLoss,
     lastLoss: run.lastLoss,
+    cpuBatch1Ms,
   };
   console.log(
     `B=${bands} ${upsampler.padEnd(4)} ${engine.padEnd(9)} ${m.stepMsAtBatch8.toFixed(1).padStart(10)} ms/step at batch 8` +
@@ -150,6 +155,22 @@ async function main(): Promise<void> {
     for (const upsampler of ['svd', 'conv'] as UpsamplerKind[])
       for (const engine of ['wasm', 'wasm-fast', 'cpu'] as Engine[])
         results.push(await measure(engine, bands, upsampler));
+
+  // The batch-1-and-scale shortcut assumes cpu step time grows linearly with the batch: check it.
+  await useEngine('cpu');
+  const cpuBatch1 = results.find(
+    (r) => r.engine === 'cpu' && r.bands === 31 && r.upsampler === 'svd',
+  )!;
+  const batch2 = await timeSteps(31, 'svd', 2, 0, 1);
+  const cpuLinearity = {
+    config: 'bands 31, svd',
+    batch1Ms: cpuBatch1.cpuBatch1Ms,
+    batch2Ms: Math.round(batch2.stepsMs[0]),
+    batch8Ms: cpuBatch1.scaled ? null : cpuBatch1.stepMsAtBatch8,
+  };
+  console.log(
+    `cpu linearity check (B=31 svd): batch 1 ${cpuLinearity.batch1Ms} ms, batch 2 ${cpuLinearity.batch2Ms} ms, batch 8 ${cpuLinearity.batch8Ms ?? 'not run'} ms`,
+  );
 
   const rows = [];
   for (const bands of [31, 128])
@@ -183,6 +204,7 @@ async function main(): Promise<void> {
     wasmTimedSteps: WASM_STEPS,
     wasmWarmupSteps: 1,
     engines: ENGINE_LABEL,
+    cpuLinearity,
     note: `cpu steps estimated above ${CPU_DIRECT_LIMIT_MS / 1000} s at batch ${BATCH} are measured at batch 1 and multiplied by ${BATCH}`,
   };
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
@@ -195,7 +217,10 @@ async function main(): Promise<void> {
     '',
     `One Adam step (forward + backward + update, L1 loss) of \`${setup.model}\`, batch ${BATCH},`,
     `${LR}x${LR} LR -> ${LR * SCALE}x${LR * SCALE} HR patches. ${setup.cpu}, Node ${setup.node}, tfjs ${setup.tfjs}, ${started}.`,
-    `wasm: median of ${WASM_STEPS} steps after 1 warm-up step. ${setup.note}.`,
+    `wasm: median of ${WASM_STEPS} steps after 1 warm-up step. ${setup.note}`,
+    `(check, bands 31 svd: cpu batch 1 ${cpuLinearity.batch1Ms} ms, batch 2 ${cpuLinearity.batch2Ms} ms, batch 8 ${cpuLinearity.batch8Ms ?? 'not run'} ms).`,
+    'The machine is shared with other jobs: timings carry their noise; wasm and cpu run in the same process, one after the other.',
+    'Weights are freshly initialised per run (random), inputs are seeded uniform noise: the numbers time the step, not the fit.',
     '',
     '| bands | upsampler | params | cpu ms/step | wasm ms/step | speedup | wasm, replaceSlowKernels ms/step | speedup |',
     '|---:|---|---:|---:|---:|---:|---:|---:|',

@@ -68,7 +68,7 @@ export function nodeFileIO(pathOrDir: string): tf.io.IOHandler {
       };
       await writeAtomic(jsonPath, JSON.stringify(json));
       // Old shards are removed only once the new model.json is in place.
-      for (const group of (previous?.weightsManifest ?? []) as tf.io.WeightsManifestGroupConfig[])
+      for (const group of (previous?.weightsManifest ?? []) as tf.io.WeightsManifestConfig)
         for (const p of group.paths)
           if (p !== weightsName && basename(p) === p) await fs.rm(join(dir, p), { force: true });
       return {

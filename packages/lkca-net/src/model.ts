@@ -6,6 +6,7 @@ import {
   LayerConfigError,
   PixelShuffle,
 } from '@hsrkit/layers';
+import { FIRST_LAYER_SUFFIX } from '@hsrkit/lowrank';
 
 /** How the features become `bands * scale^2` sub-pixel channels (DESIGN.md). */
 export type UpsamplerKind = 'conv' | 'group' | 'svd';
@@ -46,8 +47,9 @@ export const LKCA_LAYER_NAMES = {
   features: 'features',
   /** The upsampler conv ('conv' and 'group'), or its second (1x1) factor ('svd'). */
   upsampler: 'upsampler',
-  /** The first (k x k, C -> r) factor of the 'svd' upsampler. */
-  upsamplerReduce: 'upsampler_reduce',
+  /** The first (k x k, C -> r) factor of the 'svd' upsampler: named as @hsrkit/lowrank names the
+   * first layer of a converted pair, so a compressed 'conv' model and an 'svd' one look alike. */
+  upsamplerReduce: `upsampler${FIRST_LAYER_SUFFIX}`,
   shuffle: 'pixel_shuffle',
   bicubic: 'bicubic_skip',
   output: 'sr_output',

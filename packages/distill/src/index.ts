@@ -1,0 +1,58 @@
+// Public API of @hsrkit/distill: a teacher/student (or plain supervised) trainer for TF.js
+// LayersModels with feature alignment, schedules, validation, checkpoints and exact resume.
+export { CheckpointError, DistillConfigError, DistillDataError } from './errors.js';
+export { SeededRng } from './rng.js';
+export type { Schedule } from './schedule.js';
+export { decaySchedules, resolveDecay, type DecaySpec } from './decay-schedules.js';
+export { lrSchedules, resolveLrSchedule, type LrScheduleSpec } from './lr-schedules.js';
+export {
+  channelCosine,
+  cosineAlignmentLoss,
+  gradientLoss,
+  l1Loss,
+  l2Loss,
+  spatialDifferences,
+  spectralAngleLoss,
+} from './losses.js';
+export { channelsOf, createAdapter, tapModel } from './taps.js';
+export { createOptimizer, setLearningRate, type OptimizerSpec } from './optimizers.js';
+export {
+  disposeBatch,
+  epochSource,
+  type Batch,
+  type DataSource,
+  type ResumableDataSource,
+  type StepDataSource,
+} from './data-source.js';
+export {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type CheckpointState,
+  type CheckpointStore,
+  type StoredArray,
+} from './checkpoint.js';
+export {
+  listCheckpoints,
+  loadCheckpoint,
+  nodeCheckpointStore,
+  saveCheckpoint,
+} from './checkpoint-node.js';
+export {
+  hsiMetrics,
+  validate,
+  type MetricsFn,
+  type ValidationData,
+  type ValidationResult,
+} from './validation.js';
+export {
+  train,
+  type CheckpointOptions,
+  type LossSpec,
+  type ProgressEvent,
+  type StepLosses,
+  type StepRecord,
+  type TapSpec,
+  type TrainOptions,
+  type TrainResult,
+  type ValidationOptions,
+} from './trainer.js';

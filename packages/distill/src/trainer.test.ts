@@ -1,0 +1,510 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildStudent,
+  buildTeacher,
+  distillRun,
+  maxDiffAll,
+  stepData,
+  weightValues,
+} from '../test/fixtures.js';
+import { mean, refCosine, refGradient, refSam } from '../test/reference.js';
+import {
+  type CheckpointState,
+  type CheckpointStore,
+  decodeCheckpoint,
+  encodeCheckpoint,
+} from './checkpoint.js';
+import type { Batch } from './data-source.js';
+import { CheckpointError, DistillConfigError, DistillDataError } from './errors.js';
+import { SeededRng } from './rng.js';
+import { createAdapter } from './taps.js';
+import { type ProgressEvent, type StepRecord, train } from './trainer.js';
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'distill-train-'));
+  dirs.push(d);
+  return d;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('train: supervised', () => {
+  it('lowers the L1 loss, follows the LR schedule and disposes each batch', async () => {
+    const student = buildStudent(3);
+    const seen: Batch[] = [];
+    const events: ProgressEvent[] = [];
+    const src = stepData();
+    const data = {
+      batchAt: (s: number, rng: SeededRng) => {
+        const b = src.batchAt(s, rng);
+        seen.push(b);
+        return b;
+      },
+    };
+    const r = await train({
+      student,
+      optimizer: { type: 'adam' },
+      schedule: { type: 'step', lr: 1e-2, every: 10, gamma: 0.5 },
+      data,
+      steps: 30,
+      onProgress: (e) => {
+        events.push(e);
+      },
+    });
+    expect(r.step).toBe(30);
+    expect(events.map((e) => e.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(events.every((e) => e.stepsPerSecond > 0 && Number.isFinite(e.etaSeconds))).toBe(true);
+    expect(events[29].etaSeconds).toBe(0);
+    expect(r.aborted).toBe(false);
+    expect(src.calls).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(seen.every((b) => b.lr.isDisposed && b.hr.isDisposed)).toBe(true);
+    expect(r.history.map((h) => h.lr)).toEqual(
+      Array.from({ length: 30 }, (_, i) => 1e-2 * 0.5 ** Math.floor(i / 10)),
+    );
+    const first = mean(r.history.slice(0, 3).map((h) => h.reconstruction));
+    const last = mean(r.history.slice(-3).map((h) => h.reconstruction));
+    expect(last).toBeLessThan(0.7 * first);
+    // No teacher: the total is the reconstruction alone.
+    for (const h of r.history) expect(h.total).toBeCloseTo(h.reconstruction, 6);
+    r.dispose();
+    student.dispose();
+  });
+
+  it('clipNorm bounds each SGD step to exactly lr * clipNorm (schedule reaches the optimizer)', async () => {
+    const student = buildStudent(4);
+    const clip = 1e-3;
+    const lrs = [0.5, 0.25, 0.125];
+    const moves: number[] = [];
+    let prev = await weightValues(student);
+    await train({
+      student,
+      optimizer: { type: 'sgd' },
+      schedule: (s) => lrs[s],
+      clipNorm: clip,
+      data: stepData(),
+      steps: 3,
+      onProgress: async (e) => {
+        expect(e.losses.gradNorm).toBeGreaterThan(clip);
+        const now = await weightValues(student);
+        let sq = 0;
+        for (const [i, w] of now.entries())
+          for (const [k, v] of w.entries()) sq += (v - prev[i][k]) ** 2;
+        moves.push(Math.sqrt(sq));
+        prev = now;
+      },
+    });
+    for (const [i, m] of moves.entries()) expect(m / (lrs[i] * clip)).toBeCloseTo(1, 3);
+    student.dispose();
+  });
+});
+
+describe('train: distillation', () => {
+  it("reports first-step losses equal to an independent computation of the spec'd loss", async () => {
+    const seed = 5;
+    const student = buildStudent(11);
+    const teacher = buildTeacher(111);
+    const kept: Batch[] = [];
+    const src = stepData({ seed: 3 });
+    const loss = { reconstruction: 'l2' as const, alpha: 0.7, cosine: 1.5, sam: 0.25, gradient: 2 };
+    const decay = (s: number, total: number) => 0.6 + s / total;
+    // Reference before training: the trainer's adapter is the first seed its rng draws.
+    const adapterRef = createAdapter(4, 6, new SeededRng(seed).nextSeed());
+    const r = await train({
+      student,
+      teacher,
+      taps: [{ student: 'feat', teacher: 'feat', weight: 0.8 }],
+      loss,
+      decay,
+      optimizer: { type: 'sgd' },
+      schedule: 1e-12, // the weights barely move: step 2's losses are checked against step 1's inputs too
+      data: {
+        batchAt: (s, rng) => {
+          const b = src.batchAt(s, rng);
+          kept.push(b);
+          return b;
+        },
+      },
+      disposeBatches: false,
+      steps: 2,
+      seed,
+    });
+    for (const [i, h] of r.history.entries()) {
+      const b = kept[i];
+      const sub = (m: tf.LayersModel) =>
+        tf.model({ inputs: m.inputs, outputs: m.getLayer('feat').output as tf.SymbolicTensor });
+      const pred = await (student.predict(b.lr) as tf.Tensor).data();
+      const sf = await (
+        adapterRef.predict(sub(student).predict(b.lr) as tf.Tensor) as tf.Tensor
+      ).data();
+      const tfeat = await (sub(teacher).predict(b.lr) as tf.Tensor).data();
+      const hr = await b.hr.data();
+      const rec = mean(Array.from(pred, (p, k) => (p - hr[k]) ** 2));
+      const cos = 0.8 * (1 - mean(refCosine(sf, tfeat, 6)));
+      const sam = 0.8 * refSam(sf, tfeat, 6);
+      const grad = 0.8 * refGradient(sf, tfeat, [2, 8, 8, 6]);
+      const d = decay(i, 2);
+      expect(h.decay).toBe(d);
+      expect(h.reconstruction).toBeCloseTo(rec, 5);
+      expect(h.cosine).toBeCloseTo(cos, 5);
+      expect(h.sam).toBeCloseTo(sam, 4);
+      expect(h.gradient).toBeCloseTo(grad, 5);
+      expect(h.total).toBeCloseTo(rec + 0.7 * d * (1.5 * cos + 0.25 * sam + 2 * grad), 4);
+      tf.dispose([b.lr, b.hr]);
+    }
+    expect(r.adapters[0]).not.toBeNull();
+    r.dispose();
+    adapterRef.dispose();
+    student.dispose();
+    teacher.dispose();
+  });
+
+  it('keeps tf.memory().numTensors flat across steps and leaves nothing after dispose()', async () => {
+    const student = buildStudent(12);
+    const teacher = buildTeacher(112);
+    const before = tf.memory().numTensors;
+    const counts: number[] = [];
+    const valBatch = stepData({ seed: 99 }).batchAt(0, new SeededRng(1));
+    const r = await train({
+      ...distillRun(12),
+      student,
+      teacher,
+      data: stepData(),
+      validation: { data: [valBatch], every: 4, metrics: () => ({ one: 1 }) },
+      onProgress: () => {
+        counts.push(tf.memory().numTensors);
+      },
+    });
+    // Adam's slots appear on the first step; after that nothing may accumulate.
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    expect(r.validations.map((v) => v.step)).toEqual([4, 8, 12]);
+    r.dispose();
+    tf.dispose([valBatch.lr, valBatch.hr]);
+    expect(tf.memory().numTensors).toBe(before);
+    student.dispose();
+    teacher.dispose();
+  });
+});
+
+async function freshRun() {
+  return { student: buildStudent(1), teacher: buildTeacher(101) };
+}
+
+async function straightRun(steps: number) {
+  const { student, teacher } = await freshRun();
+  const r = await train({ ...distillRun(steps), student, teacher, data: stepData() });
+  const weights = await weightValues(student, ...r.adapters);
+  r.dispose();
+  student.dispose();
+  teacher.dispose();
+  return { history: r.history, weights };
+}
+
+function expectSameHistory(a: StepRecord[], b: StepRecord[]) {
+  expect(a.map((h) => h.step)).toEqual(b.map((h) => h.step));
+  a.forEach((h, i) => {
+    expect(Math.abs(h.total - b[i].total)).toBeLessThan(1e-6);
+    expect(Math.abs(h.gradNorm - b[i].gradNorm)).toBeLessThan(1e-5);
+    expect(h.lr).toBe(b[i].lr);
+    expect(h.decay).toBe(b[i].decay);
+  });
+}
+
+describe('train: checkpoints and resume', () => {
+  const N = 3;
+  let reference: { history: StepRecord[]; weights: Float32Array[] };
+  beforeAll(async () => {
+    reference = await straightRun(2 * N);
+  });
+
+  it('abort at N, resume to 2N: the same weights and losses as an uninterrupted run', async () => {
+    const dir = await tempDir();
+    const ctl = new AbortController();
+    const a = await freshRun();
+    const first = await train({
+      ...distillRun(2 * N),
+      ...a,
+      data: stepData(),
+      checkpoint: { dir, every: 100 },
+      resume: true, // nothing to resume yet: starts fresh
+      signal: ctl.signal,
+      onProgress: (e) => {
+        if (e.step === N) ctl.abort();
+      },
+    });
+    expect(first.resumedFrom).toBeNull();
+    expect(first.aborted).toBe(true);
+    expect(first.step).toBe(N);
+    expect(first.lastCheckpoint).toMatch(/step-000000003\.hsrckpt$/);
+    first.dispose();
+    a.student.dispose();
+    a.teacher.dispose();
+
+    const b = await freshRun();
+    const second = await train({
+      ...distillRun(2 * N),
+      ...b,
+      data: stepData(),
+      checkpoint: { dir, every: 100 },
+      resume: true,
+    });
+    expect(second.resumedFrom).toBe(N);
+    expect(second.step).toBe(2 * N);
+    expectSameHistory([...first.history, ...second.history], reference.history);
+    expect(
+      maxDiffAll(await weightValues(b.student, ...second.adapters), reference.weights),
+    ).toBeLessThan(1e-6);
+    second.dispose();
+    b.student.dispose();
+    b.teacher.dispose();
+  });
+
+  it('SIGKILL of a training child process after a checkpoint: resume reaches the same numbers', async () => {
+    const dir = await tempDir();
+    const child = spawn(
+      'npx',
+      ['tsx', 'test/train-child.ts', dir, String(2 * N), String(N), String(N + 1)],
+      {
+        cwd: join(import.meta.dirname, '..'),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const exit = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(signal ?? code)),
+    );
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('HANGING')) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', () => reject(new Error(`child exited before hanging:\n${out}\n${err}`)));
+    });
+    expect(await exit).toBe('SIGKILL');
+    const lines = out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.step)).toEqual([1, 2, 3, 4]);
+    expect(lines[N - 1].checkpoint).toMatch(/step-000000003\.hsrckpt$/);
+    expect(out).not.toContain('FINISHED');
+
+    const b = await freshRun();
+    const resumed = await train({
+      ...distillRun(2 * N),
+      ...b,
+      data: stepData(),
+      checkpoint: { dir, every: N },
+      resume: true,
+    });
+    expect(resumed.resumedFrom).toBe(N);
+    expectSameHistory(resumed.history, reference.history.slice(N));
+    expect(
+      maxDiffAll(await weightValues(b.student, ...resumed.adapters), reference.weights),
+    ).toBeLessThan(1e-6);
+    resumed.dispose();
+    b.student.dispose();
+    b.teacher.dispose();
+  });
+
+  it('works with any CheckpointStore (no file system): in memory, abort then resume', async () => {
+    const saved: CheckpointState[] = [];
+    const store: CheckpointStore = {
+      save: async (st) => {
+        saved.push(decodeCheckpoint(encodeCheckpoint(st), 'memory'));
+        return `memory#${saved.length}`;
+      },
+      load: async () => saved[saved.length - 1] ?? null,
+    };
+    const ctl = new AbortController();
+    const a = await freshRun();
+    const first = await train({
+      ...distillRun(2 * N),
+      ...a,
+      data: stepData(),
+      checkpoint: { store, every: 2 },
+      signal: ctl.signal,
+      onProgress: (e) => {
+        if (e.step === N) ctl.abort();
+      },
+    });
+    // Saved at step 2 (every 2) and at step 3 on abort.
+    expect(saved.map((c) => c.step)).toEqual([2, N]);
+    expect(first.lastCheckpoint).toBe('memory#2');
+    first.dispose();
+    const b = await freshRun();
+    const second = await train({
+      ...distillRun(2 * N),
+      ...b,
+      data: stepData(),
+      checkpoint: { store, every: 100 },
+      resume: true,
+    });
+    expect(saved.map((c) => c.step)).toEqual([2, N, 2 * N]); // and the final one
+    expectSameHistory([...first.history, ...second.history], reference.history);
+    expect(
+      maxDiffAll(await weightValues(b.student, ...second.adapters), reference.weights),
+    ).toBeLessThan(1e-6);
+    second.dispose();
+    for (const m of [a.student, a.teacher, b.student, b.teacher]) m.dispose();
+  });
+
+  it('refuses a checkpoint from a different run with CheckpointError', async () => {
+    const dir = await tempDir();
+    const a = await freshRun();
+    const r = await train({
+      ...distillRun(2),
+      ...a,
+      data: stepData(),
+      checkpoint: { dir, every: 1 },
+    });
+    r.dispose();
+    await expect(
+      train({
+        ...distillRun(4),
+        ...a,
+        data: stepData(),
+        checkpoint: { dir, every: 1 },
+        resume: true,
+      }),
+    ).rejects.toThrow(/written for a run of 2 steps/);
+    const wide = buildStudent(1, 3, 5);
+    await expect(
+      train({
+        ...distillRun(2),
+        student: wide,
+        teacher: a.teacher,
+        data: stepData(),
+        checkpoint: { dir, every: 1 },
+        resume: true,
+      }),
+    ).rejects.toThrow(CheckpointError);
+    wide.dispose();
+    a.student.dispose();
+    a.teacher.dispose();
+  });
+});
+
+describe('train: data sources and errors', () => {
+  it('trains from an async generator and from fromStep(); a plain iterable cannot resume', async () => {
+    const student = buildStudent(6);
+    const src = stepData();
+    const rng = new SeededRng(0);
+    async function* gen() {
+      for (let s = 0; ; s++) yield src.batchAt(s, rng);
+    }
+    const r1 = await train({
+      student,
+      optimizer: { type: 'rmsprop' },
+      schedule: 1e-3,
+      data: gen(),
+      steps: 3,
+    });
+    expect(r1.step).toBe(3);
+    const starts: number[] = [];
+    const r2 = await train({
+      student,
+      optimizer: { type: 'sgd', momentum: 0.9 },
+      schedule: 1e-3,
+      data: {
+        fromStep: (s) => {
+          starts.push(s);
+          return gen();
+        },
+      },
+      steps: 2,
+    });
+    expect(r2.step).toBe(2);
+    expect(starts).toEqual([0]);
+    const state = { step: 1, totalSteps: 3 } as never;
+    await expect(
+      train({
+        student,
+        optimizer: { type: 'sgd' },
+        schedule: 1e-3,
+        data: gen(),
+        steps: 3,
+        resume: state,
+      }),
+    ).rejects.toThrow(DistillConfigError);
+    student.dispose();
+  });
+
+  it('rejects bad configuration with DistillConfigError naming the field', async () => {
+    const student = buildStudent(7);
+    const teacher = buildTeacher(107);
+    const base = {
+      student,
+      optimizer: { type: 'adam' as const },
+      schedule: 1e-3,
+      data: stepData(),
+      steps: 2,
+    };
+    await expect(train({ ...base, steps: 0 })).rejects.toThrow(/'steps'/);
+    await expect(train({ ...base, teacher })).rejects.toThrow(/'taps'/);
+    await expect(train({ ...base, taps: ['feat'] })).rejects.toThrow(/'teacher'/);
+    await expect(train({ ...base, teacher, taps: ['nope'] })).rejects.toThrow(/no layer 'nope'/);
+    await expect(train({ ...base, optimizer: { type: 'lbfgs' } as never })).rejects.toThrow(
+      /optimizer\.type/,
+    );
+    await expect(train({ ...base, clipNorm: -1 })).rejects.toThrow(/clipNorm/);
+    await expect(train({ ...base, resume: true })).rejects.toThrow(/'resume'/);
+    await expect(train({ ...base, teacher, taps: ['feat'], adapters: [] })).rejects.toThrow(
+      /1 taps/,
+    );
+    student.dispose();
+    teacher.dispose();
+  });
+
+  it('a batch that does not fit the student is a DistillDataError naming the step, with no leak', async () => {
+    const student = buildStudent(8);
+    const before = tf.memory().numTensors;
+    await expect(
+      train({
+        student,
+        optimizer: { type: 'adam' },
+        schedule: 1e-3,
+        steps: 3,
+        data: {
+          batchAt: () => ({
+            lr: tf.zeros([1, 8, 8, 3]) as tf.Tensor4D,
+            hr: tf.zeros([1, 16, 16, 3]) as tf.Tensor4D,
+          }),
+        },
+      }),
+    ).rejects.toThrow(DistillDataError);
+    expect(tf.memory().numTensors).toBe(before);
+    student.dispose();
+  });
+
+  it('an already-aborted signal stops before the first step', async () => {
+    const student = buildStudent(9);
+    const src = stepData();
+    const r = await train({
+      student,
+      optimizer: { type: 'adam' },
+      schedule: 1e-3,
+      data: src,
+      steps: 5,
+      signal: AbortSignal.abort(),
+    });
+    expect(r).toMatchObject({ step: 0, aborted: true });
+    expect(src.calls).toEqual([]);
+    student.dispose();
+  });
+});

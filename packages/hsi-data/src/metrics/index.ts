@@ -1,0 +1,17 @@
+// Metrics of a reconstruction against its ground truth, under named conventions.
+export {
+  cc,
+  computeMetrics,
+  ergas,
+  type MetricOptions,
+  type MetricReport,
+  metricsOfImages,
+  mpsnr,
+  mssim,
+  rmse,
+  sam,
+  spectralAngle,
+  spectralAngleOfImages,
+} from './metrics.js';
+export { METRIC_PRESETS, type MetricPreset, type PresetRules } from './presets.js';
+export { SSIM_GAUSSIAN_11, SSIM_UNIFORM_7, SsimPlanes, type SsimWindow } from './ssim.js';

@@ -1,0 +1,418 @@
+import { readFileSync } from 'node:fs';
+import { describeBackends, expectNoLeak, maxAbsDiff, seededValues } from '@hsrkit/testing';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import {
+  BicubicResize,
+  bicubicOutputSize,
+  bicubicResize,
+  bicubicResize2D,
+  imresizeWeights,
+} from './bicubic.js';
+import { LayerConfigError } from './errors.js';
+
+// Fixtures: scripts/make_bicubic_fixtures.py, an independent numpy port of MATLAB's imresize
+// (gather of the contributions() table, float64) run on crops of real scenes.
+const fixtureDir = new URL('../fixtures/bicubic/', import.meta.url);
+
+interface FixtureCase {
+  name: string;
+  inShape: [number, number, number];
+  outShape: [number, number, number];
+  antialias: boolean;
+  scale?: number | [number, number];
+  size?: [number, number];
+}
+interface FixtureWeights {
+  inLen: number;
+  outLen: number;
+  scale: number;
+  antialias: boolean;
+  values: number[];
+}
+const manifest = JSON.parse(readFileSync(new URL('manifest.json', fixtureDir), 'utf8')) as {
+  cases: FixtureCase[];
+  weights: FixtureWeights[];
+};
+
+function readF32(file: string): Float32Array {
+  const b = readFileSync(new URL(file, fixtureDir));
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+const fixtures = manifest.cases.map((c) => ({
+  ...c,
+  input: readF32(`${c.name}.in.f32`),
+  expected: readF32(`${c.name}.out.f32`),
+}));
+
+/** Direct definition of the separable resize from the weight matrices, in float64. */
+function resizeByMatrices(
+  x: Float32Array,
+  [n, h, w, c]: number[],
+  wr: Float32Array,
+  outH: number,
+  wc: Float32Array,
+  outW: number,
+): Float64Array {
+  const y = new Float64Array(n * outH * outW * c);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < outH; i++)
+      for (let j = 0; j < outW; j++)
+        for (let ch = 0; ch < c; ch++) {
+          let s = 0;
+          for (let p = 0; p < h; p++) {
+            const r = wr[i * h + p];
+            if (r === 0) continue;
+            for (let q = 0; q < w; q++) s += r * wc[j * w + q] * x[((b * h + p) * w + q) * c + ch];
+          }
+          y[((b * outH + i) * outW + j) * c + ch] = s;
+        }
+  return y;
+}
+
+async function dataOf(t: tf.Tensor): Promise<Float32Array> {
+  const d = (await t.data()) as Float32Array;
+  t.dispose();
+  return d;
+}
+
+describe('imresizeWeights', () => {
+  it('matches the numpy port of MATLAB contributions() on every fixture matrix', () => {
+    expect(manifest.weights.length).toBeGreaterThanOrEqual(5);
+    for (const f of manifest.weights) {
+      const got = imresizeWeights(f.inLen, f.outLen, f.scale, { antialias: f.antialias });
+      expect(got.length).toBe(f.outLen * f.inLen);
+      expect(maxAbsDiff(got, f.values), `${f.inLen}->${f.outLen} x${f.scale}`).toBeLessThan(1e-7);
+    }
+  });
+
+  it('has rows that sum to 1, is the identity at scale 1, and mirrors at the edges', () => {
+    for (const [inLen, scale] of [
+      [17, 0.25],
+      [9, 3],
+      [30, 0.37],
+      [5, 0.125],
+    ]) {
+      const out = bicubicOutputSize(inLen, scale);
+      const m = imresizeWeights(inLen, out, scale);
+      for (let i = 0; i < out; i++) {
+        let s = 0;
+        for (let j = 0; j < inLen; j++) s += m[i * inLen + j];
+        expect(Math.abs(s - 1)).toBeLessThan(1e-6);
+      }
+    }
+    const eye = imresizeWeights(6, 6, 1);
+    for (let i = 0; i < 6; i++)
+      for (let j = 0; j < 6; j++) expect(eye[i * 6 + j]).toBe(i === j ? 1 : 0);
+    // x2 up, first output pixel: u = 0.75, taps at 1-based -1, 0, 1, 2 -> inputs 2, 1, 1, 2 (mirror).
+    const up = imresizeWeights(4, 8, 2);
+    const k = (t: number) => {
+      const a = Math.abs(t);
+      return a <= 1
+        ? 1.5 * a ** 3 - 2.5 * a ** 2 + 1
+        : a <= 2
+          ? -0.5 * a ** 3 + 2.5 * a ** 2 - 4 * a + 2
+          : 0;
+    };
+    expect(up[0]).toBeCloseTo(k(0.75) + k(0.25), 7); // input 1 read at 0 (mirror) and 1
+    expect(up[1]).toBeCloseTo(k(1.75) + k(1.25), 7); // input 2 read at -1 (mirror) and 2
+    expect(up[2]).toBe(0);
+  });
+
+  it('uses the given scale, not out/in (MATLAB imresize(A, scale))', () => {
+    expect(bicubicOutputSize(30, 0.37)).toBe(12);
+    expect(bicubicOutputSize(13, 1.7)).toBe(23);
+    expect(bicubicOutputSize(512, 0.25)).toBe(128);
+    const given = imresizeWeights(30, 12, 0.37);
+    const ratio = imresizeWeights(30, 12, 12 / 30);
+    expect(maxAbsDiff(given, ratio)).toBeGreaterThan(1e-3);
+  });
+
+  it('returns a copy the caller may change', () => {
+    const a = imresizeWeights(10, 5, 0.5);
+    a.fill(7);
+    expect(imresizeWeights(10, 5, 0.5)[0]).not.toBe(7);
+  });
+
+  it('rejects bad lengths and scales with LayerConfigError naming the field', () => {
+    expect(() => imresizeWeights(0, 4, 1)).toThrow(/'inLen'/);
+    expect(() => imresizeWeights(4, 2.5, 1)).toThrow(/'outLen'/);
+    for (const s of [0, -1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => imresizeWeights(4, 4, s)).toThrow(LayerConfigError);
+    expect(() => bicubicOutputSize(10, Number.NaN)).toThrow(/'scale'/);
+  });
+});
+
+describeBackends('bicubicResize', (backend) => {
+  it('matches the MATLAB-port fixtures on real scenes (max abs error <= 1e-5)', async () => {
+    expect(fixtures.length).toBeGreaterThanOrEqual(16);
+    for (const f of fixtures) {
+      const y = tf.tidy(() => {
+        const x = tf.tensor4d(f.input, [1, ...f.inShape]);
+        const opts = f.size
+          ? { size: f.size, antialias: f.antialias }
+          : { scale: f.scale, antialias: f.antialias };
+        return bicubicResize(x, opts);
+      });
+      expect(y.shape, f.name).toEqual([1, ...f.outShape]);
+      const got = await dataOf(y);
+      expect(maxAbsDiff(got, f.expected), `${f.name} on ${backend}`).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
+  it('resizes each image of a batch on its own (x and 1 - x)', async () => {
+    const f = fixtures.find((c) => c.name === 'up_x3')!;
+    const y = tf.tidy(() => {
+      const x = tf.tensor4d(f.input, [1, ...f.inShape]);
+      return bicubicResize(tf.concat([x, tf.sub(1, x) as tf.Tensor4D]), { scale: 3 });
+    });
+    const got = await dataOf(y);
+    const half = f.expected.length;
+    expect(maxAbsDiff(got.subarray(0, half), f.expected)).toBeLessThanOrEqual(1e-5);
+    // Rows of W sum to 1, so resize(1 - x) = 1 - resize(x).
+    const flipped = f.expected.map((v) => 1 - v);
+    expect(maxAbsDiff(got.subarray(half), flipped)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('equals W_r X W_c^T for every kind of scale, on a batch with many bands', async () => {
+    const shape = [2, 19, 23, 5];
+    const x = seededValues(2 * 19 * 23 * 5, 11);
+    const scales: [number, number][] = [
+      [2, 3],
+      [4, 8],
+      [0.5, 0.25],
+      [1 / 3, 0.125],
+      [0.37, 1.7],
+      [1.5, 0.6],
+      [1, 2],
+      [1, 1],
+    ];
+    for (const [sr, sc] of scales) {
+      const outH = bicubicOutputSize(19, sr);
+      const outW = bicubicOutputSize(23, sc);
+      const ref = resizeByMatrices(
+        x,
+        shape,
+        imresizeWeights(19, outH, sr),
+        outH,
+        imresizeWeights(23, outW, sc),
+        outW,
+      );
+      const y = tf.tidy(() => bicubicResize(tf.tensor4d(x, shape as any), { scale: [sr, sc] }));
+      expect(y.shape).toEqual([2, outH, outW, 5]);
+      expect(maxAbsDiff(await dataOf(y), ref), `x[${sr}, ${sc}] on ${backend}`).toBeLessThan(2e-5);
+    }
+  });
+
+  it('applies a long axis in banded tiles (dense on WASM), forward and gradient', async () => {
+    // 320 rows x1/8 over 6*64 columns: large enough that the cost model tiles the row axis on
+    // cpu; WASM always takes one dense matMul per axis; WebGPU tiles only far larger tensors.
+    // WebGPU here is SwiftShader (slow): fewer bands there; the path is the same.
+    const c = backend === 'webgpu' ? 4 : 64;
+    const shape = [1, 320, 6, c];
+    const x = seededValues(320 * 6 * c, 31);
+    const [outH, outW] = [40, 12];
+    const wr = imresizeWeights(320, outH, 1 / 8);
+    const wc = imresizeWeights(6, outW, 2);
+    const ref = resizeByMatrices(x, shape, wr, outH, wc, outW);
+    let y: tf.Tensor | undefined;
+    const profile = await tf.profile(() => {
+      y = bicubicResize(tf.tensor4d(x, shape as any), { scale: [1 / 8, 2] });
+      return y;
+    });
+    const matMuls = profile.kernels.filter((k) => k.name === 'BatchMatMul').length;
+    if (backend === 'cpu') expect(matMuls).toBeGreaterThan(2);
+    else expect(matMuls).toBe(2);
+    expect(maxAbsDiff(await dataOf(y!), ref)).toBeLessThan(1e-5);
+    tf.dispose(profile.result as tf.Tensor);
+    // Gradient of sum(r * y) is W_r^T R W_c per band.
+    const r = seededValues(outH * outW * c, 32);
+    const expected = new Float64Array(320 * 6 * c);
+    for (let i = 0; i < outH; i++)
+      for (let p = 0; p < 320; p++) {
+        const a = wr[i * 320 + p];
+        if (a === 0) continue;
+        for (let j = 0; j < outW; j++)
+          for (let q = 0; q < 6; q++) {
+            const b = a * wc[j * 6 + q];
+            for (let ch = 0; ch < c; ch++)
+              expected[(p * 6 + q) * c + ch] += b * r[(i * outW + j) * c + ch];
+          }
+      }
+    const g = tf.tidy(() =>
+      tf.grad((t: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            bicubicResize(t as tf.Tensor4D, { scale: [1 / 8, 2] }),
+            tf.tensor4d(r, [1, outH, outW, c]),
+          ),
+        ),
+      )(tf.tensor4d(x, shape as any)),
+    );
+    expect(maxAbsDiff(await dataOf(g), expected)).toBeLessThan(1e-5);
+  });
+
+  it('has the adjoint gradient dx = W_r^T dy W_c, and agrees with finite differences', async () => {
+    const shape = [1, 7, 6, 2];
+    const [sr, sc] = [0.6, 1.7];
+    const [outH, outW] = [bicubicOutputSize(7, sr), bicubicOutputSize(6, sc)];
+    const x = seededValues(7 * 6 * 2, 21);
+    const r = seededValues(outH * outW * 2, 22);
+    const wr = imresizeWeights(7, outH, sr);
+    const wc = imresizeWeights(6, outW, sc);
+    // L(x) = sum(r * resize(x)) -> dL/dx = W_r^T R W_c per band.
+    const expected = new Float64Array(7 * 6 * 2);
+    for (let p = 0; p < 7; p++)
+      for (let q = 0; q < 6; q++)
+        for (let ch = 0; ch < 2; ch++) {
+          let s = 0;
+          for (let i = 0; i < outH; i++)
+            for (let j = 0; j < outW; j++)
+              s += wr[i * 7 + p] * wc[j * 6 + q] * r[(i * outW + j) * 2 + ch];
+          expected[(p * 6 + q) * 2 + ch] = s;
+        }
+    const loss = (t: tf.Tensor) =>
+      tf.sum(
+        tf.mul(
+          bicubicResize(t as tf.Tensor4D, { scale: [sr, sc] }),
+          tf.tensor4d(r, [1, outH, outW, 2]),
+        ),
+      );
+    const gradient = await expectNoLeak(async () => {
+      const g = tf.tidy(() => tf.grad(loss)(tf.tensor4d(x, shape as any)));
+      return dataOf(g);
+    }, 'gradient');
+    expect(maxAbsDiff(gradient, expected)).toBeLessThan(1e-5);
+    // Central differences on a few entries (L is linear, so only float rounding remains).
+    const eps = 0.05;
+    for (const k of [0, 13, 40, 83]) {
+      const plus = x.slice();
+      const minus = x.slice();
+      plus[k] += eps;
+      minus[k] -= eps;
+      const lp = tf.tidy(() => loss(tf.tensor4d(plus, shape as any)));
+      const lm = tf.tidy(() => loss(tf.tensor4d(minus, shape as any)));
+      const fd = ((await dataOf(lp))[0] - (await dataOf(lm))[0]) / (2 * eps);
+      expect(Math.abs(fd - gradient[k]), `entry ${k}`).toBeLessThan(1e-3);
+    }
+  });
+
+  it('trains through a layer (gradient reaches a layer before the resize)', async () => {
+    const model = tf.sequential({
+      layers: [
+        // dense on NHWC = a 1x1 conv whose gradient every backend has (matMul).
+        tf.layers.dense({ inputShape: [6, 6, 2], units: 2, useBias: false }),
+        bicubicResize2D({ scale: 2 }),
+      ],
+    });
+    const x = tf.tensor4d(seededValues(2 * 6 * 6 * 2, 5), [2, 6, 6, 2]);
+    const target = tf.tensor4d(seededValues(2 * 12 * 12 * 2, 6), [2, 12, 12, 2]);
+    model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+    const h = await model.fit(x, target, { epochs: 3, batchSize: 2, verbose: 0 });
+    const losses = h.history.loss as number[];
+    expect(losses[2]).toBeLessThan(losses[0]);
+    model.dispose();
+    x.dispose();
+    target.dispose();
+  });
+
+  it('leaks no tensors', async () => {
+    await expectNoLeak(async () => {
+      for (const scale of [0.25, 3, 0.37, 1] as const) {
+        const x = tf.tensor4d(seededValues(1 * 16 * 12 * 3, 9), [1, 16, 12, 3]);
+        const y = bicubicResize(x, { scale });
+        await y.data();
+        x.dispose();
+        y.dispose();
+      }
+    }, 'bicubicResize');
+  });
+});
+
+describe('bicubicResize options and the BicubicResize layer', () => {
+  it('rejects bad op options with LayerConfigError', () => {
+    const x = tf.zeros([1, 4, 4, 1]) as tf.Tensor4D;
+    expect(() => bicubicResize(x, { scale: 0 })).toThrow(LayerConfigError);
+    expect(() => bicubicResize(x, { scale: -2 })).toThrow(/'scale'/);
+    expect(() => bicubicResize(x, { scale: Number.NaN })).toThrow(/'scale'/);
+    expect(() => bicubicResize(x, { scale: [2, 0] })).toThrow(/'scale\[1\]'/);
+    expect(() => bicubicResize(x, { size: [0, 5] })).toThrow(/'size\[0\]'/);
+    expect(() => bicubicResize(x, { size: [3, 2.5] })).toThrow(/'size\[1\]'/);
+    expect(() => bicubicResize(x, { scale: 2, size: [8, 8] })).toThrow(/not both/);
+    expect(() => bicubicResize(x, {})).toThrow(LayerConfigError);
+    expect(() => bicubicResize(tf.zeros([4, 4, 1]) as any, { scale: 2 })).toThrow(/rank 4/);
+    x.dispose();
+  });
+
+  it('resizes to a given size with scale out/in', async () => {
+    const f = fixtures.find((c) => c.name === 'size_17x23')!;
+    const y = tf.tidy(() =>
+      bicubicResize(tf.tensor4d(f.input, [1, ...f.inShape]), { size: [17, 23] }),
+    );
+    expect(maxAbsDiff(await dataOf(y), f.expected)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('rejects bad layer config with LayerConfigError naming the layer and field', () => {
+    for (const scale of [0, -1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => bicubicResize2D({ scale })).toThrow(/BicubicResize: invalid 'scale'/);
+    expect(() => bicubicResize2D({ scale: [2, -1] })).toThrow(/'scale\[1\]'/);
+    expect(() => bicubicResize2D({} as any)).toThrow(LayerConfigError);
+    expect(() => bicubicResize2D({ scale: 2, antialias: 'yes' as any })).toThrow(/'antialias'/);
+  });
+
+  it('computes its output shape the MATLAB way and restores itself from getConfig', () => {
+    const layer = bicubicResize2D({ scale: [0.37, 1.7], antialias: false, name: 'skip_up' });
+    expect(layer.computeOutputShape([null, 30, 13, 31])).toEqual([null, 12, 23, 31]);
+    expect(layer.computeOutputShape([4, null, 10, 2])).toEqual([4, null, 17, 2]);
+    const config = layer.getConfig();
+    expect(config.scale).toEqual([0.37, 1.7]);
+    expect(config.antialias).toBe(false);
+    // Through the registry, as loadLayersModel does.
+    const entry = tf.serialization.SerializationMap.getMap().classNameMap[BicubicResize.className];
+    expect(entry).toBeDefined();
+    const [cls, fromConfig] = entry;
+    const restored = fromConfig(cls, config) as unknown as BicubicResize;
+    expect(restored).toBeInstanceOf(BicubicResize);
+    expect(restored.getConfig()).toEqual(config);
+    expect(BicubicResize.className).toBe('HsrkitBicubicResize');
+  });
+
+  it('survives a save/load round trip inside a model', async () => {
+    await tf.setBackend('cpu');
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [10, 9, 3], filters: 4, kernelSize: 3, padding: 'same' }),
+        bicubicResize2D({ scale: [0.5, 0.25] }),
+        bicubicResize2D({ scale: 3, antialias: false }),
+      ],
+    });
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    expect(JSON.stringify(saved!.modelTopology)).toContain('HsrkitBicubicResize');
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+    const x = tf.tensor4d(seededValues(2 * 10 * 9 * 3, 4), [2, 10, 9, 3]);
+    const a = model.predict(x) as tf.Tensor;
+    const b = loaded.predict(x) as tf.Tensor;
+    expect(a.shape).toEqual([2, 15, 9, 4]);
+    expect(b.shape).toEqual(a.shape);
+    expect(maxAbsDiff(await dataOf(a), await dataOf(b))).toBe(0);
+    // The layer computes exactly the op.
+    const direct = tf.tidy(() =>
+      bicubicResize(
+        bicubicResize(model.layers[0].apply(x) as tf.Tensor4D, { scale: [0.5, 0.25] }),
+        { scale: 3, antialias: false },
+      ),
+    );
+    const again = model.predict(x) as tf.Tensor;
+    expect(maxAbsDiff(await dataOf(again), await dataOf(direct))).toBe(0);
+    x.dispose();
+    model.dispose();
+    loaded.dispose();
+  });
+});

@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DepthwiseBackpropAttrs } from './depthwise-attrs.js';
+import { WasmTrainingError } from './errors.js';
+import { withWasmKernelScope } from './kernel-scope.js';
+
+/**
+ * Filter gradient of a depthwise convolution (NHWC, any stride, dilation, padding and channel
+ * multiplier) as one forward depthwise conv on the wasm backend:
+ *   df[a,b,c,m] = sum_{n,i,j} x[n, i*sh + a*dh - top, j*sw + b*dw - left, c] * dy[n,i,j,c*M+m]
+ * is, per (n, c, m) channel, a correlation of x with dy; with x viewed as one image
+ * [1,H,W,N*C*M] and dy as a depthwise filter [Ho,Wo,N*C*M,1], the forward dilation becomes the
+ * stride and the forward stride the dilation. The [kh,kw,N,C*M] result is summed over N.
+ */
+export const depthwiseConv2dNativeBackpropFilterWasm: tf.KernelFunc = ({
+  inputs,
+  backend,
+  attrs,
+}) => {
+  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const { strides, dilations, pad, dimRoundingMode, filterShape } =
+    attrs as unknown as DepthwiseBackpropAttrs & {
+      filterShape: [number, number, number, number];
+    };
+  const kernel = tf.DepthwiseConv2dNativeBackpropFilter;
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32')
+    throw new WasmTrainingError(kernel, `needs float32 x and dy, got ${x.dtype} and ${dy.dtype}`);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
+  );
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const {
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    dilationHeight,
+    dilationWidth,
+    padInfo,
+  } = info;
+  if (dy.shape.join() !== [batchSize, outHeight, outWidth, outChannels].join())
+    throw new WasmTrainingError(
+      kernel,
+      `dy has shape [${dy.shape}] but x [${x.shape}] with filter [${filterShape}] gives [${info.outShape}]`,
+    );
+  const multiplier = outChannels / inChannels;
+
+  return withWasmKernelScope(backend as tf.KernelBackend, kernel, (k) => {
+    let xs = x;
+    if (multiplier > 1) {
+      // Repeat each input channel M times so channel c*M+m of x lines up with that of dy.
+      const split = k.reshape(x, [batchSize, inHeight, inWidth, inChannels, 1]);
+      const tiled = k.run('Tile', { x: split }, { reps: [1, 1, 1, 1, multiplier] });
+      xs = k.reshape(tiled, [batchSize, inHeight, inWidth, outChannels]);
+    }
+    const channels = batchSize * outChannels;
+    const xt = k.reshape(k.transpose(xs, [1, 2, 0, 3]), [1, inHeight, inWidth, channels]);
+    // The 'valid' conv must see exactly (kh-1)*dh + (Ho-1)*sh + 1 rows to give kh rows.
+    const bottom =
+      (filterHeight - 1) * dilationHeight +
+      (outHeight - 1) * strideHeight +
+      1 -
+      inHeight -
+      padInfo.top;
+    const right =
+      (filterWidth - 1) * dilationWidth + (outWidth - 1) * strideWidth + 1 - inWidth - padInfo.left;
+    const xp = k.padOrCrop(xt, [padInfo.top, bottom], [padInfo.left, right]);
+    const dyt = k.reshape(k.transpose(dy, [1, 2, 0, 3]), [outHeight, outWidth, channels, 1]);
+    const corr = k.run(
+      'DepthwiseConv2dNative',
+      { x: xp, filter: dyt },
+      {
+        strides: [dilationHeight, dilationWidth],
+        pad: 'valid',
+        dilations: [strideHeight, strideWidth],
+      },
+    );
+    const perImage = k.reshape(corr, [filterHeight, filterWidth, batchSize, outChannels]);
+    const summed = batchSize === 1 ? perImage : k.sum(perImage, [2]);
+    return k.reshape(summed, filterShape);
+  });
+};

@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DepthwiseBackpropAttrs } from './depthwise-attrs.js';
+import { WasmTrainingError } from './errors.js';
+import { withWasmKernelScope } from './kernel-scope.js';
+
+/**
+ * Input gradient of a depthwise convolution (NHWC, any stride, dilation, padding and channel
+ * multiplier) as a forward depthwise conv on the wasm backend:
+ *   dx[n,p,q,c] = sum_{a,b,i,j,m: i*sh + a*dh - top = p, ...} dy[n,i,j,c*M+m] * f[a,b,c,m]
+ * is dy (zero-interleaved when strided) padded by (kh-1)*dh - top above, convolved with the
+ * filter flipped in both spatial axes at the same dilation; the M multiplier channels of each
+ * input channel are then summed.
+ */
+export const depthwiseConv2dNativeBackpropInputWasm: tf.KernelFunc = ({
+  inputs,
+  backend,
+  attrs,
+}) => {
+  const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const { strides, dilations, pad, dimRoundingMode, inputShape } =
+    attrs as unknown as DepthwiseBackpropAttrs & {
+      inputShape: [number, number, number, number];
+    };
+  const kernel = tf.DepthwiseConv2dNativeBackpropInput;
+  if (dy.dtype !== 'float32' || filter.dtype !== 'float32')
+    throw new WasmTrainingError(
+      kernel,
+      `needs float32 dy and filter, got ${dy.dtype} and ${filter.dtype}`,
+    );
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
+  );
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const {
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    dilationHeight,
+    dilationWidth,
+    padInfo,
+  } = info;
+  if (dy.shape.join() !== [batchSize, outHeight, outWidth, outChannels].join())
+    throw new WasmTrainingError(
+      kernel,
+      `dy has shape [${dy.shape}] but input [${inputShape}] with filter [${filter.shape}] gives [${info.outShape}]`,
+    );
+  const multiplier = outChannels / inChannels;
+
+  return withWasmKernelScope(backend as tf.KernelBackend, kernel, (k) => {
+    const spread = k.interleaveZeros(dy, strideHeight, strideWidth);
+    const top = (filterHeight - 1) * dilationHeight - padInfo.top;
+    const left = (filterWidth - 1) * dilationWidth - padInfo.left;
+    // The 'valid' conv below returns rows + top + bottom - (kh-1)*dh rows: make that inHeight.
+    const bottom = inHeight + padInfo.top - spread.shape[1];
+    const right = inWidth + padInfo.left - spread.shape[2];
+    const dyp = k.padOrCrop(spread, [top, bottom], [left, right]);
+    const flipped = k.run('Reverse', { x: filter }, { dims: [0, 1] });
+    const flat = k.reshape(flipped, [filterHeight, filterWidth, outChannels, 1]);
+    const dx = k.run(
+      'DepthwiseConv2dNative',
+      { x: dyp, filter: flat },
+      { strides: [1, 1], pad: 'valid', dilations: [dilationHeight, dilationWidth] },
+    );
+    if (multiplier === 1) return dx;
+    const grouped = k.reshape(dx, [batchSize, inHeight, inWidth, inChannels, multiplier]);
+    return k.sum(grouped, [4]);
+  });
+};

@@ -1,0 +1,29 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** wasm's own kernel configs, remembered when a faster stand-in replaces them. */
+const stock = new Map<string, tf.KernelConfig>();
+
+/** Replaces the registered wasm kernel by kernelFunc, remembering the stock one (idempotent). */
+export function replaceWasmKernel(kernelName: string, kernelFunc: tf.KernelFunc): void {
+  const current = tf.getKernel(kernelName, 'wasm');
+  if (current?.kernelFunc === kernelFunc) return;
+  if (current !== undefined) {
+    if (!stock.has(kernelName)) stock.set(kernelName, current);
+    tf.unregisterKernel(kernelName, 'wasm');
+  }
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+}
+
+/** The stock wasm kernel a stand-in replaced (or the one registered now, if none was replaced). */
+export function stockWasmKernel(kernelName: string): tf.KernelFunc | undefined {
+  return (stock.get(kernelName) ?? tf.getKernel(kernelName, 'wasm'))?.kernelFunc;
+}
+
+/** Puts back every stock wasm kernel that registerWasmTrainingKernels({ replaceSlowKernels }) replaced. */
+export function restoreStockWasmKernels(): void {
+  for (const [kernelName, config] of stock) {
+    if (tf.getKernel(kernelName, 'wasm') !== undefined) tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel(config);
+  }
+  stock.clear();
+}

@@ -1,0 +1,64 @@
+import { type RuntimeInfo, type RuntimeName, selectRuntime } from '../runtime.js';
+import { makeOutput, type Output } from './output.js';
+
+/** Options every command takes. */
+export interface CommonOptions {
+  json?: boolean;
+  backend?: RuntimeName;
+}
+
+/** A user error: printed without a stack, exit code 2. */
+export class CliUsageError extends Error {
+  override name = 'CliUsageError';
+}
+
+export interface CommandContext {
+  out: Output;
+  signal: AbortSignal;
+  /** Starts the chosen backend (once) and says which one and on what device. */
+  runtime(): Promise<RuntimeInfo>;
+}
+
+const controller = new AbortController();
+let interrupted = false;
+/** Ctrl-C aborts the running job (which removes its partial files); a second Ctrl-C exits at once. */
+export function installInterruptHandler(): void {
+  process.on('SIGINT', () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\ninterrupted: stopping and cleaning up (Ctrl-C again to exit now)\n');
+    controller.abort(new Error('interrupted by the user'));
+  });
+}
+
+export function makeContext(opts: CommonOptions): CommandContext {
+  const out = makeOutput(!!opts.json);
+  let started: Promise<RuntimeInfo> | undefined;
+  return {
+    out,
+    signal: controller.signal,
+    runtime() {
+      started ??= selectRuntime(opts.backend ?? 'auto').then((info) => {
+        out.info(`backend: ${info.backend} (asked: ${info.requested}) on ${info.device}`);
+        return info;
+      });
+      return started;
+    },
+  };
+}
+
+export function parseNumber(name: string, v: string | undefined, opts: { int?: boolean; min?: number } = {}): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min))
+    throw new CliUsageError(`--${name} expects ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got '${v}'`);
+  return n;
+}
+
+export function parseList(name: string, v: string | undefined, count?: number): number[] | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map((p) => Number(p.trim()));
+  if (parts.some((p) => !Number.isFinite(p)) || (count && parts.length !== count))
+    throw new CliUsageError(`--${name} expects ${count ?? 'a list of'} comma-separated numbers, got '${v}'`);
+  return parts;
+}

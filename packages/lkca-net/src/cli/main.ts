@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { dataCommands } from './commands/data.js';
+import { demoCommand } from './commands/demo.js';
+import { modelCommands } from './commands/model.js';
+import { CliUsageError, installInterruptHandler } from './context.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Builds the `lkca` program (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command('lkca')
+    .description('Hyperspectral super-resolution with LKCA-Net and any TF.js model: read, degrade, score, train, compress, upscale.')
+    .version(pkg.version)
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: false });
+  dataCommands(program);
+  modelCommands(program);
+  demoCommand(program);
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad usage, 130 interrupted). */
+export async function runCli(argv: string[]): Promise<number> {
+  installInterruptHandler();
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    const err = e as Error;
+    const interrupted = /interrupted|abort/i.test(err.message) && err.name !== 'CliUsageError';
+    process.stderr.write(`lkca: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}\n`);
+    if (process.env.LKCA_DEBUG) process.stderr.write(`${err.stack}\n`);
+    return e instanceof CliUsageError ? 2 : interrupted ? 130 : 1;
+  }
+}

@@ -1,0 +1,194 @@
+import * as tf from '@tensorflow/tfjs';
+import { type Batch, epochSource, hsiMetrics, type ProgressEvent, type TrainResult, train } from '@hsrkit/distill';
+import {
+  type Cube,
+  cropCube,
+  inMemorySource,
+  type NormalizationRecord,
+  normalize,
+  type NormalizeSpec,
+  PatchDataset,
+  type Region,
+  splitTrainTest,
+  toInterleave,
+} from '@hsrkit/hsi-data';
+import { LKCA_LAYER_NAMES, type LkcaNetConfig, lkcaNet } from './model.js';
+import { readModelMetadata, withModelMetadata } from './model-metadata.js';
+
+export interface SceneTrainingOptions {
+  /** Training scenes (already read); all must have the model's band count. */
+  scenes: Cube[];
+  scale: number;
+  /** The student to train; default: lkcaNet({bands, scale, ...model}). */
+  student?: tf.LayersModel;
+  model?: Omit<LkcaNetConfig, 'bands' | 'scale'>;
+  /** A trained teacher: distillation on the features F (and the output loss), as the design says. */
+  teacher?: tf.LayersModel;
+  /** Feature taps (layer names in both models); default the features fed to the upsampler. */
+  taps?: string[];
+  alpha?: number;
+  decay?: Parameters<typeof train>[0]['decay'];
+  steps: number;
+  batchSize?: number;
+  /** HR patch side (a multiple of scale). */
+  patchSize?: number;
+  stride?: number;
+  lr?: number;
+  seed?: number;
+  /** A region of the first scene held out from training (patches never touch it), used for validation. */
+  holdOut?: Region;
+  validateEvery?: number;
+  /** Normalisation fitted on the training scenes and stored in the model (default global max). */
+  normalization?: NormalizeSpec;
+  checkpointDir?: string;
+  checkpointEvery?: number;
+  resume?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (e: ProgressEvent) => void | Promise<void>;
+}
+
+export interface SceneTrainingResult {
+  model: tf.LayersModel;
+  normalization: NormalizationRecord;
+  result: TrainResult;
+  /** Validation MPSNR (dB) at the end, on the held-out region, when one was given. */
+  finalValidation?: Record<string, number>;
+}
+
+/** A float32 copy of the cube whose `region` samples are its no-data value (statistics skip them). */
+function maskRegion(cube: Cube, region?: Region): Cube {
+  if (!region) return cube;
+  const bip = toInterleave(cube, 'bip');
+  const data = Float32Array.from(bip.data);
+  const noData = cube.noDataValue ?? -3.0e38;
+  for (let r = region.row; r < region.row + region.rows; r++)
+    data.fill(noData, (r * cube.cols + region.col) * cube.bands, (r * cube.cols + region.col + region.cols) * cube.bands);
+  return { ...bip, data, noDataValue: noData };
+}
+
+/** Interleaves several resumable sources: global step t reads source t % n at its step floor(t / n). */
+function roundRobin(sources: { fromStep(step: number): AsyncIterator<Batch> }[]) {
+  const n = sources.length;
+  return {
+    async *fromStep(step: number) {
+      const its = sources.map((s, i) => s.fromStep(Math.max(0, Math.ceil((step - i) / n))));
+      try {
+        for (let t = step; ; t++) {
+          const r = await its[t % n].next();
+          if (r.done) return;
+          yield r.value;
+        }
+      } finally {
+        for (const it of its) await it.return?.(undefined);
+      }
+    },
+  };
+}
+
+/**
+ * Trains an LKCA-Net (or any SR LayersModel) on patches of real scenes, SSPSR protocol: HR patches,
+ * LR by MATLAB bicubic, dihedral augmentation, seeded. With a teacher, the design's LKCA-KD loss.
+ * The normalisation and scale are recorded in the model's metadata so inference can invert them.
+ */
+export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTrainingResult> {
+  const { scenes, scale } = opts;
+  if (!scenes.length) throw new RangeError('trainOnScenes: no scenes');
+  const bands = scenes[0].bands;
+  for (const s of scenes)
+    if (s.bands !== bands) throw new RangeError(`trainOnScenes: scenes have ${bands} and ${s.bands} bands`);
+  const patchSize = opts.patchSize ?? 16 * scale;
+  const stride = opts.stride ?? patchSize / 2;
+  const batchSize = opts.batchSize ?? 8;
+  const seed = opts.seed ?? 0;
+  // Fit the normalisation on training data only: the held-out samples are marked no-data for the fit.
+  const { record } = await normalize(maskRegion(scenes[0], opts.holdOut), opts.normalization ?? { method: 'global-max' });
+  const datasets = scenes.map((cube, i) => {
+    const positions =
+      i === 0 && opts.holdOut
+        ? splitTrainTest(cube.rows, cube.cols, { by: 'region', test: opts.holdOut }, { patchSize, stride }).train
+        : undefined;
+    return new PatchDataset(inMemorySource(cube), {
+      patchSize,
+      scale,
+      stride,
+      positions,
+      batchSize,
+      augment: 'random',
+      seed: seed + i,
+      dropRemainder: true,
+      normalization: record,
+    });
+  });
+  const sources = datasets.map((ds) =>
+    epochSource({ batchesPerEpoch: ds.batchesPerEpoch, epoch: (e) => ds.batches({ epoch: e }) }),
+  );
+  const data = sources.length === 1 ? sources[0] : roundRobin(sources as never);
+  let validation: Parameters<typeof train>[0]['validation'];
+  let validationBatches: Batch[] = [];
+  if (opts.holdOut) {
+    // The held-out region, cut into patches, LR by bicubic: the same protocol as training.
+    const region = cropCube('holdOut', scenes[0], {
+      row: opts.holdOut.row,
+      col: opts.holdOut.col,
+      rows: opts.holdOut.rows,
+      cols: opts.holdOut.cols,
+    });
+    const held = new PatchDataset(inMemorySource(region), {
+      patchSize,
+      scale,
+      stride: patchSize,
+      batchSize,
+      augment: 'none',
+      shuffle: false,
+      normalization: record,
+    });
+    for await (const b of held.batches({ epoch: 0 })) validationBatches.push(b);
+    validation = { data: validationBatches, every: opts.validateEvery ?? Math.max(1, Math.floor(opts.steps / 10)), metrics: hsiMetrics({ scale }) };
+  }
+  const student = opts.student ?? lkcaNet({ bands, scale, ...opts.model });
+  try {
+    const result = await train({
+      student,
+      teacher: opts.teacher,
+      taps: opts.teacher ? (opts.taps ?? [LKCA_LAYER_NAMES.features]) : undefined,
+      loss: { reconstruction: 'l1', alpha: opts.alpha ?? 1, cosine: 1, sam: 1, gradient: 1 },
+      decay: opts.decay ?? { type: 'cosine' },
+      optimizer: { type: 'adam' },
+      schedule: { type: 'cosine', lr: opts.lr ?? 1e-3 },
+      clipNorm: 1,
+      data,
+      steps: opts.steps,
+      seed,
+      validation,
+      checkpoint: opts.checkpointDir ? { dir: opts.checkpointDir, every: opts.checkpointEvery ?? 100 } : undefined,
+      resume: opts.resume || undefined,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+    });
+    const last = result.validations[result.validations.length - 1];
+    withModelMetadata(student, {
+      scale,
+      bands,
+      normalization: record,
+      training: {
+        steps: result.step,
+        patchSize,
+        batchSize,
+        seed,
+        teacher: opts.teacher ? opts.teacher.name : null,
+        holdOut: opts.holdOut ?? null,
+        validation: last?.metrics ?? null,
+        previous: readModelMetadata(student).training ?? null,
+      },
+    });
+    return {
+      model: student,
+      normalization: record,
+      result,
+      finalValidation: last?.metrics as Record<string, number> | undefined,
+    };
+  } finally {
+    for (const b of validationBatches) (b as { dispose?: () => void }).dispose?.();
+    validationBatches = [];
+  }
+}

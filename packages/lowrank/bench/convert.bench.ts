@@ -1,0 +1,207 @@
+// Bench: low-rank conversion of the upsampler of three SR models (the trained LKCA-Net-like
+// fixture, EDSR-baseline and ESPCN), timed on the WASM backend, original vs converted in the same
+// run. Writes bench/results/convert.json and convert.md.
+// Run: npm run bench -w @hsrkit/lowrank   (or: npx tsx --conditions=source bench/convert.bench.ts)
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs';
+import '@hsrkit/layers';
+import { analyzeLayer, findUpsamplers, lowRankConvert, type LayerPlan } from '../src/index.js';
+import { loadModelFromFile } from '../test/node-io.js';
+import { useWasmBackend } from '../test/wasm-backend.js';
+import { edsrBaseline, espcn } from './models.js';
+
+const here = new URL('..', import.meta.url).pathname;
+const quick = process.env.HSRKIT_BENCH_QUICK === '1';
+
+/** Bytes of model.json + weights as tf.io would save them. */
+async function savedBytes(model: tf.LayersModel): Promise<number> {
+  let bytes = 0;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      const w = a.weightData as ArrayBuffer;
+      bytes =
+        w.byteLength +
+        JSON.stringify({
+          modelTopology: a.modelTopology,
+          weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+        }).length;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return bytes;
+}
+
+/** Median ms of predict + read-back, the two models interleaved so both see the same machine. */
+async function timePair(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tensor, runs: number) {
+  const once = async (m: tf.LayersModel) => {
+    const t0 = performance.now();
+    const y = m.predict(x) as tf.Tensor;
+    await y.data();
+    y.dispose();
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < 3; i++) {
+    await once(a);
+    await once(b);
+  }
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    ta.push(await once(a));
+    tb.push(await once(b));
+  }
+  const med = (v: number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
+  return { original: med(ta), converted: med(tb) };
+}
+
+function seeded(shape: number[], seed: number): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    v[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  return tf.tensor(v, shape);
+}
+
+interface Case {
+  model: string;
+  paper: string;
+  weights: string;
+  build: () => Promise<tf.LayersModel>;
+  calibration: tf.Tensor;
+  timingInput: number[];
+}
+
+async function main() {
+  await useWasmBackend();
+  const meta = JSON.parse(await readFile(`${here}fixtures/jasper-lr-calibration.json`, 'utf8'));
+  const raw = await readFile(`${here}fixtures/jasper-lr-calibration.bin`);
+  const jasper = tf.tensor4d(
+    new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)),
+    meta.shape,
+  );
+  const jasperRgb = tf.gather(jasper, [meta.bands.length - 1 - 4, 15, 4], 3); // three bands as an RGB-like image
+  const cases: Case[] = [
+    {
+      model: 'lkca-mini x2 (31 bands)',
+      paper: 'LKCA-Net layout (arXiv 2501.18664), 2 LKBs, this repo fixture',
+      weights: `trained ${meta.trainedSteps} Adam steps on Jasper Ridge (scripts/train-fixture.ts)`,
+      build: () => loadModelFromFile(`${here}fixtures/lkca-mini/model.json`),
+      calibration: jasper,
+      timingInput: [1, 64, 64, 31],
+    },
+    {
+      model: 'EDSR-baseline x2 (3 ch)',
+      paper: 'Lim et al. 2017, EDSR-baseline (16 res blocks, 64 feats)',
+      weights: 'random (seeded Glorot): not trained',
+      build: async () => edsrBaseline(3),
+      calibration: jasperRgb,
+      timingInput: [1, 48, 48, 3],
+    },
+    {
+      model: 'ESPCN x2 (31 bands)',
+      paper: 'Shi et al. 2016, ESPCN (5x5 64, 3x3 32, 3x3 C*s^2 + shuffle)',
+      weights: 'random (seeded Glorot): not trained',
+      build: async () => espcn(31, 2),
+      calibration: jasper,
+      timingInput: [1, 64, 64, 31],
+    },
+  ];
+  const rows: Record<string, unknown>[] = [];
+  for (const c of cases) {
+    const model = await c.build();
+    const ups = findUpsamplers(model);
+    const upName = ups[0].layer;
+    const analysis = await analyzeLayer(model.getLayer(upName), { energies: [0.9, 0.99] });
+    const before = analysis.params;
+    // The rank that makes the upsampler 5x smaller: params(r) = r*(k*k*Cin + Cout) + Cout.
+    const [rows0, cols0] = analysis.matrixShape;
+    const r5 = Math.max(1, Math.floor((before / 5 - cols0) / (rows0 + cols0)));
+    const plans: [string, LayerPlan][] = [
+      ['svd full rank', { layer: upName, rank: analysis.fullRank }],
+      ['svd energy 0.99', { layer: upName, energy: 0.99 }],
+      ['svd energy 0.9', { layer: upName, energy: 0.9 }],
+      ['svd 5x smaller', { layer: upName, rank: r5 }],
+      ['group g=4 (LKCA-LR)', { layer: upName, method: 'group', groups: 4 }],
+    ];
+    const x = seeded(c.timingInput, 7);
+    const originalBytes = await savedBytes(model);
+    for (const [label, plan] of plans) {
+      const { model: m, report } = await lowRankConvert(
+        model,
+        { layers: [plan] },
+        { calibration: c.calibration },
+      );
+      const times = await timePair(model, m, x, quick ? 3 : c.model.startsWith('EDSR') ? 7 : 15);
+      const l = report.layers[0];
+      const row = {
+        model: c.model,
+        paper: c.paper,
+        weights: c.weights,
+        upsampler: upName,
+        plan: label,
+        rank: l.rank,
+        fullRank: analysis.fullRank,
+        retainedEnergy: l.retainedEnergy,
+        upsamplerParamsBefore: l.paramsBefore,
+        upsamplerParamsAfter: l.paramsAfter,
+        upsamplerParamsRatio: l.paramsBefore / l.paramsAfter,
+        modelParamsBefore: report.paramsBefore,
+        modelParamsAfter: report.paramsAfter,
+        savedBytesBefore: originalBytes,
+        savedBytesAfter: await savedBytes(m),
+        inferenceMsBefore: times.original,
+        inferenceMsAfter: times.converted,
+        speedup: times.original / times.converted,
+        timingInput: c.timingInput,
+        psnrVsOriginal: report.output![0].psnr,
+        maxAbsVsOriginal: report.output![0].maxAbs,
+      };
+      rows.push(row);
+      console.log(
+        `${c.model} | ${label}: r=${l.rank ?? '-'} params ${l.paramsBefore} -> ${l.paramsAfter} (${row.upsamplerParamsRatio.toFixed(2)}x), ` +
+          `${times.original.toFixed(1)} -> ${times.converted.toFixed(1)} ms (${row.speedup.toFixed(2)}x), PSNR ${row.psnrVsOriginal.toFixed(2)} dB`,
+      );
+      m.dispose();
+    }
+    model.dispose();
+    x.dispose();
+  }
+  const result = {
+    backend: tf.getBackend(),
+    node: process.version,
+    date: new Date().toISOString(),
+    note: 'Times are medians of predict()+data() on the tfjs WASM backend (XNNPACK, no threads), original and converted interleaved in the same run. PSNR is the converted model output against the original model output on the held-out Jasper Ridge calibration batch (peak = max-min of the original output).',
+    rows,
+  };
+  const md = [
+    `# Low-rank conversion bench (${result.backend}, Node ${result.node}, ${result.date})`,
+    '',
+    result.note,
+    '',
+    '| model | weights | plan | rank | energy kept | upsampler params | ratio | model params | saved bytes | ms before | ms after | speedup | PSNR vs original (dB) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r: any) =>
+        `| ${r.model} | ${r.weights.startsWith('random') ? 'random' : 'trained'} | ${r.plan} | ${r.rank ?? '-'} / ${r.fullRank} | ${(100 * r.retainedEnergy).toFixed(1)} % | ${r.upsamplerParamsBefore} -> ${r.upsamplerParamsAfter} | ${r.upsamplerParamsRatio.toFixed(2)}x | ${r.modelParamsBefore} -> ${r.modelParamsAfter} | ${r.savedBytesBefore} -> ${r.savedBytesAfter} | ${r.inferenceMsBefore.toFixed(1)} | ${r.inferenceMsAfter.toFixed(1)} | ${r.speedup.toFixed(2)}x | ${Number.isFinite(r.psnrVsOriginal) ? r.psnrVsOriginal.toFixed(2) : 'inf'} |`,
+    ),
+    '',
+    ...cases.map(
+      (c) => `- ${c.model}: ${c.paper}; weights ${c.weights}; timing input [${c.timingInput}].`,
+    ),
+    '',
+  ].join('\n');
+  const out = `${here}bench/results/convert`;
+  await writeFile(`${out}.json.tmp`, `${JSON.stringify(result, null, 2)}\n`);
+  await rename(`${out}.json.tmp`, `${out}.json`);
+  await writeFile(`${out}.md.tmp`, md);
+  await rename(`${out}.md.tmp`, `${out}.md`);
+  console.log(`wrote ${out}.json and ${out}.md`);
+  tf.dispose([jasper, jasperRgb]);
+}
+
+await main();
