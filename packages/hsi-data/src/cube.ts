@@ -41,7 +41,12 @@ export interface Cube {
 }
 
 /** Offset of sample (row, col, band) in `data` for the cube's interleave. */
-export function sampleIndex(cube: Pick<Cube, 'rows' | 'cols' | 'bands' | 'interleave'>, row: number, col: number, band: number): number {
+export function sampleIndex(
+  cube: Pick<Cube, 'rows' | 'cols' | 'bands' | 'interleave'>,
+  row: number,
+  col: number,
+  band: number,
+): number {
   const { rows, cols, bands } = cube;
   switch (cube.interleave) {
     case 'bsq':
@@ -62,7 +67,8 @@ export function toInterleave(cube: Cube, interleave: Interleave): Cube {
   const dst = { rows, cols, bands, interleave };
   for (let r = 0; r < rows; r++)
     for (let b = 0; b < bands; b++)
-      for (let c = 0; c < cols; c++) out[sampleIndex(dst, r, c, b)] = cube.data[sampleIndex(cube, r, c, b)];
+      for (let c = 0; c < cols; c++)
+        out[sampleIndex(dst, r, c, b)] = cube.data[sampleIndex(cube, r, c, b)];
   return { ...cube, interleave, data: out };
 }
 
@@ -81,8 +87,17 @@ export async function tensorToCube(
   tensor: tfTypes.Tensor,
   meta: Omit<Cube, 'rows' | 'cols' | 'bands' | 'interleave' | 'data'> = {},
 ): Promise<Cube> {
-  const shape = tensor.shape.length === 4 && tensor.shape[0] === 1 ? tensor.shape.slice(1) : tensor.shape;
-  if (shape.length !== 3) throw new RangeError(`tensorToCube: expected [rows, cols, bands], got [${tensor.shape}]`);
+  const shape =
+    tensor.shape.length === 4 && tensor.shape[0] === 1 ? tensor.shape.slice(1) : tensor.shape;
+  if (shape.length !== 3)
+    throw new RangeError(`tensorToCube: expected [rows, cols, bands], got [${tensor.shape}]`);
   const data = (await tensor.data()) as Float32Array;
-  return { ...meta, rows: shape[0], cols: shape[1], bands: shape[2], interleave: 'bip', data: new Float32Array(data) };
+  return {
+    ...meta,
+    rows: shape[0],
+    cols: shape[1],
+    bands: shape[2],
+    interleave: 'bip',
+    data: new Float32Array(data),
+  };
 }

@@ -124,7 +124,9 @@ describe('PixelShuffle layer and PyTorch channel order (cpu)', () => {
     const viaLayer = tf.tidy(() => layer.apply(tf.tensor4d(x, [n, h, w, cin])) as tf.Tensor);
     expect(maxAbsDiff(viaLayer.dataSync(), torchOut)).toBe(0);
     viaLayer.dispose();
-    expect(() => new PixelShuffle({ scale: 2, channelOrder: 'nchw' as never })).toThrow(/channelOrder/);
+    expect(() => new PixelShuffle({ scale: 2, channelOrder: 'nchw' as never })).toThrow(
+      /channelOrder/,
+    );
     // s = 2, C = 2: TF channel (i*2+j)*2 + c reads torch channel c*4 + i*2 + j.
     expect(Array.from(pytorchToTfShuffleChannels(2, 2))).toEqual([0, 4, 1, 5, 2, 6, 3, 7]);
   });

@@ -69,7 +69,11 @@ export type ShuffleChannelOrder = 'tf' | 'pytorch';
 
 function checkChannelOrder(order: unknown, layer: string): ShuffleChannelOrder {
   if (order !== 'tf' && order !== 'pytorch')
-    throw new LayerConfigError(layer, 'channelOrder', `expected 'tf' or 'pytorch', got ${JSON.stringify(order)}`);
+    throw new LayerConfigError(
+      layer,
+      'channelOrder',
+      `expected 'tf' or 'pytorch', got ${JSON.stringify(order)}`,
+    );
   return order;
 }
 

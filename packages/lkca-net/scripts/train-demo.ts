@@ -35,7 +35,10 @@ registerWasmTrainingKernels({ replaceSlowKernels: true });
 console.log(`backend ${info.backend} on ${info.device}`);
 const scene = await readDemoScene();
 const bands = scene.bands;
-const student = phase === 'teacher' ? lkcaTeacher({ bands, scale: DEMO_SCALE }) : lkcaStudent({ bands, scale: DEMO_SCALE });
+const student =
+  phase === 'teacher'
+    ? lkcaTeacher({ bands, scale: DEMO_SCALE })
+    : lkcaStudent({ bands, scale: DEMO_SCALE });
 const teacher = phase === 'distilled' ? await loadModel(modelDir('teacher')) : undefined;
 const t0 = Date.now();
 const res = await trainOnScenes({
@@ -58,7 +61,9 @@ const res = await trainOnScenes({
     if (e.step % 25 === 0 || e.validation)
       console.log(
         `[${phase}] step ${e.step}/${e.totalSteps} loss ${e.losses.total.toFixed(5)} lr ${e.lr.toExponential(2)} D ${e.decay.toFixed(3)} ${e.stepsPerSecond.toFixed(2)} it/s eta ${Math.round(e.etaSeconds)} s${
-          e.validation ? ` | held-out MPSNR ${e.validation.metrics.mpsnr.toFixed(3)} dB SAM ${e.validation.metrics.sam.toFixed(3)}` : ''
+          e.validation
+            ? ` | held-out MPSNR ${e.validation.metrics.mpsnr.toFixed(3)} dB SAM ${e.validation.metrics.sam.toFixed(3)}`
+            : ''
         }`,
       );
   },
@@ -67,7 +72,12 @@ if (res.result.aborted) process.exit(1);
 mkdirSync(modelDir(phase), { recursive: true });
 await saveModel(res.model, modelDir(phase));
 // Score on the whole held-out quadrant, the way `lkca demo` does (tiled, input units).
-const quadrant = cropCube('demo', scene, { row: DEMO_HOLD_OUT.row, col: DEMO_HOLD_OUT.col, rows: DEMO_HOLD_OUT.rows, cols: DEMO_HOLD_OUT.cols });
+const quadrant = cropCube('demo', scene, {
+  row: DEMO_HOLD_OUT.row,
+  col: DEMO_HOLD_OUT.col,
+  rows: DEMO_HOLD_OUT.rows,
+  cols: DEMO_HOLD_OUT.cols,
+});
 const ev = await evaluateScene(res.model, quadrant, { scale: DEMO_SCALE });
 let results: Record<string, unknown> = {};
 try {
@@ -78,12 +88,18 @@ results[phase] = {
   resumedFrom: res.result.resumedFrom,
   params: res.model.countParams(),
   minutes: (Date.now() - t0) / 60000,
-  validationHistory: res.result.validations.map((v) => ({ step: v.step, mpsnr: v.metrics.mpsnr, sam: v.metrics.sam })),
+  validationHistory: res.result.validations.map((v) => ({
+    step: v.step,
+    mpsnr: v.metrics.mpsnr,
+    sam: v.metrics.sam,
+  })),
   heldOutQuadrant: { model: ev.metrics, bicubic: ev.bicubicMetrics },
   backend: `${info.backend} (${info.device})`,
   date: new Date().toISOString(),
 };
 mkdirSync(`${root}bench/results`, { recursive: true });
 writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
-console.log(`[${phase}] held-out quadrant: model ${ev.metrics.mpsnr.toFixed(3)} dB vs bicubic ${ev.bicubicMetrics.mpsnr.toFixed(3)} dB`);
+console.log(
+  `[${phase}] held-out quadrant: model ${ev.metrics.mpsnr.toFixed(3)} dB vs bicubic ${ev.bicubicMetrics.mpsnr.toFixed(3)} dB`,
+);
 res.result.dispose();

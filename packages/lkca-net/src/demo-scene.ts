@@ -2,9 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { type Cube, readCube, type Region } from '@hsrkit/hsi-data';
 
 /** The shipped real scene (CAVE balloons, 256 x 256 x 31; see assets/scene/SOURCES.md). */
-export const DEMO_SCENE_PATH = fileURLToPath(new URL('../assets/scene/balloons_ms.mat', import.meta.url));
+export const DEMO_SCENE_PATH = fileURLToPath(
+  new URL('../assets/scene/balloons_ms.mat', import.meta.url),
+);
 /** The shipped demo model, trained by scripts/train-demo.ts on the scene minus DEMO_HOLD_OUT. */
-export const DEMO_MODEL_PATH = fileURLToPath(new URL('../assets/models/lkca-student-x4/', import.meta.url));
+export const DEMO_MODEL_PATH = fileURLToPath(
+  new URL('../assets/models/lkca-student-x4/', import.meta.url),
+);
 /** The bottom-right quadrant: never seen in training, super-resolved by `lkca demo`. */
 export const DEMO_HOLD_OUT: Region = { row: 128, col: 128, rows: 128, cols: 128 };
 export const DEMO_SCALE = 4;

@@ -12,7 +12,13 @@ import {
   toInterleave,
 } from '@hsrkit/hsi-data';
 import { modelBands, readModelMetadata } from './model-metadata.js';
-import { MemorySink, memorySource, modelTileRunner, type TileRunner, upscaleTiled } from './tiled-inference.js';
+import {
+  MemorySink,
+  memorySource,
+  modelTileRunner,
+  type TileRunner,
+  upscaleTiled,
+} from './tiled-inference.js';
 import { modelScale, UpscaleInputError } from './upscale-file.js';
 
 export interface SceneEvaluation {
@@ -41,30 +47,50 @@ function float32Bip(cube: Cube): Cube {
 export async function evaluateScene(
   model: tf.LayersModel,
   hr: Cube,
-  opts: { scale?: number; preset?: MetricPreset; runner?: TileRunner; tile?: number; overlap?: number; concurrency?: number; onProgress?: (d: number, t: number) => void; signal?: AbortSignal } = {},
+  opts: {
+    scale?: number;
+    preset?: MetricPreset;
+    runner?: TileRunner;
+    tile?: number;
+    overlap?: number;
+    concurrency?: number;
+    onProgress?: (d: number, t: number) => void;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<SceneEvaluation> {
   const scale = modelScale(model);
-  if (opts.scale && opts.scale !== scale) throw new UpscaleInputError(`the model upscales x${scale}, not x${opts.scale}`);
-  if (modelBands(model) !== hr.bands) throw new UpscaleInputError(`the scene has ${hr.bands} bands, the model takes ${modelBands(model)}`);
+  if (opts.scale && opts.scale !== scale)
+    throw new UpscaleInputError(`the model upscales x${scale}, not x${opts.scale}`);
+  if (modelBands(model) !== hr.bands)
+    throw new UpscaleInputError(
+      `the scene has ${hr.bands} bands, the model takes ${modelBands(model)}`,
+    );
   const rows = hr.rows - (hr.rows % scale);
   const cols = hr.cols - (hr.cols % scale);
   const gt = float32Bip(cropCube('evaluateScene', hr, { row: 0, col: 0, rows, cols }));
   const lr = float32Bip(downsampleCube(gt, scale));
-  const bicT = tf.tidy(() => bicubicUpsample(tf.tensor3d(lr.data as Float32Array, [lr.rows, lr.cols, lr.bands]), scale));
+  const bicT = tf.tidy(() =>
+    bicubicUpsample(tf.tensor3d(lr.data as Float32Array, [lr.rows, lr.cols, lr.bands]), scale),
+  );
   const bicubic: Cube = { ...gt, data: new Float32Array(await bicT.data()) };
   bicT.dispose();
   const record = readModelMetadata(model).normalization;
   const lrModel = record ? float32Bip(applyNormalization(lr, record)) : lr;
   const sink = new MemorySink(rows, cols, gt.bands);
   const t0 = performance.now();
-  await upscaleTiled(memorySource(lrModel.data as Float32Array, lr.rows, lr.cols, lr.bands), opts.runner ?? modelTileRunner(model), sink, {
-    scale,
-    tile: opts.tile ?? 64,
-    overlap: opts.overlap ?? 16,
-    concurrency: opts.concurrency,
-    onProgress: opts.onProgress,
-    signal: opts.signal,
-  });
+  await upscaleTiled(
+    memorySource(lrModel.data as Float32Array, lr.rows, lr.cols, lr.bands),
+    opts.runner ?? modelTileRunner(model),
+    sink,
+    {
+      scale,
+      tile: opts.tile ?? 64,
+      overlap: opts.overlap ?? 16,
+      concurrency: opts.concurrency,
+      onProgress: opts.onProgress,
+      signal: opts.signal,
+    },
+  );
   const modelMs = performance.now() - t0;
   let sr: Cube = { ...gt, data: sink.data };
   if (record) sr = float32Bip(denormalize(sr, record));

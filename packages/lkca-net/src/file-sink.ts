@@ -15,14 +15,24 @@ export class Float32FileSink implements TileSink {
     readonly bands: number,
   ) {}
 
-  static async create(path: string, rows: number, cols: number, bands: number): Promise<Float32FileSink> {
+  static async create(
+    path: string,
+    rows: number,
+    cols: number,
+    bands: number,
+  ): Promise<Float32FileSink> {
     const handle = await fs.open(path, 'w+');
     // A sparse file of zeros: the first accumulation into a window reads zeros.
     await handle.truncate(rows * cols * bands * 4);
     return new Float32FileSink(path, handle, rows, cols, bands);
   }
 
-  async accumulate(win: Window, data: Float32Array, wy: Float32Array, wx: Float32Array): Promise<void> {
+  async accumulate(
+    win: Window,
+    data: Float32Array,
+    wy: Float32Array,
+    wx: Float32Array,
+  ): Promise<void> {
     const b = this.bands;
     const rowFloats = win.width * b;
     const buf = new Float32Array(rowFloats);
@@ -44,7 +54,12 @@ export class Float32FileSink implements TileSink {
   /** Reads rows [row, row + count) back (BIP float32). */
   async readRows(row: number, count: number): Promise<Float32Array> {
     const out = new Float32Array(count * this.cols * this.bands);
-    await this.handle.read(new Uint8Array(out.buffer), 0, out.byteLength, row * this.cols * this.bands * 4);
+    await this.handle.read(
+      new Uint8Array(out.buffer),
+      0,
+      out.byteLength,
+      row * this.cols * this.bands * 4,
+    );
     return out;
   }
 

@@ -50,7 +50,9 @@ export function nodeFileIO(pathOrDir: string): tf.io.IOHandler {
       await fs.mkdir(dir, { recursive: true });
       const weights = artifacts.weightData
         ? new Uint8Array(
-            Array.isArray(artifacts.weightData) ? concatBuffers(artifacts.weightData) : artifacts.weightData,
+            Array.isArray(artifacts.weightData)
+              ? concatBuffers(artifacts.weightData)
+              : artifacts.weightData,
           )
         : new Uint8Array(0);
       const hash = createHash('sha256').update(weights).digest('hex').slice(0, 12);
@@ -64,7 +66,9 @@ export function nodeFileIO(pathOrDir: string): tf.io.IOHandler {
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: [weightsName], weights: artifacts.weightSpecs ?? [] }],
         ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
-        ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
+        ...(artifacts.userDefinedMetadata
+          ? { userDefinedMetadata: artifacts.userDefinedMetadata }
+          : {}),
       };
       await writeAtomic(jsonPath, JSON.stringify(json));
       // Old shards are removed only once the new model.json is in place.
@@ -83,8 +87,16 @@ export function nodeFileIO(pathOrDir: string): tf.io.IOHandler {
     },
     async load(): Promise<tf.io.ModelArtifacts> {
       const json = await readJsonIfExists(jsonPath);
-      if (!json) throw new ModelFileError(jsonPath, 'no such model.json (pass a model folder or its model.json)');
-      if (!json.modelTopology) throw new ModelFileError(jsonPath, "field 'modelTopology' is missing: not a TF.js LayersModel");
+      if (!json)
+        throw new ModelFileError(
+          jsonPath,
+          'no such model.json (pass a model folder or its model.json)',
+        );
+      if (!json.modelTopology)
+        throw new ModelFileError(
+          jsonPath,
+          "field 'modelTopology' is missing: not a TF.js LayersModel",
+        );
       const manifest = (json.weightsManifest ?? []) as tf.io.WeightsManifestConfig;
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: ArrayBuffer[] = [];
@@ -96,15 +108,26 @@ export function nodeFileIO(pathOrDir: string): tf.io.IOHandler {
           try {
             buf = await fs.readFile(file);
           } catch {
-            throw new ModelFileError(file, `weight shard listed in ${basename(jsonPath)} is missing`);
+            throw new ModelFileError(
+              file,
+              `weight shard listed in ${basename(jsonPath)} is missing`,
+            );
           }
-          buffers.push(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+          buffers.push(
+            buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer,
+          );
         }
       }
       const weightData = concatBuffers(buffers);
-      const expected = specs.reduce((n, s) => n + tf.util.sizeFromShape(s.shape) * bytesPerElement(s), 0);
+      const expected = specs.reduce(
+        (n, s) => n + tf.util.sizeFromShape(s.shape) * bytesPerElement(s),
+        0,
+      );
       if (expected !== weightData.byteLength)
-        throw new ModelFileError(jsonPath, `weights manifest describes ${expected} bytes but the shards hold ${weightData.byteLength}`);
+        throw new ModelFileError(
+          jsonPath,
+          `weights manifest describes ${expected} bytes but the shards hold ${weightData.byteLength}`,
+        );
       return {
         modelTopology: json.modelTopology,
         format: json.format,
@@ -144,7 +167,7 @@ export async function saveModel(
   dir: string,
   metadata?: Record<string, unknown>,
 ): Promise<void> {
-  if (metadata) model.setUserDefinedMetadata(metadata as {});
+  if (metadata) model.setUserDefinedMetadata(metadata as Record<string, unknown> as never);
   await model.save(nodeFileIO(dir));
 }
 
@@ -155,6 +178,9 @@ export async function loadModel(pathOrDir: string): Promise<tf.LayersModel> {
     return await tf.loadLayersModel(nodeFileIO(pathOrDir));
   } catch (e) {
     if (e instanceof ModelFileError) throw e;
-    throw new ModelFileError(modelJsonPath(pathOrDir), `could not be built as a LayersModel: ${(e as Error).message}`);
+    throw new ModelFileError(
+      modelJsonPath(pathOrDir),
+      `could not be built as a LayersModel: ${(e as Error).message}`,
+    );
   }
 }

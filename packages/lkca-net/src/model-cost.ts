@@ -21,7 +21,8 @@ export interface ModelCost {
 function shapeOf(layer: tf.layers.Layer): number[] {
   // Input layers have no inbound shape; multi-input layers (Add) report one per input.
   if (layer.getClassName() === 'InputLayer' || !layer.inboundNodes.length) return [];
-  const shape = (layer.inboundNodes[0] as unknown as { inputShapes: number[] | number[][] }).inputShapes;
+  const shape = (layer.inboundNodes[0] as unknown as { inputShapes: number[] | number[][] })
+    .inputShapes;
   return (Array.isArray(shape[0]) ? shape[0] : shape) as number[];
 }
 
@@ -46,14 +47,26 @@ export function modelCost(model: tf.LayersModel, size: [number, number]): ModelC
     const info = describeKernelLayer(layer);
     const cls = layer.getClassName();
     if (info) {
-      m = layerMacs(info, [hw[0], hw[1], inShape[inShape.length - 1]], layer.getConfig() as Record<string, unknown>);
+      m = layerMacs(
+        info,
+        [hw[0], hw[1], inShape[inShape.length - 1]],
+        layer.getConfig() as Record<string, unknown>,
+      );
     } else if (cls === 'HsrkitLargeKernelBlock') {
-      const cfg = layer.getConfig() as { kernelSize: number; dilations: number[]; fusionGroups: number; reduction: number };
+      const cfg = layer.getConfig() as {
+        kernelSize: number;
+        dilations: number[];
+        fusionGroups: number;
+        reduction: number;
+      };
       const c = inShape[inShape.length - 1];
       const t = cfg.dilations.length + 1;
       const hidden = Math.max(1, Math.floor(c / cfg.reduction));
       m =
-        hw[0] * hw[1] * (cfg.dilations.length * cfg.kernelSize * cfg.kernelSize * c + ((t * c) / cfg.fusionGroups) * c) +
+        hw[0] *
+          hw[1] *
+          (cfg.dilations.length * cfg.kernelSize * cfg.kernelSize * c +
+            ((t * c) / cfg.fusionGroups) * c) +
         2 * c * hidden;
     } else if (cls === 'HsrkitBicubicResize') {
       const cfg = layer.getConfig() as { scale: number | [number, number] };

@@ -19,7 +19,10 @@ export function readModelMetadata(model: tf.LayersModel): HsrkitModelMetadata {
 
 export function withModelMetadata(model: tf.LayersModel, meta: HsrkitModelMetadata): void {
   const current = (model.getUserDefinedMetadata() as Record<string, unknown> | undefined) ?? {};
-  model.setUserDefinedMetadata({ ...current, hsrkit: { ...readModelMetadata(model), ...meta } } as {});
+  model.setUserDefinedMetadata({
+    ...current,
+    hsrkit: { ...readModelMetadata(model), ...meta },
+  } as never);
 }
 
 /** Bands the model takes (last input axis). */

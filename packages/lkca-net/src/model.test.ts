@@ -73,12 +73,24 @@ describe('lkcaNet', () => {
   it('rejects configs that cannot work, naming the field', () => {
     expect(() => lkcaNet({ bands: 0, scale: 4 })).toThrow(/bands/);
     expect(() => lkcaNet({ bands: 31, scale: 1 })).toThrow(/scale/);
-    expect(() => lkcaNet({ bands: 31, scale: 4, upsampler: 'group', upsamplerGroups: 7 })).toThrow(/upsamplerGroups/);
-    expect(() => lkcaNet({ bands: 31, scale: 4, upsampler: 'fancy' as never })).toThrow(/upsampler/);
+    expect(() => lkcaNet({ bands: 31, scale: 4, upsampler: 'group', upsamplerGroups: 7 })).toThrow(
+      /upsamplerGroups/,
+    );
+    expect(() => lkcaNet({ bands: 31, scale: 4, upsampler: 'fancy' as never })).toThrow(
+      /upsampler/,
+    );
   });
 
   it('saves atomically and loads back in Node with identical outputs', async () => {
-    const m = lkcaNet({ bands: 6, scale: 2, channels: 16, blocks: 2, reduction: 4, upsampler: 'group', upsamplerGroups: 4 });
+    const m = lkcaNet({
+      bands: 6,
+      scale: 2,
+      channels: 16,
+      blocks: 2,
+      reduction: 4,
+      upsampler: 'group',
+      upsamplerGroups: 4,
+    });
     const x = tf.tensor4d(seededValues(1 * 9 * 10 * 6, 5), [1, 9, 10, 6]);
     const y0 = m.predict(x) as tf.Tensor;
     const path = join(dir, 'group');

@@ -78,17 +78,23 @@ export function resolveLkcaNetConfig(config: LkcaNetConfig): ResolvedLkcaNetConf
     ...config,
   } as ResolvedLkcaNetConfig;
   const positiveInt = (field: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new LayerConfigError('lkcaNet', field, `expected a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new LayerConfigError('lkcaNet', field, `expected a positive integer, got ${v}`);
   };
   positiveInt('bands', c.bands);
   positiveInt('scale', c.scale);
-  if (c.scale < 2) throw new LayerConfigError('lkcaNet', 'scale', `expected an integer >= 2, got ${c.scale}`);
+  if (c.scale < 2)
+    throw new LayerConfigError('lkcaNet', 'scale', `expected an integer >= 2, got ${c.scale}`);
   positiveInt('channels', c.channels);
   positiveInt('blocks', c.blocks);
   positiveInt('upsamplerGroups', c.upsamplerGroups);
   positiveInt('upsamplerRank', c.upsamplerRank);
   if (!['conv', 'group', 'svd'].includes(c.upsampler))
-    throw new LayerConfigError('lkcaNet', 'upsampler', `expected 'conv', 'group' or 'svd', got '${c.upsampler}'`);
+    throw new LayerConfigError(
+      'lkcaNet',
+      'upsampler',
+      `expected 'conv', 'group' or 'svd', got '${c.upsampler}'`,
+    );
   const out = c.bands * c.scale * c.scale;
   if (c.upsampler === 'group' && (c.channels % c.upsamplerGroups || out % c.upsamplerGroups))
     throw new LayerConfigError(
@@ -153,7 +159,11 @@ export function lkcaNet(config: LkcaNetConfig): tf.LayersModel {
       .conv2d({ filters: subPixels, kernelSize: 1, name: n.upsampler })
       .apply(reduced) as tf.SymbolicTensor;
   }
-  const shuffled = new PixelShuffle({ scale: c.scale, channelOrder: c.pixelShuffleOrder, name: n.shuffle }).apply(up) as tf.SymbolicTensor;
+  const shuffled = new PixelShuffle({
+    scale: c.scale,
+    channelOrder: c.pixelShuffleOrder,
+    name: n.shuffle,
+  }).apply(up) as tf.SymbolicTensor;
   const skip = new BicubicResize({ scale: c.scale, name: n.bicubic }).apply(x) as tf.SymbolicTensor;
   const out = tf.layers.add({ name: n.output }).apply([shuffled, skip]) as tf.SymbolicTensor;
   return tf.model({ inputs: x, outputs: out, name: c.name });

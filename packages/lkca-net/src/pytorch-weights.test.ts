@@ -49,7 +49,12 @@ describe('PyTorch weights', () => {
       const x = await f32(`${upsampler}.input.f32`);
       const want = await f32(`${upsampler}.output.f32`);
       const y = tf.tidy(() => model.predict(tf.tensor4d(x, cfg.inputShape)) as tf.Tensor);
-      expect(y.shape).toEqual([1, cfg.inputShape[1] * cfg.scale, cfg.inputShape[2] * cfg.scale, cfg.bands]);
+      expect(y.shape).toEqual([
+        1,
+        cfg.inputShape[1] * cfg.scale,
+        cfg.inputShape[2] * cfg.scale,
+        cfg.bands,
+      ]);
       expect(maxAbsDiff(await y.data(), want)).toBeLessThan(1e-4);
       y.dispose();
       model.dispose();

@@ -39,7 +39,8 @@ function transposeValues(t: SafeTensor, perm: Perm): { values: Float32Array; sha
 function permuteLastAxis(values: Float32Array, shape: number[], perm: Int32Array): Float32Array {
   const n = shape[shape.length - 1];
   const out = new Float32Array(values.length);
-  for (let base = 0; base < values.length; base += n) for (let q = 0; q < n; q++) out[base + q] = values[base + perm[q]];
+  for (let base = 0; base < values.length; base += n)
+    for (let q = 0; q < n; q++) out[base + q] = values[base + perm[q]];
   return out;
 }
 
@@ -47,33 +48,49 @@ function permuteLastAxis(values: Float32Array, shape: number[], perm: Int32Array
  * Copies a PyTorch state dict of the reference LKCA-Net into a model built by lkcaNet() with the same
  * config. Every tensor of the dict must be used and every model weight set, or it throws naming them.
  */
-export function loadPytorchStateDict(model: tf.LayersModel, dict: Map<string, SafeTensor>, file = '<state dict>'): void {
+export function loadPytorchStateDict(
+  model: tf.LayersModel,
+  dict: Map<string, SafeTensor>,
+  file = '<state dict>',
+): void {
   const used = new Set<string>();
   const take = (key: string, perm: Perm): { values: Float32Array; shape: number[] } => {
     const t = dict.get(key);
-    if (!t) throw new WeightMappingError(`${file}: the model needs '${key}', which the state dict lacks`);
+    if (!t)
+      throw new WeightMappingError(`${file}: the model needs '${key}', which the state dict lacks`);
     used.add(key);
     if (t.shape.length !== perm.length)
-      throw new WeightMappingError(`${file}: '${key}' has shape [${t.shape}], expected rank ${perm.length}`);
+      throw new WeightMappingError(
+        `${file}: '${key}' has shape [${t.shape}], expected rank ${perm.length}`,
+      );
     return transposeValues(t, perm);
   };
   const shuffle = model.getLayer(LKCA_LAYER_NAMES.shuffle);
   const shuffleCfg = shuffle.getConfig() as { scale: number; channelOrder?: string };
   const pytorchOrder = shuffleCfg.channelOrder === 'pytorch';
-  const assign = (layerName: string, values: Record<string, { values: Float32Array; shape: number[] }>) => {
+  const assign = (
+    layerName: string,
+    values: Record<string, { values: Float32Array; shape: number[] }>,
+  ) => {
     const layer = model.getLayer(layerName);
     const next = layer.weights.map((w) => {
       const short = w.originalName.split('/').pop()!;
       const v = values[short];
-      if (!v) throw new WeightMappingError(`${file}: no PyTorch tensor maps to ${layerName}/${short}`);
+      if (!v)
+        throw new WeightMappingError(`${file}: no PyTorch tensor maps to ${layerName}/${short}`);
       if (v.shape.join() !== w.shape.join())
-        throw new WeightMappingError(`${file}: ${layerName}/${short} has shape [${w.shape}], the PyTorch tensor gives [${v.shape}]`);
+        throw new WeightMappingError(
+          `${file}: ${layerName}/${short} has shape [${w.shape}], the PyTorch tensor gives [${v.shape}]`,
+        );
       return tf.tensor(v.values, v.shape);
     });
     layer.setWeights(next);
     tf.dispose(next);
   };
-  const conv = (key: string) => ({ kernel: take(`${key}.weight`, [2, 3, 1, 0]), bias: take(`${key}.bias`, [0]) });
+  const conv = (key: string) => ({
+    kernel: take(`${key}.weight`, [2, 3, 1, 0]),
+    bias: take(`${key}.bias`, [0]),
+  });
   assign(LKCA_LAYER_NAMES.head, conv('head'));
   for (let i = 0; ; i++) {
     let layer: tf.layers.Layer;
@@ -114,7 +131,10 @@ export function loadPytorchStateDict(model: tf.LayersModel, dict: Map<string, Sa
   if (svd) assign(LKCA_LAYER_NAMES.upsamplerReduce, { kernel: take('up.0.weight', [2, 3, 1, 0]) });
   assign(LKCA_LAYER_NAMES.upsampler, up);
   const unused = [...dict.keys()].filter((k) => !used.has(k));
-  if (unused.length) throw new WeightMappingError(`${file}: state dict tensors the model has no place for: ${unused.join(', ')}`);
+  if (unused.length)
+    throw new WeightMappingError(
+      `${file}: state dict tensors the model has no place for: ${unused.join(', ')}`,
+    );
 }
 
 /** Reads a .safetensors PyTorch state dict and loads it into the model (see loadPytorchStateDict). */

@@ -46,7 +46,10 @@ async function importOptional<T>(name: string, runtime: RuntimeName, hint: strin
   } catch (e) {
     const msg = String((e as Error)?.message ?? e);
     if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND|Failed to resolve/.test(msg))
-      throw new RuntimeUnavailableError(runtime, `the optional package '${name}' is not installed. ${hint}`);
+      throw new RuntimeUnavailableError(
+        runtime,
+        `the optional package '${name}' is not installed. ${hint}`,
+      );
     throw new RuntimeUnavailableError(runtime, `'${name}' failed to load: ${msg}`);
   }
 }
@@ -61,7 +64,8 @@ async function startNode(gpu: boolean): Promise<string> {
       gpu ? ' and needs CUDA/cuDNN' : ''
     }. Without it, use --backend wasm (fast CPU) or webgpu.`,
   );
-  if (!(await tf.setBackend('tensorflow'))) throw new RuntimeUnavailableError(runtime, 'the tensorflow backend did not start');
+  if (!(await tf.setBackend('tensorflow')))
+    throw new RuntimeUnavailableError(runtime, 'the tensorflow backend did not start');
   return gpu ? 'libtensorflow (CUDA)' : 'libtensorflow (CPU)';
 }
 
@@ -80,7 +84,8 @@ async function startWasm(opts: RuntimeOptions): Promise<string> {
     path = `${join(dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`;
   }
   if (path) wasm.setWasmPaths(path);
-  if (!(await tf.setBackend('wasm'))) throw new RuntimeUnavailableError('wasm', 'the wasm backend did not start');
+  if (!(await tf.setBackend('wasm')))
+    throw new RuntimeUnavailableError('wasm', 'the wasm backend did not start');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   return `WebAssembly (XNNPACK, SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'})`;
@@ -97,13 +102,28 @@ async function installDawn(opts: RuntimeOptions): Promise<string> {
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
   Object.assign(globalThis, dawn.globals);
   const swiftshader = SWIFTSHADER_ICDS.find((p) => existsSync(p));
-  const attempts: { label: string; env: Record<string, string>; flags: string[]; compat: boolean }[] = [
+  const attempts: {
+    label: string;
+    env: Record<string, string>;
+    flags: string[];
+    compat: boolean;
+  }[] = [
     // A configured or system Vulkan driver first: on a GPU machine this is the real GPU.
     { label: 'vulkan', env: {}, flags: ['backend=vulkan'], compat: false },
   ];
   if (swiftshader && !process.env.VK_ICD_FILENAMES)
-    attempts.push({ label: 'vulkan/swiftshader', env: { VK_ICD_FILENAMES: swiftshader }, flags: ['backend=vulkan'], compat: false });
-  attempts.push({ label: 'opengl/mesa', env: { EGL_PLATFORM: 'surfaceless' }, flags: ['backend=opengl'], compat: true });
+    attempts.push({
+      label: 'vulkan/swiftshader',
+      env: { VK_ICD_FILENAMES: swiftshader },
+      flags: ['backend=vulkan'],
+      compat: false,
+    });
+  attempts.push({
+    label: 'opengl/mesa',
+    env: { EGL_PLATFORM: 'surfaceless' },
+    flags: ['backend=opengl'],
+    compat: true,
+  });
   const reasons: string[] = [];
   for (const a of attempts) {
     Object.assign(process.env, a.env);
@@ -123,7 +143,8 @@ async function installDawn(opts: RuntimeOptions): Promise<string> {
         wgslLanguageFeatures: new Set<string>(),
       };
       const g = globalThis as any;
-      if (!g.navigator) Object.defineProperty(g, 'navigator', { value: {}, configurable: true, writable: true });
+      if (!g.navigator)
+        Object.defineProperty(g, 'navigator', { value: {}, configurable: true, writable: true });
       Object.defineProperty(g.navigator, 'gpu', { value: wrapped, configurable: true });
       return `${a.label}: ${[info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'adapter'}`;
     } catch (e) {
@@ -141,14 +162,24 @@ async function startWebGpu(opts: RuntimeOptions): Promise<string> {
     device = await installDawn(opts);
   }
   // The backend module reads navigator.gpu when it loads, so it is imported only now.
-  await importOptional('@tensorflow/tfjs-backend-webgpu', 'webgpu', 'npm i @tensorflow/tfjs-backend-webgpu@4.22');
-  if (!(await tf.setBackend('webgpu'))) throw new RuntimeUnavailableError('webgpu', 'the webgpu backend did not start');
+  await importOptional(
+    '@tensorflow/tfjs-backend-webgpu',
+    'webgpu',
+    'npm i @tensorflow/tfjs-backend-webgpu@4.22',
+  );
+  if (!(await tf.setBackend('webgpu')))
+    throw new RuntimeUnavailableError('webgpu', 'the webgpu backend did not start');
   return device;
 }
 
 async function startWebGl(): Promise<string> {
-  if (isNode) throw new RuntimeUnavailableError('webgl', 'WebGL needs a browser (use webgpu, wasm or node in Node)');
-  if (!(await tf.setBackend('webgl'))) throw new RuntimeUnavailableError('webgl', 'the webgl backend did not start');
+  if (isNode)
+    throw new RuntimeUnavailableError(
+      'webgl',
+      'WebGL needs a browser (use webgpu, wasm or node in Node)',
+    );
+  if (!(await tf.setBackend('webgl')))
+    throw new RuntimeUnavailableError('webgl', 'the webgl backend did not start');
   const gl = (tf.backend() as any).gpgpu?.gl as WebGLRenderingContext | undefined;
   return gl ? String(gl.getParameter(gl.RENDERER)) : 'WebGL';
 }
@@ -166,7 +197,8 @@ async function start(name: Exclude<RuntimeName, 'auto'>, opts: RuntimeOptions): 
     case 'webgl':
       return startWebGl();
     case 'cpu':
-      if (!(await tf.setBackend('cpu'))) throw new RuntimeUnavailableError('cpu', 'the cpu backend did not start');
+      if (!(await tf.setBackend('cpu')))
+        throw new RuntimeUnavailableError('cpu', 'the cpu backend did not start');
       return 'JavaScript (tfjs-backend-cpu)';
   }
 }
@@ -184,9 +216,14 @@ const backendOf: Record<Exclude<RuntimeName, 'auto'>, string> = {
  * Picks and starts a TF.js backend: the one call every entry point (CLI, demo, tests) goes through.
  * Returns what was chosen and the device found. Optional packages are imported only here.
  */
-export async function selectRuntime(name: RuntimeName = 'auto', opts: RuntimeOptions = {}): Promise<RuntimeInfo> {
+export async function selectRuntime(
+  name: RuntimeName = 'auto',
+  opts: RuntimeOptions = {},
+): Promise<RuntimeInfo> {
   if (name === 'auto') {
-    const order: Exclude<RuntimeName, 'auto'>[] = isNode ? ['node-gpu', 'node', 'wasm', 'cpu'] : ['webgpu', 'webgl', 'wasm', 'cpu'];
+    const order: Exclude<RuntimeName, 'auto'>[] = isNode
+      ? ['node-gpu', 'node', 'wasm', 'cpu']
+      : ['webgpu', 'webgl', 'wasm', 'cpu'];
     const failures: string[] = [];
     for (const candidate of order) {
       try {
@@ -198,7 +235,11 @@ export async function selectRuntime(name: RuntimeName = 'auto', opts: RuntimeOpt
     }
     throw new RuntimeUnavailableError('auto', failures.join('\n'));
   }
-  if (!(name in backendOf)) throw new RuntimeUnavailableError(name, `unknown runtime; choose one of ${Object.keys(backendOf).join(', ')}, auto`);
+  if (!(name in backendOf))
+    throw new RuntimeUnavailableError(
+      name,
+      `unknown runtime; choose one of ${Object.keys(backendOf).join(', ')}, auto`,
+    );
   let started = starts.get(name);
   if (!started) {
     started = start(name, opts);

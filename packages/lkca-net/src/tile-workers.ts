@@ -47,7 +47,9 @@ export async function startTileWorkers(opts: WorkerPoolOptions): Promise<TileWor
         : new Worker(url, { workerData });
       workers.push(w);
       const device = await new Promise<string>((resolve, reject) => {
-        w.once('message', (m) => (m.type === 'ready' ? resolve(m.device) : reject(new Error(m.error))));
+        w.once('message', (m) =>
+          m.type === 'ready' ? resolve(m.device) : reject(new Error(m.error)),
+        );
         w.once('error', reject);
       });
       w.on('message', (m) => {
@@ -76,7 +78,9 @@ export async function startTileWorkers(opts: WorkerPoolOptions): Promise<TileWor
     const w = await acquire();
     try {
       const id = nextId++;
-      const result = new Promise<Float32Array>((resolve, reject) => pending.set(id, { resolve, reject }));
+      const result = new Promise<Float32Array>((resolve, reject) =>
+        pending.set(id, { resolve, reject }),
+      );
       const copy = lr.slice();
       w.postMessage({ type: 'tile', id, data: copy.buffer, height, width, bands }, [copy.buffer]);
       return await result;

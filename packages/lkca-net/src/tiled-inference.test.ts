@@ -13,10 +13,16 @@ import { MemorySink, memorySource, modelTileRunner, upscaleTiled } from './tiled
 // sub-pixel conv (radius 1) and a nearest-neighbour upsample: radius 3 in LR, 6 in HR at x2.
 function localSrNet(bands: number, scale: number): tf.LayersModel {
   const x = tf.input({ shape: [null, null, bands] });
-  let f = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(x) as tf.SymbolicTensor;
-  f = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(f) as tf.SymbolicTensor;
+  let f = tf.layers
+    .conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' })
+    .apply(x) as tf.SymbolicTensor;
+  f = tf.layers
+    .conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' })
+    .apply(f) as tf.SymbolicTensor;
   const up = tf.layers.upSampling2d({ size: [scale, scale] }).apply(f) as tf.SymbolicTensor;
-  const y = tf.layers.conv2d({ filters: bands, kernelSize: 3, padding: 'same' }).apply(up) as tf.SymbolicTensor;
+  const y = tf.layers
+    .conv2d({ filters: bands, kernelSize: 3, padding: 'same' })
+    .apply(up) as tf.SymbolicTensor;
   return tf.model({ inputs: x, outputs: y });
 }
 
@@ -62,7 +68,11 @@ describe('upscaleTiled', () => {
 
   it('blends seams smoothly for a small overlap (bounded, not exact)', async () => {
     const sink = new MemorySink(rows * scale, cols * scale, bands);
-    await upscaleTiled(memorySource(lr, rows, cols, bands), modelTileRunner(model), sink, { scale, tile: 12, overlap: 4 });
+    await upscaleTiled(memorySource(lr, rows, cols, bands), modelTileRunner(model), sink, {
+      scale,
+      tile: 12,
+      overlap: 4,
+    });
     const d = maxAbsDiff(sink.data, whole);
     expect(d).toBeGreaterThan(0); // the receptive field does not fit: tiles differ near borders
     expect(d).toBeLessThan(0.5);
@@ -71,7 +81,11 @@ describe('upscaleTiled', () => {
   it('accumulates into a float32 file with the same result, and stops on abort', async () => {
     const path = join(dir, 'acc.raw');
     const sink = await Float32FileSink.create(path, rows * scale, cols * scale, bands);
-    await upscaleTiled(memorySource(lr, rows, cols, bands), modelTileRunner(model), sink, { scale, tile: 16, overlap: 14 });
+    await upscaleTiled(memorySource(lr, rows, cols, bands), modelTileRunner(model), sink, {
+      scale,
+      tile: 16,
+      overlap: 14,
+    });
     const back = await sink.readRows(0, rows * scale);
     await sink.close();
     expect(maxAbsDiff(back, whole)).toBeLessThan(1e-4);

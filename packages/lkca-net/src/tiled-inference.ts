@@ -25,7 +25,12 @@ export interface TileSink {
 }
 
 /** Runs the model on one LR tile (BIP, `[h, w, B]`) and returns the HR tile (BIP, `[h*s, w*s, B]`). */
-export type TileRunner = (lr: Float32Array, height: number, width: number, bands: number) => Promise<Float32Array>;
+export type TileRunner = (
+  lr: Float32Array,
+  height: number,
+  width: number,
+  bands: number,
+) => Promise<Float32Array>;
 
 export interface TiledOptions {
   scale: number;
@@ -52,7 +57,9 @@ export function modelTileRunner(model: tf.LayersModel): TileRunner {
 }
 
 function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new DOMException('upscale aborted', 'AbortError');
+  return signal.reason instanceof Error
+    ? signal.reason
+    : new DOMException('upscale aborted', 'AbortError');
 }
 
 /**
@@ -110,7 +117,12 @@ export class MemorySink implements TileSink {
   ) {
     this.data = new Float32Array(rows * cols * bands);
   }
-  async accumulate(win: Window, data: Float32Array, wy: Float32Array, wx: Float32Array): Promise<void> {
+  async accumulate(
+    win: Window,
+    data: Float32Array,
+    wy: Float32Array,
+    wx: Float32Array,
+  ): Promise<void> {
     const b = this.bands;
     for (let y = 0; y < win.height; y++) {
       const out = ((win.row + y) * this.cols + win.col) * b;
@@ -125,7 +137,12 @@ export class MemorySink implements TileSink {
 }
 
 /** A source over an in-memory BIP float32 cube. */
-export function memorySource(data: Float32Array, rows: number, cols: number, bands: number): TileSource {
+export function memorySource(
+  data: Float32Array,
+  rows: number,
+  cols: number,
+  bands: number,
+): TileSource {
   return {
     rows,
     cols,

@@ -33,12 +33,17 @@ describe('axisBlendWeights', () => {
       const s = tileStarts(len, tile, ov);
       const w = axisBlendWeights(len, s, tile, ov);
       const sum = new Float64Array(len);
-      s.forEach((st, i) => w[i].forEach((v, q) => (sum[st + q] += v)));
+      s.forEach((st, i) => {
+        w[i].forEach((v, q) => {
+          sum[st + q] += v;
+        });
+      });
       for (const v of sum) expect(v).toBeCloseTo(1, 6);
       const m = Math.floor(ov / 4);
       // Interior borders: the first m samples after a left neighbour get no weight.
       for (let i = 1; i < s.length; i++) for (let q = 0; q < m; q++) expect(w[i][q]).toBe(0);
-      for (let i = 0; i < s.length - 1; i++) for (let q = 0; q < m; q++) expect(w[i][tile - 1 - q]).toBe(0);
+      for (let i = 0; i < s.length - 1; i++)
+        for (let q = 0; q < m; q++) expect(w[i][tile - 1 - q]).toBe(0);
     }
   });
 });

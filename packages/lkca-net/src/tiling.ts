@@ -1,8 +1,11 @@
 /** Start offsets of tiles of `tile` samples covering [0, length), neighbours sharing >= `overlap`. */
 export function tileStarts(length: number, tile: number, overlap: number): number[] {
-  if (!Number.isInteger(tile) || tile < 1) throw new RangeError(`tile must be a positive integer, got ${tile}`);
+  if (!Number.isInteger(tile) || tile < 1)
+    throw new RangeError(`tile must be a positive integer, got ${tile}`);
   if (!Number.isInteger(overlap) || overlap < 0 || overlap >= tile)
-    throw new RangeError(`overlap must be an integer in [0, tile), got ${overlap} for tile ${tile}`);
+    throw new RangeError(
+      `overlap must be an integer in [0, tile), got ${overlap} for tile ${tile}`,
+    );
   if (tile >= length) return [0];
   const step = tile - overlap;
   const starts: number[] = [];
@@ -18,7 +21,12 @@ export function tileStarts(length: number, tile: number, overlap: number): numbe
  * Weights are then divided by their sum over tiles, so they add up to exactly 1 everywhere: blending
  * has no seams, and a model whose receptive field is within `overlap/4` gives the whole-image result.
  */
-export function axisBlendWeights(length: number, starts: number[], size: number, overlap: number): Float32Array[] {
+export function axisBlendWeights(
+  length: number,
+  starts: number[],
+  size: number,
+  overlap: number,
+): Float32Array[] {
   const m = Math.floor(overlap / 4);
   const rampEnd = overlap - m;
   const raw = starts.map((s) => {
@@ -39,7 +47,10 @@ export function axisBlendWeights(length: number, starts: number[], size: number,
   });
   starts.forEach((s, i) => {
     for (let q = 0; q < size; q++) {
-      if (!(sum[s + q] > 0)) throw new RangeError(`tiling leaves sample ${s + q} without weight (tile ${size}, overlap ${overlap})`);
+      if (!(sum[s + q] > 0))
+        throw new RangeError(
+          `tiling leaves sample ${s + q} without weight (tile ${size}, overlap ${overlap})`,
+        );
       raw[i][q] /= sum[s + q];
     }
   });

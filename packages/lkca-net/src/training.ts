@@ -1,5 +1,12 @@
-import * as tf from '@tensorflow/tfjs';
-import { type Batch, epochSource, hsiMetrics, type ProgressEvent, type TrainResult, train } from '@hsrkit/distill';
+import type * as tf from '@tensorflow/tfjs';
+import {
+  type Batch,
+  epochSource,
+  hsiMetrics,
+  type ProgressEvent,
+  type TrainResult,
+  train,
+} from '@hsrkit/distill';
 import {
   type Cube,
   cropCube,
@@ -62,7 +69,11 @@ function maskRegion(cube: Cube, region?: Region): Cube {
   const data = Float32Array.from(bip.data);
   const noData = cube.noDataValue ?? -3.0e38;
   for (let r = region.row; r < region.row + region.rows; r++)
-    data.fill(noData, (r * cube.cols + region.col) * cube.bands, (r * cube.cols + region.col + region.cols) * cube.bands);
+    data.fill(
+      noData,
+      (r * cube.cols + region.col) * cube.bands,
+      (r * cube.cols + region.col + region.cols) * cube.bands,
+    );
   return { ...bip, data, noDataValue: noData };
 }
 
@@ -95,17 +106,26 @@ export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTr
   if (!scenes.length) throw new RangeError('trainOnScenes: no scenes');
   const bands = scenes[0].bands;
   for (const s of scenes)
-    if (s.bands !== bands) throw new RangeError(`trainOnScenes: scenes have ${bands} and ${s.bands} bands`);
+    if (s.bands !== bands)
+      throw new RangeError(`trainOnScenes: scenes have ${bands} and ${s.bands} bands`);
   const patchSize = opts.patchSize ?? 16 * scale;
   const stride = opts.stride ?? patchSize / 2;
   const batchSize = opts.batchSize ?? 8;
   const seed = opts.seed ?? 0;
   // Fit the normalisation on training data only: the held-out samples are marked no-data for the fit.
-  const { record } = await normalize(maskRegion(scenes[0], opts.holdOut), opts.normalization ?? { method: 'global-max' });
+  const { record } = await normalize(
+    maskRegion(scenes[0], opts.holdOut),
+    opts.normalization ?? { method: 'global-max' },
+  );
   const datasets = scenes.map((cube, i) => {
     const positions =
       i === 0 && opts.holdOut
-        ? splitTrainTest(cube.rows, cube.cols, { by: 'region', test: opts.holdOut }, { patchSize, stride }).train
+        ? splitTrainTest(
+            cube.rows,
+            cube.cols,
+            { by: 'region', test: opts.holdOut },
+            { patchSize, stride },
+          ).train
         : undefined;
     return new PatchDataset(inMemorySource(cube), {
       patchSize,
@@ -143,7 +163,11 @@ export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTr
       normalization: record,
     });
     for await (const b of held.batches({ epoch: 0 })) validationBatches.push(b);
-    validation = { data: validationBatches, every: opts.validateEvery ?? Math.max(1, Math.floor(opts.steps / 10)), metrics: hsiMetrics({ scale }) };
+    validation = {
+      data: validationBatches,
+      every: opts.validateEvery ?? Math.max(1, Math.floor(opts.steps / 10)),
+      metrics: hsiMetrics({ scale }),
+    };
   }
   const student = opts.student ?? lkcaNet({ bands, scale, ...opts.model });
   try {
@@ -160,7 +184,9 @@ export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTr
       steps: opts.steps,
       seed,
       validation,
-      checkpoint: opts.checkpointDir ? { dir: opts.checkpointDir, every: opts.checkpointEvery ?? 100 } : undefined,
+      checkpoint: opts.checkpointDir
+        ? { dir: opts.checkpointDir, every: opts.checkpointEvery ?? 100 }
+        : undefined,
       resume: opts.resume || undefined,
       signal: opts.signal,
       onProgress: opts.onProgress,

@@ -54,7 +54,10 @@ export function modelScale(model: tf.LayersModel): number {
   const y = tf.tidy(() => model.predict(tf.zeros([1, 8, 8, bands])) as tf.Tensor);
   const s = (y.shape[1] as number) / 8;
   y.dispose();
-  if (!Number.isInteger(s) || s < 1) throw new UpscaleInputError(`the model maps 8x8 to ${y.shape[1]}x${y.shape[2]}: not an integer SR scale`);
+  if (!Number.isInteger(s) || s < 1)
+    throw new UpscaleInputError(
+      `the model maps 8x8 to ${y.shape[1]}x${y.shape[2]}: not an integer SR scale`,
+    );
   return s;
 }
 
@@ -65,9 +68,13 @@ function bipCube(data: Float32Array, rows: number, cols: number, bands: number):
 /** Scales a `map info` pixel size by 1/s so the SR output stays georeferenced. */
 function scaleMapInfo(mapInfo: string | undefined, s: number): string | undefined {
   if (!mapInfo) return undefined;
-  const parts = mapInfo.replace(/^\{|\}$/g, '').split(',').map((p) => p.trim());
+  const parts = mapInfo
+    .replace(/^\{|\}$/g, '')
+    .split(',')
+    .map((p) => p.trim());
   // {projection, refX, refY, easting, northing, pixelX, pixelY, ...}
-  if (parts.length < 7 || !Number.isFinite(Number(parts[5])) || !Number.isFinite(Number(parts[6]))) return mapInfo;
+  if (parts.length < 7 || !Number.isFinite(Number(parts[5])) || !Number.isFinite(Number(parts[6])))
+    return mapInfo;
   parts[1] = String((Number(parts[1]) - 0.5) * s + 0.5);
   parts[2] = String((Number(parts[2]) - 0.5) * s + 0.5);
   parts[5] = String(Number(parts[5]) / s);
@@ -81,7 +88,11 @@ function scaleMapInfo(mapInfo: string | undefined, s: number): string | undefine
  * into a float32 accumulator on disk, and the result renamed into place (ENVI output) or converted
  * to the output's format. Memory is bounded by a tile for ENVI output.
  */
-export async function upscaleFile(input: string, output: string, opts: UpscaleFileOptions): Promise<UpscaleFileResult> {
+export async function upscaleFile(
+  input: string,
+  output: string,
+  opts: UpscaleFileOptions,
+): Promise<UpscaleFileResult> {
   const info = await cubeInfo(input);
   const bands = modelBands(opts.model);
   if (bands !== info.bands)
@@ -95,7 +106,12 @@ export async function upscaleFile(input: string, output: string, opts: UpscaleFi
     cols: info.cols,
     bands,
     async read(w) {
-      const cube = await readCubeWindow(input, { row: w.row, col: w.col, rows: w.height, cols: w.width });
+      const cube = await readCubeWindow(input, {
+        row: w.row,
+        col: w.col,
+        rows: w.height,
+        cols: w.width,
+      });
       let bip = toInterleave(cube, 'bip');
       if (record) bip = applyNormalization(bip, record);
       return bip.data instanceof Float32Array ? bip.data : Float32Array.from(bip.data);
@@ -134,7 +150,10 @@ export async function upscaleFile(input: string, output: string, opts: UpscaleFi
       scaleFactor: inputMeta.scaleFactor,
       mapInfo: scaleMapInfo(inputMeta.mapInfo, scale),
       coordinateSystem: inputMeta.coordinateSystem,
-      metadata: { ...inputMeta.metadata, description: `super-resolved x${scale} by hsrkit from ${input}` },
+      metadata: {
+        ...inputMeta.metadata,
+        description: `super-resolved x${scale} by hsrkit from ${input}`,
+      },
     };
     if (enviPaths) {
       await sink.close();

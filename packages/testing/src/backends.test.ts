@@ -12,7 +12,14 @@ describeBackends('backend helper', (backend) => {
     const w = seededValues(3 * 3 * 4 * 1, 4);
     const run = () =>
       tf.tidy(() =>
-        tf.depthwiseConv2d(tf.tensor4d(x, [1, 12, 12, 4]), tf.tensor4d(w, [3, 3, 4, 1]), 1, 'same', 'NHWC', [2, 2]),
+        tf.depthwiseConv2d(
+          tf.tensor4d(x, [1, 12, 12, 4]),
+          tf.tensor4d(w, [3, 3, 4, 1]),
+          1,
+          'same',
+          'NHWC',
+          [2, 2],
+        ),
       );
     const y = run();
     const got = await y.data();

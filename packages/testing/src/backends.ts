@@ -16,7 +16,8 @@ export interface WebGpuStatus {
 /** Starts (once) and selects a backend. Throws with the reason when it cannot start. */
 export async function useBackend(name: BackendName): Promise<void> {
   await selectRuntime(name);
-  if (tf.getBackend() !== name) throw new Error(`asked for backend ${name}, got ${tf.getBackend()}`);
+  if (tf.getBackend() !== name)
+    throw new Error(`asked for backend ${name}, got ${tf.getBackend()}`);
 }
 
 /** Whether WebGPU starts here, and on which adapter (or why not). */

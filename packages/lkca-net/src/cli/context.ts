@@ -47,18 +47,34 @@ export function makeContext(opts: CommonOptions): CommandContext {
   };
 }
 
-export function parseNumber(name: string, v: string | undefined, opts: { int?: boolean; min?: number } = {}): number | undefined {
+export function parseNumber(
+  name: string,
+  v: string | undefined,
+  opts: { int?: boolean; min?: number } = {},
+): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min))
-    throw new CliUsageError(`--${name} expects ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got '${v}'`);
+  if (
+    !Number.isFinite(n) ||
+    (opts.int && !Number.isInteger(n)) ||
+    (opts.min !== undefined && n < opts.min)
+  )
+    throw new CliUsageError(
+      `--${name} expects ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got '${v}'`,
+    );
   return n;
 }
 
-export function parseList(name: string, v: string | undefined, count?: number): number[] | undefined {
+export function parseList(
+  name: string,
+  v: string | undefined,
+  count?: number,
+): number[] | undefined {
   if (v === undefined) return undefined;
   const parts = v.split(',').map((p) => Number(p.trim()));
   if (parts.some((p) => !Number.isFinite(p)) || (count && parts.length !== count))
-    throw new CliUsageError(`--${name} expects ${count ?? 'a list of'} comma-separated numbers, got '${v}'`);
+    throw new CliUsageError(
+      `--${name} expects ${count ?? 'a list of'} comma-separated numbers, got '${v}'`,
+    );
   return parts;
 }

@@ -5,12 +5,16 @@ import { demoCommand } from './commands/demo.js';
 import { modelCommands } from './commands/model.js';
 import { CliUsageError, installInterruptHandler } from './context.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 /** Builds the `lkca` program (exported for tests). */
 export function buildProgram(): Command {
   const program = new Command('lkca')
-    .description('Hyperspectral super-resolution with LKCA-Net and any TF.js model: read, degrade, score, train, compress, upscale.')
+    .description(
+      'Hyperspectral super-resolution with LKCA-Net and any TF.js model: read, degrade, score, train, compress, upscale.',
+    )
     .version(pkg.version)
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false });
@@ -31,7 +35,9 @@ export async function runCli(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     const err = e as Error;
     const interrupted = /interrupted|abort/i.test(err.message) && err.name !== 'CliUsageError';
-    process.stderr.write(`lkca: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}\n`);
+    process.stderr.write(
+      `lkca: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}\n`,
+    );
     if (process.env.LKCA_DEBUG) process.stderr.write(`${err.stack}\n`);
     return e instanceof CliUsageError ? 2 : interrupted ? 130 : 1;
   }

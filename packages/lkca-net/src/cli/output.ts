@@ -8,7 +8,10 @@ export interface Output {
   /** A line of human information on stderr (silent with --json). */
   info(line: string): void;
   /** A progress bar on stderr; returns an updater and a stop function. */
-  progress(label: string, total: number): { update(done: number, extra?: string): void; stop(): void };
+  progress(
+    label: string,
+    total: number,
+  ): { update(done: number, extra?: string): void; stop(): void };
 }
 
 export function makeOutput(json: boolean): Output {
@@ -37,7 +40,11 @@ export function makeOutput(json: boolean): Output {
         };
       }
       const bar = new cliProgress.SingleBar(
-        { format: `${label} [{bar}] {percentage}% {value}/{total} {extra} eta {eta_formatted}`, stream: process.stderr, hideCursor: true },
+        {
+          format: `${label} [{bar}] {percentage}% {value}/{total} {extra} eta {eta_formatted}`,
+          stream: process.stderr,
+          hideCursor: true,
+        },
         cliProgress.Presets.shades_classic,
       );
       bar.start(total, 0, { extra: '' });
@@ -57,7 +64,9 @@ export function makeOutput(json: boolean): Output {
 export function table(rows: (string | number)[][]): string {
   const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)));
   const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+  return cells
+    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '))
+    .join('\n');
 }
 
 export function formatNumber(v: number): string {

@@ -1,21 +1,43 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Cube, composeGrid, cropCube, falseColor, writeCube, writePng } from '@hsrkit/hsi-data';
+import {
+  type Cube,
+  composeGrid,
+  cropCube,
+  falseColor,
+  writeCube,
+  writePng,
+} from '@hsrkit/hsi-data';
 import type { Command } from 'commander';
-import { DEMO_HOLD_OUT, DEMO_MODEL_PATH, DEMO_SCALE, DEMO_SCENE_PATH, readDemoScene } from '../../demo-scene.js';
+import {
+  DEMO_HOLD_OUT,
+  DEMO_MODEL_PATH,
+  DEMO_SCALE,
+  DEMO_SCENE_PATH,
+  readDemoScene,
+} from '../../demo-scene.js';
 import { evaluateScene } from '../../evaluate.js';
 import { loadModel } from '../../io-node.js';
 import { startTileWorkers } from '../../tile-workers.js';
 import { CliUsageError, type CommonOptions, makeContext, parseNumber } from '../context.js';
 import { table } from '../output.js';
 
-const pick = (m: Record<string, number>) => ({ mpsnr: m.mpsnr, mssim: m.mssim, sam: m.sam, ergas: m.ergas, cc: m.cc, rmse: m.rmse });
+const pick = (m: Record<string, number>) => ({
+  mpsnr: m.mpsnr,
+  mssim: m.mssim,
+  sam: m.sam,
+  ergas: m.ergas,
+  cc: m.cc,
+  rmse: m.rmse,
+});
 
 export function demoCommand(program: Command): void {
   program
     .command('demo')
-    .description('super-resolve the held-out quadrant of the shipped real scene x4 with the shipped weights')
+    .description(
+      'super-resolve the held-out quadrant of the shipped real scene x4 with the shipped weights',
+    )
     .option('--out <dir>', 'where to write the SR cube and PNG previews', 'lkca-demo')
     .option('--model <dir>', 'model to use instead of the shipped one', DEMO_MODEL_PATH)
     .option('--backend <name>', 'node-gpu | node | webgpu | wasm | webgl | cpu | auto', 'auto')
@@ -24,16 +46,26 @@ export function demoCommand(program: Command): void {
     .action(async (o: CommonOptions & { out: string; model: string; workers: string }) => {
       const ctx = makeContext(o);
       if (!existsSync(o.model))
-        throw new CliUsageError(`no model at ${o.model}: train it with 'npx tsx --conditions=source scripts/train-demo.ts student'`);
+        throw new CliUsageError(
+          `no model at ${o.model}: train it with 'npx tsx --conditions=source scripts/train-demo.ts student'`,
+        );
       const info = await ctx.runtime();
       const model = await loadModel(o.model);
       const scene = await readDemoScene();
-      const gtRegion: Cube = cropCube(DEMO_SCENE_PATH, scene, { row: DEMO_HOLD_OUT.row, col: DEMO_HOLD_OUT.col, rows: DEMO_HOLD_OUT.rows, cols: DEMO_HOLD_OUT.cols });
+      const gtRegion: Cube = cropCube(DEMO_SCENE_PATH, scene, {
+        row: DEMO_HOLD_OUT.row,
+        col: DEMO_HOLD_OUT.col,
+        rows: DEMO_HOLD_OUT.rows,
+        cols: DEMO_HOLD_OUT.cols,
+      });
       ctx.out.info(
         `scene: CAVE balloons ${scene.rows} x ${scene.cols} x ${scene.bands}; held-out quadrant rows ${DEMO_HOLD_OUT.row}.., cols ${DEMO_HOLD_OUT.col}.. (never seen in training), x${DEMO_SCALE}`,
       );
       const workers = parseNumber('workers', o.workers, { int: true, min: 1 })!;
-      const pool = workers > 1 ? await startTileWorkers({ modelPath: o.model, runtime: info.requested, workers }) : undefined;
+      const pool =
+        workers > 1
+          ? await startTileWorkers({ modelPath: o.model, runtime: info.requested, workers })
+          : undefined;
       let bar: ReturnType<typeof ctx.out.progress> | undefined;
       let ev: Awaited<ReturnType<typeof evaluateScene>>;
       try {
@@ -59,7 +91,9 @@ export function demoCommand(program: Command): void {
       await writeCube(join(o.out, 'lr.hdr'), ev.lr);
       // One stretch for all four pictures (the ground truth's), so they compare fairly.
       const gtView = await falseColor(ev.gt);
-      const views = await Promise.all([ev.lr, ev.bicubic, ev.sr].map((c) => falseColor(c, { stretch: gtView.stretch })));
+      const views = await Promise.all(
+        [ev.lr, ev.bicubic, ev.sr].map((c) => falseColor(c, { stretch: gtView.stretch })),
+      );
       const names = ['lr', 'bicubic', 'lkca', 'ground-truth'];
       const images = [...views.map((v) => v.image), gtView.image];
       for (let i = 0; i < 4; i++) await writePng(join(o.out, `${names[i]}.png`), images[i]);
@@ -81,8 +115,24 @@ export function demoCommand(program: Command): void {
         },
         `${table([
           ['', 'MPSNR (dB)', 'MSSIM', 'SAM (deg)', 'ERGAS', 'CC', 'RMSE'],
-          ['LKCA-Net (shipped)', ev.metrics.mpsnr, ev.metrics.mssim, ev.metrics.sam, ev.metrics.ergas, ev.metrics.cc, ev.metrics.rmse],
-          ['bicubic', ev.bicubicMetrics.mpsnr, ev.bicubicMetrics.mssim, ev.bicubicMetrics.sam, ev.bicubicMetrics.ergas, ev.bicubicMetrics.cc, ev.bicubicMetrics.rmse],
+          [
+            'LKCA-Net (shipped)',
+            ev.metrics.mpsnr,
+            ev.metrics.mssim,
+            ev.metrics.sam,
+            ev.metrics.ergas,
+            ev.metrics.cc,
+            ev.metrics.rmse,
+          ],
+          [
+            'bicubic',
+            ev.bicubicMetrics.mpsnr,
+            ev.bicubicMetrics.mssim,
+            ev.bicubicMetrics.sam,
+            ev.bicubicMetrics.ergas,
+            ev.bicubicMetrics.cc,
+            ev.bicubicMetrics.rmse,
+          ],
         ])}\n${ev.lr.rows}x${ev.lr.cols} -> ${ev.gt.rows}x${ev.gt.cols} x ${ev.gt.bands} bands in ${(ev.modelMs / 1000).toFixed(2)} s on ${info.backend}\n` +
           `wrote ${srFile} and ${grid} (LR | bicubic | LKCA-Net | ground truth)`,
       );

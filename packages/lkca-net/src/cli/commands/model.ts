@@ -10,7 +10,7 @@ import {
 } from '@hsrkit/lowrank';
 import { applyNormalization, cropCube, readCube, toInterleave } from '@hsrkit/hsi-data';
 import * as tf from '@tensorflow/tfjs';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { evaluateScene } from '../../evaluate.js';
 import { loadModel, saveModel } from '../../io-node.js';
 import { lkcaNet, type UpsamplerKind } from '../../model.js';
@@ -23,64 +23,106 @@ import { upscaleFile } from '../../upscale-file.js';
 import { CliUsageError, type CommonOptions, makeContext, parseNumber } from '../context.js';
 import { formatNumber, table } from '../output.js';
 
-const backendOption = ['--backend <name>', 'node-gpu | node | webgpu | wasm | webgl | cpu | auto', 'auto'] as const;
+const backendOption = [
+  '--backend <name>',
+  'node-gpu | node | webgpu | wasm | webgl | cpu | auto',
+  'auto',
+] as const;
 
 function metricRow(name: string, m: Record<string, number>) {
   return [name, m.mpsnr, m.mssim, m.sam, m.ergas, m.cc, m.rmse];
 }
 const METRIC_HEADER = ['', 'MPSNR (dB)', 'MSSIM', 'SAM (deg)', 'ERGAS', 'CC', 'RMSE'];
-const pickMetrics = (m: Record<string, number>) => ({ mpsnr: m.mpsnr, mssim: m.mssim, sam: m.sam, ergas: m.ergas, cc: m.cc, rmse: m.rmse });
+const pickMetrics = (m: Record<string, number>) => ({
+  mpsnr: m.mpsnr,
+  mssim: m.mssim,
+  sam: m.sam,
+  ergas: m.ergas,
+  cc: m.cc,
+  rmse: m.rmse,
+});
 
 export function modelCommands(program: Command): void {
   program
     .command('upscale')
-    .description('super-resolve a cube of any size with any TF.js SR model, tile by tile, in the input units')
+    .description(
+      'super-resolve a cube of any size with any TF.js SR model, tile by tile, in the input units',
+    )
     .argument('<file>', 'LR cube file')
     .requiredOption('--model <dir>', 'model folder or model.json')
-    .requiredOption('-o, --output <file>', 'output cube (format by extension; ENVI keeps memory bounded)')
+    .requiredOption(
+      '-o, --output <file>',
+      'output cube (format by extension; ENVI keeps memory bounded)',
+    )
     .option(...backendOption)
     .option('--tile <n>', 'LR tile edge', '64')
     .option('--overlap <n>', 'LR samples shared by neighbouring tiles', '16')
     .option('--workers <n>', 'worker threads, each with its own backend', '1')
     .option('--scale <s>', 'check that the model upscales by this factor')
     .option('--json', 'machine-readable output')
-    .action(async (file: string, o: CommonOptions & { model: string; output: string; tile: string; overlap: string; workers: string; scale?: string }) => {
-      const ctx = makeContext(o);
-      const info = await ctx.runtime();
-      const model = await loadModel(o.model);
-      const workers = parseNumber('workers', o.workers, { int: true, min: 1 })!;
-      const pool = workers > 1 ? await startTileWorkers({ modelPath: o.model, runtime: info.requested, workers }) : undefined;
-      if (pool) ctx.out.info(`workers: ${pool.devices.join('; ')}`);
-      let bar: ReturnType<typeof ctx.out.progress> | undefined;
-      const t0 = performance.now();
-      try {
-        const res = await upscaleFile(file, o.output, {
-          model,
-          runner: pool?.runner ?? modelTileRunner(model),
-          scale: parseNumber('scale', o.scale, { int: true, min: 2 }),
-          tile: parseNumber('tile', o.tile, { int: true, min: 4 }),
-          overlap: parseNumber('overlap', o.overlap, { int: true, min: 0 }),
-          concurrency: workers,
-          signal: ctx.signal,
-          onProgress: (d, t) => {
-            bar ??= ctx.out.progress('tiles', t);
-            bar.update(d);
-          },
-        });
-        bar?.stop();
-        const ms = performance.now() - t0;
-        ctx.out.result(
-          { output: res.files, rows: res.rows, cols: res.cols, bands: res.bands, scale: res.scale, backend: info.backend, device: info.device, ms },
-          `wrote ${res.files.join(' + ')}: ${res.rows} x ${res.cols} x ${res.bands} (x${res.scale}) in ${(ms / 1000).toFixed(1)} s on ${info.backend}`,
-        );
-      } finally {
-        await pool?.close();
-      }
-    });
+    .action(
+      async (
+        file: string,
+        o: CommonOptions & {
+          model: string;
+          output: string;
+          tile: string;
+          overlap: string;
+          workers: string;
+          scale?: string;
+        },
+      ) => {
+        const ctx = makeContext(o);
+        const info = await ctx.runtime();
+        const model = await loadModel(o.model);
+        const workers = parseNumber('workers', o.workers, { int: true, min: 1 })!;
+        const pool =
+          workers > 1
+            ? await startTileWorkers({ modelPath: o.model, runtime: info.requested, workers })
+            : undefined;
+        if (pool) ctx.out.info(`workers: ${pool.devices.join('; ')}`);
+        let bar: ReturnType<typeof ctx.out.progress> | undefined;
+        const t0 = performance.now();
+        try {
+          const res = await upscaleFile(file, o.output, {
+            model,
+            runner: pool?.runner ?? modelTileRunner(model),
+            scale: parseNumber('scale', o.scale, { int: true, min: 2 }),
+            tile: parseNumber('tile', o.tile, { int: true, min: 4 }),
+            overlap: parseNumber('overlap', o.overlap, { int: true, min: 0 }),
+            concurrency: workers,
+            signal: ctx.signal,
+            onProgress: (d, t) => {
+              bar ??= ctx.out.progress('tiles', t);
+              bar.update(d);
+            },
+          });
+          bar?.stop();
+          const ms = performance.now() - t0;
+          ctx.out.result(
+            {
+              output: res.files,
+              rows: res.rows,
+              cols: res.cols,
+              bands: res.bands,
+              scale: res.scale,
+              backend: info.backend,
+              device: info.device,
+              ms,
+            },
+            `wrote ${res.files.join(' + ')}: ${res.rows} x ${res.cols} x ${res.bands} (x${res.scale}) in ${(ms / 1000).toFixed(1)} s on ${info.backend}`,
+          );
+        } finally {
+          await pool?.close();
+        }
+      },
+    );
 
   program
     .command('train')
-    .description('train an LKCA-Net on real scenes (SSPSR patches, MATLAB bicubic LR); with --teacher, LKCA-KD distillation')
+    .description(
+      'train an LKCA-Net on real scenes (SSPSR patches, MATLAB bicubic LR); with --teacher, LKCA-KD distillation',
+    )
     .requiredOption('--data <files...>', 'training cube files (same band count)')
     .requiredOption('--scale <s>', 'integer SR scale')
     .requiredOption('-o, --output <dir>', 'model folder to write')
@@ -93,7 +135,10 @@ export function modelCommands(program: Command): void {
     .option('--batch <n>', 'batch size', '8')
     .option('--patch <n>', 'HR patch side (multiple of the scale)')
     .option('--lr <rate>', 'peak learning rate (cosine schedule)', '0.001')
-    .option('--hold-out-cols <n>', 'keep the last n columns of the first scene out of training, for validation')
+    .option(
+      '--hold-out-cols <n>',
+      'keep the last n columns of the first scene out of training, for validation',
+    )
     .option('--checkpoint-dir <dir>', 'write checkpoints here (resume with --resume)')
     .option('--resume', 'continue from the newest checkpoint in --checkpoint-dir')
     .option('--seed <n>', 'seed', '0')
@@ -105,11 +150,16 @@ export function modelCommands(program: Command): void {
       if (info.backend === 'wasm') registerWasmTrainingKernels();
       const scale = parseNumber('scale', o.scale as string, { int: true, min: 2 })!;
       const scenes = [];
-      for (const f of o.data as string[]) scenes.push(await readCube(f, { nonFinite: { fill: 0 } }));
+      for (const f of o.data as string[])
+        scenes.push(await readCube(f, { nonFinite: { fill: 0 } }));
       const upsampler = o.upsampler as UpsamplerKind;
-      if (!['conv', 'group', 'svd'].includes(upsampler)) throw new CliUsageError(`--upsampler must be conv, group or svd, got '${upsampler}'`);
+      if (!['conv', 'group', 'svd'].includes(upsampler))
+        throw new CliUsageError(`--upsampler must be conv, group or svd, got '${upsampler}'`);
       const teacher = o.teacher ? await loadModel(o.teacher as string) : undefined;
-      const holdCols = parseNumber('hold-out-cols', o.holdOutCols as string | undefined, { int: true, min: 1 });
+      const holdCols = parseNumber('hold-out-cols', o.holdOutCols as string | undefined, {
+        int: true,
+        min: 1,
+      });
       const steps = parseNumber('steps', o.steps as string, { int: true, min: 1 })!;
       const bar = ctx.out.progress('train', steps);
       const res = await trainOnScenes({
@@ -129,17 +179,28 @@ export function modelCommands(program: Command): void {
         patchSize: parseNumber('patch', o.patch as string | undefined, { int: true, min: scale }),
         lr: parseNumber('lr', o.lr as string, { min: 0 }),
         seed: parseNumber('seed', o.seed as string, { int: true }),
-        holdOut: holdCols ? { row: 0, col: scenes[0].cols - holdCols, rows: scenes[0].rows, cols: holdCols } : undefined,
+        holdOut: holdCols
+          ? { row: 0, col: scenes[0].cols - holdCols, rows: scenes[0].rows, cols: holdCols }
+          : undefined,
         checkpointDir: o.checkpointDir as string | undefined,
         resume: !!o.resume,
         signal: ctx.signal,
         onProgress: (e) => {
-          bar.update(e.step, `loss ${e.losses.total.toFixed(4)} ${e.stepsPerSecond.toFixed(2)} it/s${e.validation ? ` val ${e.validation.metrics.mpsnr.toFixed(2)} dB` : ''}`);
+          bar.update(
+            e.step,
+            `loss ${e.losses.total.toFixed(4)} ${e.stepsPerSecond.toFixed(2)} it/s${e.validation ? ` val ${e.validation.metrics.mpsnr.toFixed(2)} dB` : ''}`,
+          );
         },
       });
       bar.stop();
       await saveModel(res.model, o.output as string);
-      const value = { output: o.output, steps: res.result.step, aborted: res.result.aborted, params: res.model.countParams(), validation: res.finalValidation ?? null };
+      const value = {
+        output: o.output,
+        steps: res.result.step,
+        aborted: res.result.aborted,
+        params: res.model.countParams(),
+        validation: res.finalValidation ?? null,
+      };
       ctx.out.result(
         value,
         `saved ${o.output} after ${res.result.step} steps${res.result.aborted ? ' (aborted; resume with --resume)' : ''}; params ${formatNumber(value.params)}${
@@ -151,61 +212,85 @@ export function modelCommands(program: Command): void {
 
   program
     .command('analyze')
-    .description('singular values of every conv/dense layer of ANY TF.js model, upsampling layers marked')
+    .description(
+      'singular values of every conv/dense layer of ANY TF.js model, upsampling layers marked',
+    )
     .argument('<model>', 'model folder or model.json')
     .option('--layer <name>', 'only this layer')
     .option('--size <h,w>', 'LR input size for MACs', '64,64')
     .option('--plot <svg>', 'write the singular-value plot of the upsamplers (or --layer) as SVG')
     .option('--json', 'machine-readable output')
-    .action(async (path: string, o: CommonOptions & { layer?: string; size: string; plot?: string }) => {
-      const ctx = makeContext(o);
-      const model = await loadModel(path);
-      const [h, w] = o.size.split(',').map(Number);
-      const a = await analyzeModel(model, { inputShape: [h, w, modelBands(model)], spectra: 'all' });
-      const layers = o.layer ? a.layers.filter((l) => l.layer === o.layer) : a.layers;
-      if (o.layer && !layers.length) throw new CliUsageError(`no layer '${o.layer}' with weights; layers: ${a.layers.map((l) => l.layer).join(', ')}`);
-      if (o.plot) {
-        const chosen = layers.filter((l) => l.analysis && (o.layer || l.isUpsampler)).map((l) => l.analysis!);
-        await fs.writeFile(o.plot, plotSpectrumSvg(chosen.length ? chosen : layers.filter((l) => l.analysis).slice(0, 3).map((l) => l.analysis!)));
-      }
-      const rows = layers.map((l) => [
-        `${l.layer}${l.isUpsampler ? ' (upsampler)' : ''}`,
-        l.className,
-        l.params,
-        `${(l.share * 100).toFixed(1)}%`,
-        l.analysis ? `${l.analysis.fullRank}` : '-',
-        l.analysis ? l.analysis.ranks.map((r) => r.rank).join('/') : '-',
-        l.analysis ? String(l.analysis.knee) : '-',
-      ]);
-      ctx.out.result(
-        {
-          model: path,
-          params: a.totalParams,
-          macs: a.totalMacs,
-          upsamplerShare: a.upsamplerShare,
-          upsamplers: a.upsamplers,
-          layers: layers.map((l) => ({
-            layer: l.layer,
-            className: l.className,
-            params: l.params,
-            share: l.share,
-            macs: l.macs,
-            upsampler: l.isUpsampler,
-            fullRank: l.analysis?.fullRank ?? null,
-            ranks: l.analysis?.ranks ?? null,
-            knee: l.analysis?.knee ?? null,
-            singularValues: l.analysis ? Array.from(l.analysis.singularValues) : null,
-          })),
-          plot: o.plot ?? null,
-        },
-        `${table([['layer', 'class', 'params', 'share', 'full rank', 'rank @ 0.9/0.95/0.99 energy', 'knee'], ...rows])}\n` +
-          `upsamplers hold ${(a.upsamplerShare * 100).toFixed(1)}% of ${formatNumber(a.totalParams)} params${o.plot ? `; plot: ${o.plot}` : ''}`,
-      );
-    });
+    .action(
+      async (path: string, o: CommonOptions & { layer?: string; size: string; plot?: string }) => {
+        const ctx = makeContext(o);
+        const model = await loadModel(path);
+        const [h, w] = o.size.split(',').map(Number);
+        const a = await analyzeModel(model, {
+          inputShape: [h, w, modelBands(model)],
+          spectra: 'all',
+        });
+        const layers = o.layer ? a.layers.filter((l) => l.layer === o.layer) : a.layers;
+        if (o.layer && !layers.length)
+          throw new CliUsageError(
+            `no layer '${o.layer}' with weights; layers: ${a.layers.map((l) => l.layer).join(', ')}`,
+          );
+        if (o.plot) {
+          const chosen = layers
+            .filter((l) => l.analysis && (o.layer || l.isUpsampler))
+            .map((l) => l.analysis!);
+          await fs.writeFile(
+            o.plot,
+            plotSpectrumSvg(
+              chosen.length
+                ? chosen
+                : layers
+                    .filter((l) => l.analysis)
+                    .slice(0, 3)
+                    .map((l) => l.analysis!),
+            ),
+          );
+        }
+        const rows = layers.map((l) => [
+          `${l.layer}${l.isUpsampler ? ' (upsampler)' : ''}`,
+          l.className,
+          l.params,
+          `${(l.share * 100).toFixed(1)}%`,
+          l.analysis ? `${l.analysis.fullRank}` : '-',
+          l.analysis ? l.analysis.ranks.map((r) => r.rank).join('/') : '-',
+          l.analysis ? String(l.analysis.knee) : '-',
+        ]);
+        ctx.out.result(
+          {
+            model: path,
+            params: a.totalParams,
+            macs: a.totalMacs,
+            upsamplerShare: a.upsamplerShare,
+            upsamplers: a.upsamplers,
+            layers: layers.map((l) => ({
+              layer: l.layer,
+              className: l.className,
+              params: l.params,
+              share: l.share,
+              macs: l.macs,
+              upsampler: l.isUpsampler,
+              fullRank: l.analysis?.fullRank ?? null,
+              ranks: l.analysis?.ranks ?? null,
+              knee: l.analysis?.knee ?? null,
+              singularValues: l.analysis ? Array.from(l.analysis.singularValues) : null,
+            })),
+            plot: o.plot ?? null,
+          },
+          `${table([['layer', 'class', 'params', 'share', 'full rank', 'rank @ 0.9/0.95/0.99 energy', 'knee'], ...rows])}\n` +
+            `upsamplers hold ${(a.upsamplerShare * 100).toFixed(1)}% of ${formatNumber(a.totalParams)} params${o.plot ? `; plot: ${o.plot}` : ''}`,
+        );
+      },
+    );
 
   program
     .command('compress')
-    .description('replace the upsampler (or named layers) of ANY TF.js model by an SVD pair or a grouped conv')
+    .description(
+      'replace the upsampler (or named layers) of ANY TF.js model by an SVD pair or a grouped conv',
+    )
     .argument('<model>', 'model folder or model.json')
     .requiredOption('--method <m>', 'svd | group')
     .option('--rank <r>', 'svd: rank to keep')
@@ -215,59 +300,122 @@ export function modelCommands(program: Command): void {
     .option('--calibration <file>', 'a cube to measure the output error on (centre crop)')
     .requiredOption('-o, --output <dir>', 'model folder to write')
     .option('--json', 'machine-readable output')
-    .action(async (path: string, o: CommonOptions & { method: string; rank?: string; energy?: string; groups?: string; layer?: string[]; calibration?: string; output: string }) => {
-      const ctx = makeContext(o);
-      const model = await loadModel(path);
-      if (o.method !== 'svd' && o.method !== 'group') throw new CliUsageError(`--method must be svd or group, got '${o.method}'`);
-      const rank = parseNumber('rank', o.rank, { int: true, min: 1 });
-      const energy = parseNumber('energy', o.energy, { min: 0 });
-      const groups = parseNumber('groups', o.groups, { int: true, min: 1 });
-      if (o.method === 'svd' && rank === undefined && energy === undefined) throw new CliUsageError('--method svd needs --rank or --energy');
-      if (o.method === 'group' && groups === undefined) throw new CliUsageError('--method group needs --groups');
-      const names = o.layer ?? findUpsamplers(model).map((u) => u.layer);
-      if (!names.length) throw new CliUsageError('no upsampling layer found: name the layers with --layer');
-      const plan: LayerPlan[] = names.map((layer) => ({ layer, method: o.method as 'svd' | 'group', rank, energy, groups }));
-      let calibration: tf.Tensor | undefined;
-      if (o.calibration) {
-        const cube = await readCube(o.calibration, { nonFinite: { fill: 0 } });
-        const size = Math.min(48, cube.rows, cube.cols);
-        let crop = toInterleave(cropCube(o.calibration, cube, { row: Math.floor((cube.rows - size) / 2), col: Math.floor((cube.cols - size) / 2), rows: size, cols: size }), 'bip');
-        const record = readModelMetadata(model).normalization;
-        if (record) crop = applyNormalization(crop, record);
-        calibration = tf.tensor4d(Float32Array.from(crop.data), [1, size, size, cube.bands]);
-      }
-      const { model: converted, report } = await lowRankConvert(model, { layers: plan }, { calibration, inputShape: [64, 64, modelBands(model)] });
-      calibration?.dispose();
-      withModelMetadata(converted, readModelMetadata(model));
-      await saveModel(converted, o.output);
-      const before = await dirSize(path);
-      const after = await dirSize(o.output);
-      ctx.out.result(
-        { ...report, output: o.output, outputError: report.output, bytesBefore: before, bytesAfter: after },
-        `${conversionReportMarkdown(report)}\nsaved ${o.output}: ${formatNumber(after)} bytes of weights (was ${formatNumber(before)})`,
-      );
-    });
+    .action(
+      async (
+        path: string,
+        o: CommonOptions & {
+          method: string;
+          rank?: string;
+          energy?: string;
+          groups?: string;
+          layer?: string[];
+          calibration?: string;
+          output: string;
+        },
+      ) => {
+        const ctx = makeContext(o);
+        const model = await loadModel(path);
+        if (o.method !== 'svd' && o.method !== 'group')
+          throw new CliUsageError(`--method must be svd or group, got '${o.method}'`);
+        const rank = parseNumber('rank', o.rank, { int: true, min: 1 });
+        const energy = parseNumber('energy', o.energy, { min: 0 });
+        const groups = parseNumber('groups', o.groups, { int: true, min: 1 });
+        if (o.method === 'svd' && rank === undefined && energy === undefined)
+          throw new CliUsageError('--method svd needs --rank or --energy');
+        if (o.method === 'group' && groups === undefined)
+          throw new CliUsageError('--method group needs --groups');
+        const names = o.layer ?? findUpsamplers(model).map((u) => u.layer);
+        if (!names.length)
+          throw new CliUsageError('no upsampling layer found: name the layers with --layer');
+        const plan: LayerPlan[] = names.map((layer) => ({
+          layer,
+          method: o.method as 'svd' | 'group',
+          rank,
+          energy,
+          groups,
+        }));
+        let calibration: tf.Tensor | undefined;
+        if (o.calibration) {
+          const cube = await readCube(o.calibration, { nonFinite: { fill: 0 } });
+          const size = Math.min(48, cube.rows, cube.cols);
+          let crop = toInterleave(
+            cropCube(o.calibration, cube, {
+              row: Math.floor((cube.rows - size) / 2),
+              col: Math.floor((cube.cols - size) / 2),
+              rows: size,
+              cols: size,
+            }),
+            'bip',
+          );
+          const record = readModelMetadata(model).normalization;
+          if (record) crop = applyNormalization(crop, record);
+          calibration = tf.tensor4d(Float32Array.from(crop.data), [1, size, size, cube.bands]);
+        }
+        const { model: converted, report } = await lowRankConvert(
+          model,
+          { layers: plan },
+          { calibration, inputShape: [64, 64, modelBands(model)] },
+        );
+        calibration?.dispose();
+        withModelMetadata(converted, readModelMetadata(model));
+        await saveModel(converted, o.output);
+        const before = await dirSize(path);
+        const after = await dirSize(o.output);
+        ctx.out.result(
+          {
+            ...report,
+            output: o.output,
+            outputError: report.output,
+            bytesBefore: before,
+            bytesAfter: after,
+          },
+          `${conversionReportMarkdown(report)}\nsaved ${o.output}: ${formatNumber(after)} bytes of weights (was ${formatNumber(before)})`,
+        );
+      },
+    );
 
   program
     .command('eval')
-    .description('score a model on a scene: LR by MATLAB bicubic x1/s, model and bicubic vs the ground truth')
+    .description(
+      'score a model on a scene: LR by MATLAB bicubic x1/s, model and bicubic vs the ground truth',
+    )
     .requiredOption('--model <dir>', 'model folder or model.json')
     .requiredOption('--data <file>', 'ground-truth (HR) cube')
     .option('--scale <s>', 'check that the model upscales by this factor')
     .option('--preset <name>', 'sspsr | mcnet', 'sspsr')
     .option(...backendOption)
     .option('--json', 'machine-readable output')
-    .action(async (o: CommonOptions & { model: string; data: string; scale?: string; preset: string }) => {
-      const ctx = makeContext(o);
-      await ctx.runtime();
-      const model = await loadModel(o.model);
-      const hr = await readCube(o.data, { nonFinite: { fill: 0 } });
-      const ev = await evaluateScene(model, hr, { scale: parseNumber('scale', o.scale, { int: true, min: 2 }), preset: o.preset as 'sspsr' | 'mcnet', signal: ctx.signal });
-      ctx.out.result(
-        { ...pickMetrics(ev.metrics as never), bicubic: pickMetrics(ev.bicubicMetrics as never), scale: ev.scale, rows: ev.gt.rows, cols: ev.gt.cols, bands: ev.gt.bands, ms: ev.modelMs },
-        table([METRIC_HEADER, metricRow('model', ev.metrics as never), metricRow('bicubic', ev.bicubicMetrics as never)]),
-      );
-    });
+    .action(
+      async (
+        o: CommonOptions & { model: string; data: string; scale?: string; preset: string },
+      ) => {
+        const ctx = makeContext(o);
+        await ctx.runtime();
+        const model = await loadModel(o.model);
+        const hr = await readCube(o.data, { nonFinite: { fill: 0 } });
+        const ev = await evaluateScene(model, hr, {
+          scale: parseNumber('scale', o.scale, { int: true, min: 2 }),
+          preset: o.preset as 'sspsr' | 'mcnet',
+          signal: ctx.signal,
+        });
+        ctx.out.result(
+          {
+            ...pickMetrics(ev.metrics as never),
+            bicubic: pickMetrics(ev.bicubicMetrics as never),
+            scale: ev.scale,
+            rows: ev.gt.rows,
+            cols: ev.gt.cols,
+            bands: ev.gt.bands,
+            ms: ev.modelMs,
+          },
+          table([
+            METRIC_HEADER,
+            metricRow('model', ev.metrics as never),
+            metricRow('bicubic', ev.bicubicMetrics as never),
+          ]),
+        );
+      },
+    );
 
   program
     .command('bench')
@@ -280,33 +428,71 @@ export function modelCommands(program: Command): void {
     .option('--repeats <n>', 'timed runs', '10')
     .option(...backendOption)
     .option('--json', 'machine-readable output')
-    .action(async (o: CommonOptions & { model?: string; bands: string; scale: string; upsampler: string; size: string; repeats: string }) => {
-      const ctx = makeContext(o);
-      const info = await ctx.runtime();
-      const model = o.model
-        ? await loadModel(o.model)
-        : lkcaNet({ bands: parseNumber('bands', o.bands, { int: true, min: 1 })!, scale: parseNumber('scale', o.scale, { int: true, min: 2 })!, upsampler: o.upsampler as UpsamplerKind });
-      const n = parseNumber('size', o.size, { int: true, min: 1 })!;
-      const repeats = parseNumber('repeats', o.repeats, { int: true, min: 1 })!;
-      const x = tf.randomUniform([1, n, n, modelBands(model)]);
-      const run = async () => {
-        const y = model.predict(x) as tf.Tensor;
-        await y.data();
-        y.dispose();
-      };
-      await run(); // warm-up: kernels compiled, weights uploaded
-      const times: number[] = [];
-      for (let i = 0; i < repeats; i++) {
-        const t0 = performance.now();
-        await run();
-        times.push(performance.now() - t0);
-      }
-      x.dispose();
-      times.sort((a, b) => a - b);
-      const cost = modelCost(model, [n, n]);
-      const value = { backend: info.backend, device: info.device, size: n, bands: modelBands(model), params: cost.params, macs: cost.macs, ms_median: times[times.length >> 1], ms_min: times[0], repeats };
-      ctx.out.result(value, table([['backend', 'input', 'params', 'GMAC', 'ms (median)', 'ms (min)'], [`${info.backend} (${info.device})`, `${n}x${n}x${value.bands}`, cost.params, cost.macs / 1e9, value.ms_median, value.ms_min]]));
-    });
+    .action(
+      async (
+        o: CommonOptions & {
+          model?: string;
+          bands: string;
+          scale: string;
+          upsampler: string;
+          size: string;
+          repeats: string;
+        },
+      ) => {
+        const ctx = makeContext(o);
+        const info = await ctx.runtime();
+        const model = o.model
+          ? await loadModel(o.model)
+          : lkcaNet({
+              bands: parseNumber('bands', o.bands, { int: true, min: 1 })!,
+              scale: parseNumber('scale', o.scale, { int: true, min: 2 })!,
+              upsampler: o.upsampler as UpsamplerKind,
+            });
+        const n = parseNumber('size', o.size, { int: true, min: 1 })!;
+        const repeats = parseNumber('repeats', o.repeats, { int: true, min: 1 })!;
+        const x = tf.randomUniform([1, n, n, modelBands(model)]);
+        const run = async () => {
+          const y = model.predict(x) as tf.Tensor;
+          await y.data();
+          y.dispose();
+        };
+        await run(); // warm-up: kernels compiled, weights uploaded
+        const times: number[] = [];
+        for (let i = 0; i < repeats; i++) {
+          const t0 = performance.now();
+          await run();
+          times.push(performance.now() - t0);
+        }
+        x.dispose();
+        times.sort((a, b) => a - b);
+        const cost = modelCost(model, [n, n]);
+        const value = {
+          backend: info.backend,
+          device: info.device,
+          size: n,
+          bands: modelBands(model),
+          params: cost.params,
+          macs: cost.macs,
+          ms_median: times[times.length >> 1],
+          ms_min: times[0],
+          repeats,
+        };
+        ctx.out.result(
+          value,
+          table([
+            ['backend', 'input', 'params', 'GMAC', 'ms (median)', 'ms (min)'],
+            [
+              `${info.backend} (${info.device})`,
+              `${n}x${n}x${value.bands}`,
+              cost.params,
+              cost.macs / 1e9,
+              value.ms_median,
+              value.ms_min,
+            ],
+          ]),
+        );
+      },
+    );
 }
 
 async function dirSize(path: string): Promise<number> {
