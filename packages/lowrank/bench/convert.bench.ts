@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@hsrkit/layers';
 import { analyzeLayer, findUpsamplers, lowRankConvert, type LayerPlan } from '../src/index.js';
 import { loadModelFromFile } from '../test/node-io.js';
-import { useWasmBackend } from '../test/wasm-backend.js';
+import { useBackend } from '@hsrkit/testing/node';
 import { edsrBaseline, espcn } from './models.js';
 
 const here = new URL('..', import.meta.url).pathname;
@@ -77,7 +77,7 @@ interface Case {
 }
 
 async function main() {
-  await useWasmBackend();
+  await useBackend('wasm');
   const meta = JSON.parse(await readFile(`${here}fixtures/jasper-lr-calibration.json`, 'utf8'));
   const raw = await readFile(`${here}fixtures/jasper-lr-calibration.bin`);
   const jasper = tf.tensor4d(

@@ -7,7 +7,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { bicubicResize, registerWasmTrainingKernels } from '@hsrkit/layers';
-import { useWasmBackend } from '../test/wasm-backend.js';
+import { useBackend } from '@hsrkit/testing/node';
 import { loadModelFromFile, saveModelToDir } from '../test/node-io.js';
 import { buildLkcaMini } from './lkca-mini.js';
 import { evenBands, JASPER_SHAPE, readJasper } from './jasper.js';
@@ -32,7 +32,7 @@ function rng(seed: number): () => number {
 }
 
 async function main() {
-  await useWasmBackend();
+  await useBackend('wasm');
   registerWasmTrainingKernels();
   const { lines, samples } = JASPER_SHAPE;
   const bands = evenBands(BANDS);

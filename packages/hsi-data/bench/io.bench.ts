@@ -2,20 +2,20 @@
 // The scene is the real Jasper Ridge cube (100 x 100 x 198 int16, BIL) tiled 16 x 16 times into a
 // 1600 x 1600 x 198 file (1.0 GB), written to the OS temp folder and removed afterwards.
 //   cd packages/hsi-data && npx tsx src/io/io.bench.ts
-// Prints the numbers and writes src/io/io-bench-results.json.
+// Prints the numbers and writes bench/results/io.json.
 import { promises as fs, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sampleIndex } from '../cube.js';
-import { readEnvi, readEnviWindow } from './envi.js';
+import { sampleIndex } from '../src/cube.js';
+import { readEnvi, readEnviWindow } from '../src/io/envi.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REPEAT = Number(process.env.HSI_BENCH_REPEAT ?? 16);
 const TILE = 256;
 
 async function makeScene(dir: string): Promise<string> {
-  const jasper = await readEnvi(path.join(here, '../../fixtures/real/jasperRidge2_R198.hdr'));
+  const jasper = await readEnvi(path.join(here, '../fixtures/real/jasperRidge2_R198.hdr'));
   const { rows, cols, bands } = jasper;
   const bigCols = cols * REPEAT;
   const data = path.join(dir, 'big.img');
@@ -32,7 +32,7 @@ async function makeScene(dir: string): Promise<string> {
     }
   await handle.close();
   const header = await fs.readFile(
-    path.join(here, '../../fixtures/real/jasperRidge2_R198.hdr'),
+    path.join(here, '../fixtures/real/jasperRidge2_R198.hdr'),
     'latin1',
   );
   await fs.writeFile(
@@ -127,7 +127,7 @@ try {
     checksum,
   };
   console.log(JSON.stringify(results, null, 2));
-  writeFileSync(path.join(here, 'io-bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(path.join(here, 'results', 'io.json'), `${JSON.stringify(results, null, 2)}\n`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
