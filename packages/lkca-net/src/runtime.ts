@@ -70,20 +70,23 @@ async function startNode(gpu: boolean): Promise<string> {
 }
 
 async function startWasm(opts: RuntimeOptions): Promise<string> {
-  const wasm = await importOptional<typeof import('@tensorflow/tfjs-backend-wasm')>(
-    '@tensorflow/tfjs-backend-wasm',
-    'wasm',
-    'npm i @tensorflow/tfjs-backend-wasm@4.22',
-  );
+  // A bundle that imported the backend itself (browsers) has it registered already.
+  const wasm = tf.findBackendFactory('wasm')
+    ? undefined
+    : await importOptional<typeof import('@tensorflow/tfjs-backend-wasm')>(
+        '@tensorflow/tfjs-backend-wasm',
+        'wasm',
+        'npm i @tensorflow/tfjs-backend-wasm@4.22',
+      );
   let path = opts.wasmPath;
-  if (!path && isNode) {
+  if (wasm && !path && isNode) {
     // Node cannot fetch the .wasm by URL: point the backend at its own dist folder on disk.
     const { createRequire } = await import('node:module');
     const { dirname, join } = await import('node:path');
     const req = createRequire(import.meta.url);
     path = `${join(dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`;
   }
-  if (path) wasm.setWasmPaths(path);
+  if (wasm && path) wasm.setWasmPaths(path);
   if (!(await tf.setBackend('wasm')))
     throw new RuntimeUnavailableError('wasm', 'the wasm backend did not start');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
@@ -161,12 +164,14 @@ async function startWebGpu(opts: RuntimeOptions): Promise<string> {
     if (!isNode) throw new RuntimeUnavailableError('webgpu', 'this browser has no navigator.gpu');
     device = await installDawn(opts);
   }
-  // The backend module reads navigator.gpu when it loads, so it is imported only now.
-  await importOptional(
-    '@tensorflow/tfjs-backend-webgpu',
-    'webgpu',
-    'npm i @tensorflow/tfjs-backend-webgpu@4.22',
-  );
+  // The backend module reads navigator.gpu when it loads, so it is imported only now (a browser
+  // bundle that imported it itself has it registered already).
+  if (!tf.findBackendFactory('webgpu'))
+    await importOptional(
+      '@tensorflow/tfjs-backend-webgpu',
+      'webgpu',
+      'npm i @tensorflow/tfjs-backend-webgpu@4.22',
+    );
   if (!(await tf.setBackend('webgpu')))
     throw new RuntimeUnavailableError('webgpu', 'the webgpu backend did not start');
   return device;
