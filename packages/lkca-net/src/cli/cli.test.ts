@@ -186,6 +186,43 @@ describe('lkca CLI', () => {
     expect(e.code).toBe(0);
   });
 
+  it('train: a tiny student on the real crop, validated on held-out columns, scale and bands recorded in the model', async () => {
+    const out = join(dir, 'trained');
+    const ckpt = join(dir, 'ckpt');
+    const common = [
+      'train',
+      '--data',
+      sceneCrop,
+      '--scale',
+      '2',
+      '--channels',
+      '8',
+      '--blocks',
+      '1',
+      '--batch',
+      '2',
+      '--patch',
+      '16',
+      '--backend',
+      'wasm',
+      '--checkpoint-dir',
+      ckpt,
+      '-o',
+      out,
+      '--json',
+    ];
+    const first = await lkca(...common, '--steps', '4', '--hold-out-cols', '16');
+    expect(first.stderr.split('\n').filter((l) => l.startsWith('lkca:'))).toEqual([]);
+    expect(first.code).toBe(0);
+    expect(first.json.steps).toBe(4);
+    expect(first.json.validation.mpsnr).toBeGreaterThan(0);
+    const { loadModel } = await import('../io-node.js');
+    const { readModelMetadata } = await import('../model-metadata.js');
+    const m = await loadModel(out);
+    expect(readModelMetadata(m)).toMatchObject({ scale: 2, bands: 31 });
+    m.dispose();
+  });
+
   it('bad input: a clear error naming the file or option, and a non-zero exit', async () => {
     const missing = await lkca('info', join(dir, 'nope.hdr'));
     expect(missing.code).toBe(1);
