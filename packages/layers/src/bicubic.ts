@@ -48,33 +48,153 @@ export function bicubicOutputSize(len: number, scale: number): number {
   return Math.ceil(len * scale);
 }
 
-/** Dense weights in float64, computed the way MATLAB's contributions() does. */
-function computeWeights(inLen: number, outLen: number, scale: number, antialias: boolean) {
+/**
+ * MATLAB's contributions(): for each output x (1-based), the 0-based input position `left` of its
+ * first tap and its `taps` weights, normalised to sum to 1, before any folding at the edges.
+ */
+function contributions(inLen: number, outLen: number, scale: number, antialias: boolean) {
   const widen = scale < 1 && antialias;
   const width = widen ? KERNEL_WIDTH / scale : KERNEL_WIDTH;
   const kernel = widen ? (t: number) => scale * cubic(scale * t) : cubic;
   const taps = Math.ceil(width) + 2;
-  const period = 2 * inLen;
-  const m = new Float64Array(outLen * inLen);
-  const w = new Float64Array(taps);
+  const left = new Int32Array(outLen);
+  const weights = new Float64Array(outLen * taps);
   for (let x = 1; x <= outLen; x++) {
     const u = x / scale + 0.5 * (1 - 1 / scale);
-    const left = Math.floor(u - width / 2);
+    const l = Math.floor(u - width / 2);
+    const row = (x - 1) * taps;
     let sum = 0;
     for (let k = 0; k < taps; k++) {
-      w[k] = kernel(u - (left + k));
-      sum += w[k];
+      weights[row + k] = kernel(u - (l + k));
+      sum += weights[row + k];
     }
-    const row = (x - 1) * inLen;
+    for (let k = 0; k < taps; k++) weights[row + k] /= sum;
+    left[x - 1] = l - 1;
+  }
+  return { taps, left, weights };
+}
+
+/** Symmetric padding: the input row that 0-based position j (any integer) reads. */
+function mirrorIndex(j: number, inLen: number): number {
+  const period = 2 * inLen;
+  const f = ((j % period) + period) % period;
+  return f < inLen ? f : period - 1 - f;
+}
+
+/** Dense weights in float64: the contributions folded into the input range. */
+function computeWeights(inLen: number, outLen: number, scale: number, antialias: boolean) {
+  const { taps, left, weights } = contributions(inLen, outLen, scale, antialias);
+  const m = new Float64Array(outLen * inLen);
+  for (let i = 0; i < outLen; i++) {
     for (let k = 0; k < taps; k++) {
-      if (w[k] === 0) continue;
-      // Symmetric padding: fold the 1-based index into [1, 2*in], then mirror the upper half.
-      const j = (((left + k - 1) % period) + period) % period;
-      const src = j < inLen ? j : period - 1 - j;
-      m[row + src] += w[k] / sum;
+      const v = weights[i * taps + k];
+      if (v === 0) continue;
+      m[i * inLen + mirrorIndex(left[i] + k, inLen)] += v;
     }
   }
   return m;
+}
+
+/**
+ * An integer scale as a polyphase filter. For x s up (P = s phases, step D = 1) or x 1/s down
+ * (P = 1, D = s), output i = q*P + p reads inputs q*D + offset_p + t with the same weights for
+ * every q: MATLAB's weights are shift-invariant and its edges are symmetric padding of the input
+ * (the weights are normalised before folding), so one mirrored gather plus a 'valid' depthwise
+ * conv reproduces the matrix exactly with about 4/scale (down) or 4 (up) taps per output
+ * instead of a dense row of inLen.
+ * The conv reads the padded axis as [blocks of D, D] (a free reshape), so the filter is
+ * [L/D, D] and has stride 1: WASM's depthwise conv is fast for small square-ish filters and
+ * slow for tall ones (a 16x1 filter at stride 4 ran 4x slower than 4x4 at stride 1).
+ */
+interface PolyphasePlan {
+  outLen: number;
+  phases: number;
+  step: number;
+  /** Filter height L/D: taps per phase, in blocks of `step`. */
+  blocks: number;
+  /** Outputs per phase: ceil(outLen / phases). */
+  perPhase: number;
+  /** [blocks, step, 1, phases] row-major. */
+  filter: Float32Array;
+  /** Input row of each padded position; null when the padded axis is the input itself. */
+  gather: Int32Array | null;
+}
+
+function polyphasePlan(
+  inLen: number,
+  outLen: number,
+  scale: number,
+  antialias: boolean,
+): PolyphasePlan | null {
+  let phases: number;
+  let step: number;
+  if (scale >= 1 && Number.isInteger(scale)) [phases, step] = [scale, 1];
+  else if (scale < 1 && Number.isInteger(1 / scale)) [phases, step] = [1, 1 / scale];
+  else return null;
+  if (inLen === outLen) return null;
+  const perPhase = Math.ceil(outLen / phases);
+  const { taps, left, weights } = contributions(inLen, perPhase * phases, scale, antialias);
+  // Each output's non-zero run: absolute start and the weights.
+  const start = new Int32Array(perPhase * phases);
+  const runs: Float64Array[] = [];
+  for (let i = 0; i < perPhase * phases; i++) {
+    const row = weights.subarray(i * taps, (i + 1) * taps);
+    let lo = 0;
+    let hi = taps - 1;
+    while (lo < hi && row[lo] === 0) lo++;
+    while (hi > lo && row[hi] === 0) hi--;
+    start[i] = left[i] + lo;
+    runs.push(row.subarray(lo, hi + 1));
+  }
+  // Shift invariance, checked rather than assumed (float rounding of u could break it).
+  for (let i = phases; i < perPhase * phases; i++) {
+    const p = i % phases;
+    const q = (i - p) / phases;
+    if (start[i] - q * step !== start[p] || runs[i].length !== runs[p].length) return null;
+    for (let k = 0; k < runs[p].length; k++)
+      if (Math.abs(runs[i][k] - runs[p][k]) > 1e-12) return null;
+  }
+  let origin = start[0];
+  for (let p = 1; p < phases; p++) origin = Math.min(origin, start[p]);
+  let span = 0;
+  for (let p = 0; p < phases; p++) span = Math.max(span, start[p] - origin + runs[p].length);
+  const blocks = Math.ceil(span / step);
+  const filter = new Float32Array(blocks * step * phases);
+  for (let p = 0; p < phases; p++)
+    for (let k = 0; k < runs[p].length; k++)
+      filter[(start[p] - origin + k) * phases + p] = runs[p][k];
+  const padded = (perPhase - 1 + blocks) * step;
+  const gather = new Int32Array(padded);
+  let identity = padded === inLen && origin === 0;
+  for (let j = 0; j < padded; j++) {
+    gather[j] = mirrorIndex(origin + j, inLen);
+    if (gather[j] !== j) identity = false;
+  }
+  return {
+    outLen,
+    phases,
+    step,
+    blocks,
+    perPhase,
+    filter,
+    gather: identity ? null : gather,
+  };
+}
+
+/** z [N, inLen, M] -> [N, outLen, M] by the polyphase filter (one gather, one depthwise conv). */
+function applyPolyphase(z: tf.Tensor3D, plan: PolyphasePlan): tf.Tensor3D {
+  const [n, , m] = z.shape;
+  const { phases, step, blocks, perPhase, outLen } = plan;
+  const padded = plan.gather ? tf.gather(z, tf.tensor1d(plan.gather, 'int32'), 1) : z;
+  const blocked = padded.reshape([n, padded.shape[1] / step, step, m]) as tf.Tensor4D;
+  const filter = tf.tile(tf.tensor4d(plan.filter, [blocks, step, 1, phases]), [1, 1, m, 1]);
+  // [n, perPhase, 1, m * phases], channel k*phases + p.
+  let y = tf
+    .depthwiseConv2d(blocked, filter as tf.Tensor4D, 1, 'valid')
+    .reshape([n, perPhase, m, phases]) as tf.Tensor;
+  if (phases > 1) y = y.transpose([0, 1, 3, 2]);
+  const out = y.reshape([n, perPhase * phases, m]) as tf.Tensor3D;
+  return perPhase * phases === outLen ? out : out.slice([0, 0, 0], [n, outLen, m]);
 }
 
 /**
@@ -216,6 +336,8 @@ function applyAxis(z: tf.Tensor2D, plan: AxisPlan): tf.Tensor2D {
 interface CachedWeights {
   values: Float32Array;
   plan: AxisPlan;
+  /** The polyphase filter for an integer scale, null where there is none. */
+  polyphase: PolyphasePlan | null;
   /** Plan of W^T, for the gradient; built on first use. */
   transposed?: AxisPlan;
 }
@@ -235,7 +357,11 @@ function cachedWeights(
   const hit = weightCache.get(key);
   if (hit) return hit;
   const values = Float32Array.from(computeWeights(inLen, outLen, scale, antialias));
-  const entry: CachedWeights = { values, plan: planAxis(values, outLen, inLen) };
+  const entry: CachedWeights = {
+    values,
+    plan: planAxis(values, outLen, inLen),
+    polyphase: polyphasePlan(inLen, outLen, scale, antialias),
+  };
   if (weightCache.size >= CACHE_LIMIT) {
     const oldest = weightCache.keys().next().value;
     if (oldest !== undefined) weightCache.delete(oldest);
@@ -367,6 +493,59 @@ function resizeWithPlans(x: tf.Tensor4D, rows: AxisPlan, cols: AxisPlan): tf.Ten
   return (n > 1 ? y.transpose([1, 0, 2, 3]) : y).reshape([n, H, W, c]);
 }
 
+/** Cost of the polyphase path over `columns` columns, in the units of chooseTileOut. */
+function polyphaseCost(plan: PolyphasePlan, columns: number): number {
+  const padded = (plan.perPhase - 1 + plan.blocks) * plan.step;
+  const copies = (plan.gather ? padded : 0) + (plan.phases > 1 ? plan.outLen : 0);
+  const macs = plan.perPhase * plan.phases * plan.blocks * plan.step;
+  return columns * (macs + COPY_COST * copies) + kernelCost() * 3;
+}
+
+/** The cheaper way to apply one axis; null = dense (or tiled) matMuls. */
+function polyphaseIfCheaper(entry: CachedWeights, columns: number): PolyphasePlan | null {
+  const poly = entry.polyphase;
+  if (!poly || entry.plan.identity) return null;
+  return polyphaseCost(poly, columns) <= chooseTileOut(entry.plan, columns).cost ? poly : null;
+}
+
+/** x [n, h, w, c] -> [n, H, w, c] along the rows, either way. */
+function resizeRows(x: tf.Tensor4D, entry: CachedWeights): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const plan = entry.plan;
+  if (plan.identity) return x;
+  const poly = polyphaseIfCheaper(entry, n * w * c);
+  if (poly) return applyPolyphase(x.reshape([n, h, w * c]), poly).reshape([n, poly.outLen, w, c]);
+  const z = n > 1 ? x.transpose([1, 0, 2, 3]) : x;
+  const r = applyAxis(z.as2D(h, n * w * c), plan).reshape([plan.outLen, n, w, c]);
+  return (n > 1 ? r.transpose([1, 0, 2, 3]) : r) as tf.Tensor4D;
+}
+
+/** x [n, h, w, c] -> [n, h, W, c] along the columns, either way. */
+function resizeCols(x: tf.Tensor4D, entry: CachedWeights): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const plan = entry.plan;
+  if (plan.identity) return x;
+  const poly = polyphaseIfCheaper(entry, n * h * c);
+  if (poly) return applyPolyphase(x.reshape([n * h, w, c]), poly).reshape([n, h, poly.outLen, c]);
+  const z = x.transpose([2, 0, 1, 3]).as2D(w, n * h * c);
+  return applyAxis(z, plan).reshape([plan.outLen, n, h, c]).transpose([1, 2, 0, 3]);
+}
+
+/**
+ * The forward resize. With a polyphase filter on some axis, axes go one at a time in their own
+ * layout (the conv needs no transposes), downscaling axes first; otherwise the matMul plan.
+ */
+function resizeForward(x: tf.Tensor4D, rows: CachedWeights, cols: CachedWeights): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const polyRows = polyphaseIfCheaper(rows, n * w * c);
+  const polyCols = polyphaseIfCheaper(cols, n * h * c);
+  if (!polyRows && !polyCols) return resizeWithPlans(x, rows.plan, cols.plan);
+  if (rows.plan.identity && cols.plan.identity) return x.clone();
+  // The axis that shrinks the tensor more goes first (its output feeds the other).
+  const rowsFirst = rows.plan.outLen / h <= cols.plan.outLen / w;
+  return rowsFirst ? resizeCols(resizeRows(x, rows), cols) : resizeRows(resizeCols(x, cols), rows);
+}
+
 /**
  * MATLAB-exact bicubic resize of an NHWC batch (see the file comment for the conventions).
  * Each axis is a few 2-D matMuls over all bands at once (a handful of kernels whatever the band
@@ -378,7 +557,7 @@ export function bicubicResize(x: tf.Tensor4D, opts: BicubicResizeOptions): tf.Te
     throw new LayerConfigError('bicubicResize', 'x', `must be rank 4 NHWC, got shape [${x.shape}]`);
   const [rows, cols] = planAxes('bicubicResize', x.shape[1], x.shape[2], opts);
   const resize = tf.customGrad((input) => ({
-    value: resizeWithPlans(input as tf.Tensor4D, rows.plan, cols.plan),
+    value: resizeForward(input as tf.Tensor4D, rows, cols),
     // Adjoint of y = W_r x W_c^T is dx = W_r^T dy W_c: the same op with transposed plans.
     gradFunc: (dy) =>
       resizeWithPlans(dy as tf.Tensor4D, transposedPlan(rows), transposedPlan(cols)),

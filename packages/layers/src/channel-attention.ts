@@ -5,6 +5,8 @@ import {
   type Initializer,
   type InitializerSpec,
   requirePositiveInt,
+  inputChannels,
+  kernelAndBiasInitializers,
   resolveInitializer,
   serializeInitializer,
   singleInput,
@@ -80,25 +82,14 @@ export class ChannelAttention extends tf.layers.Layer {
     super(args);
     const cls = ChannelAttention.className;
     this.reduction = requirePositiveInt(args.reduction ?? 16, cls, 'reduction');
-    this.kernelInitializer = resolveInitializer(
-      args.kernelInitializer,
-      'glorotUniform',
-      cls,
-      'kernelInitializer',
-    );
-    this.biasInitializer = resolveInitializer(
-      args.biasInitializer,
-      'zeros',
-      cls,
-      'biasInitializer',
-    );
+    const init = kernelAndBiasInitializers(args.kernelInitializer, args.biasInitializer, cls);
+    this.kernelInitializer = init.kernel;
+    this.biasInitializer = init.bias;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const label = `${ChannelAttention.className} '${this.name}'`;
-    const c = singleShape(inputShape, label)[3];
-    if (c == null)
-      throw new LayerConfigError(label, 'inputShape', 'the channel dimension must be known');
+    const c = inputChannels(inputShape, label);
     const hidden = channelAttentionHidden(c, this.reduction);
     this.weightsOfBranch = {
       downKernel: this.addWeight('down_kernel', [c, hidden], 'float32', this.kernelInitializer),

@@ -5,6 +5,8 @@ import {
   type Initializer,
   type InitializerSpec,
   requirePositiveInt,
+  inputChannels,
+  kernelAndBiasInitializers,
   resolveInitializer,
   serializeInitializer,
   singleInput,
@@ -153,25 +155,19 @@ export class DilatedDepthwiseConv2D extends tf.layers.Layer {
     this.kernelSize = requirePositiveInt(args.kernelSize, cls, 'kernelSize');
     this.dilationRate = requirePositiveInt(args.dilationRate, cls, 'dilationRate');
     this.useBias = args.useBias ?? true;
-    this.depthwiseInitializer = resolveInitializer(
+    const init = kernelAndBiasInitializers(
       args.depthwiseInitializer,
-      'glorotUniform',
+      args.biasInitializer,
       cls,
       'depthwiseInitializer',
     );
-    this.biasInitializer = resolveInitializer(
-      args.biasInitializer,
-      'zeros',
-      cls,
-      'biasInitializer',
-    );
+    this.depthwiseInitializer = init.kernel;
+    this.biasInitializer = init.bias;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const label = `${DilatedDepthwiseConv2D.className} '${this.name}'`;
-    const channels = singleShape(inputShape, label)[3];
-    if (channels == null)
-      throw new LayerConfigError(label, 'inputShape', 'the channel dimension must be known');
+    const channels = inputChannels(inputShape, label);
     const k = this.kernelSize;
     this.depthwiseKernel = this.addWeight(
       'depthwise_kernel',

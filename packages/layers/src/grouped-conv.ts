@@ -5,6 +5,8 @@ import {
   type Initializer,
   type InitializerSpec,
   requirePositiveInt,
+  inputChannels,
+  kernelAndBiasInitializers,
   resolveInitializer,
   serializeInitializer,
   singleInput,
@@ -235,32 +237,22 @@ export class GroupedConv2D extends tf.layers.Layer {
         `${this.groups} groups do not divide filters=${this.filters}`,
       );
     this.useBias = args.useBias ?? true;
-    this.kernelInitializer = resolveInitializer(
-      args.kernelInitializer,
-      'glorotUniform',
-      cls,
-      'kernelInitializer',
-    );
-    this.biasInitializer = resolveInitializer(
-      args.biasInitializer,
-      'zeros',
-      cls,
-      'biasInitializer',
-    );
+    const init = kernelAndBiasInitializers(args.kernelInitializer, args.biasInitializer, cls);
+    this.kernelInitializer = init.kernel;
+    this.biasInitializer = init.bias;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const label = `${GroupedConv2D.className} '${this.name}'`;
-    const shape = singleShape(inputShape, label);
-    const cin = shape[3];
-    if (cin == null)
-      throw new LayerConfigError(label, 'inputShape', 'the channel dimension must be known');
+    const cin = inputChannels(inputShape, label);
     if (cin % this.groups !== 0)
       throw new LayerConfigError(
         label,
         'groups',
         `${this.groups} groups do not divide the ${cin} input channels of input shape ` +
-          `[${shape.map((d) => (d == null ? 'null' : d)).join(', ')}]`,
+          `[${singleShape(inputShape, label)
+            .map((d) => (d == null ? 'null' : d))
+            .join(', ')}]`,
       );
     const k = this.kernelSize;
     this.kernel = this.addWeight(

@@ -80,3 +80,24 @@ export function singleShape(inputShape: tf.Shape | tf.Shape[], layer: string): t
 export function singleInput(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor4D {
   return (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
 }
+
+/** The kernel initializer (default Glorot uniform) and bias initializer (default zeros) of a layer. */
+export function kernelAndBiasInitializers(
+  kernel: InitializerSpec | undefined,
+  bias: InitializerSpec | undefined,
+  layer: string,
+  kernelField = 'kernelInitializer',
+): { kernel: Initializer; bias: Initializer } {
+  return {
+    kernel: resolveInitializer(kernel, 'glorotUniform', layer, kernelField),
+    bias: resolveInitializer(bias, 'zeros', layer, 'biasInitializer'),
+  };
+}
+
+/** The channel count of a single NHWC input shape; it must be known to build weights. */
+export function inputChannels(inputShape: tf.Shape | tf.Shape[], layer: string): number {
+  const c = singleShape(inputShape, layer)[3];
+  if (c == null)
+    throw new LayerConfigError(layer, 'inputShape', 'the channel dimension must be known');
+  return c;
+}

@@ -8,6 +8,8 @@ import {
   type Initializer,
   type InitializerSpec,
   requirePositiveInt,
+  inputChannels,
+  kernelAndBiasInitializers,
   resolveInitializer,
   serializeInitializer,
   singleInput,
@@ -95,32 +97,22 @@ export class LargeKernelBlock extends tf.layers.Layer {
         `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(activation)}`,
       );
     this.activation = activation;
-    this.kernelInitializer = resolveInitializer(
-      args.kernelInitializer,
-      'glorotUniform',
-      cls,
-      'kernelInitializer',
-    );
-    this.biasInitializer = resolveInitializer(
-      args.biasInitializer,
-      'zeros',
-      cls,
-      'biasInitializer',
-    );
+    const init = kernelAndBiasInitializers(args.kernelInitializer, args.biasInitializer, cls);
+    this.kernelInitializer = init.kernel;
+    this.biasInitializer = init.bias;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const label = `${LargeKernelBlock.className} '${this.name}'`;
-    const shape = singleShape(inputShape, label);
-    const c = shape[3];
-    if (c == null)
-      throw new LayerConfigError(label, 'inputShape', 'the channel dimension must be known');
+    const c = inputChannels(inputShape, label);
     if (c % this.fusionGroups !== 0)
       throw new LayerConfigError(
         label,
         'fusionGroups',
         `${this.fusionGroups} groups do not divide the ${c} channels of input shape ` +
-          `[${shape.map((d) => (d == null ? 'null' : d)).join(', ')}]`,
+          `[${singleShape(inputShape, label)
+            .map((d) => (d == null ? 'null' : d))
+            .join(', ')}]`,
       );
     const k = this.kernelSize;
     const kInit = this.kernelInitializer;

@@ -100,8 +100,8 @@ export async function trainSr(
       () => tf.mean(tf.abs(tf.sub(model.apply(lr) as tf.Tensor, hr))) as tf.Scalar,
       true,
     ) as tf.Scalar;
+    lastL1 = (await loss.data())[0];
     if (step % every === 0 || step === 1 || step === o.steps) {
-      lastL1 = (await loss.data())[0];
       log(
         `step ${step}/${o.steps} L1 ${lastL1.toFixed(5)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
       );
