@@ -14,7 +14,7 @@ import { mulberry32, seededNormal } from '../src/prep/random.js';
 const ROWS = 512;
 const COLS = 512;
 const BANDS = 128;
-const REPEATS = 3;
+const REPEATS = 5;
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** A smooth scene with spectral structure, and a prediction with blur-like error and noise. */
@@ -139,8 +139,16 @@ interface Timing<T> {
   ms: number;
   /** CPU time of this process in that best run (less sensitive to other jobs on a shared machine). */
   cpuMs: number;
+  /** Median wall-clock and CPU time over the repeats (the shared machine's load varies run to run). */
+  medianMs: number;
+  medianCpuMs: number;
   value: T;
 }
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 async function time<T>(
   label: string,
@@ -150,21 +158,31 @@ async function time<T>(
   let best = Number.POSITIVE_INFINITY;
   let bestCpu = 0;
   let value: T | undefined;
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     value = await fn();
     const ms = performance.now() - t0;
     const c = process.cpuUsage(c0);
+    walls.push(ms);
+    cpus.push((c.user + c.system) / 1000);
     if (ms < best) {
       best = ms;
       bestCpu = (c.user + c.system) / 1000;
     }
   }
   console.log(
-    `${label.padEnd(50)} ${best.toFixed(0).padStart(7)} ms wall ${bestCpu.toFixed(0).padStart(7)} ms cpu (best of ${repeats})`,
+    `${label.padEnd(50)} ${best.toFixed(0).padStart(7)} ms wall ${bestCpu.toFixed(0).padStart(7)} ms cpu (best of ${repeats}; median ${median(walls).toFixed(0)} wall, ${median(cpus).toFixed(0)} cpu)`,
   );
-  return { ms: best, cpuMs: bestCpu, value: value as T };
+  return {
+    ms: best,
+    cpuMs: bestCpu,
+    medianMs: median(walls),
+    medianCpuMs: median(cpus),
+    value: value as T,
+  };
 }
 
 async function main() {
@@ -242,6 +260,7 @@ async function main() {
       sspsrWasmTensors: tensor.cpuMs,
       naiveBaseline: naive.cpuMs,
     },
+    median: { sspsrCubeMs: sspsr.medianMs, sspsrCubeCpuMs: sspsr.medianCpuMs },
     speedupOverNaive: naive.ms / sspsr.ms,
     sspsrInCalibrationPasses: sspsr.ms / calib.ms,
     relativeDifferenceVsNaive: agreement,

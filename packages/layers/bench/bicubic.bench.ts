@@ -1,8 +1,10 @@
-// Bench: MATLAB bicubic x1/4 (antialiased) on a [1, 512, 512, 128] cube on the WASM backend,
-// against tf.image.resizeBilinear (a built-in fused resize kernel) on the same tensor in the
-// same run, and against the straightforward way to apply the same weights (one broadcast batched
-// matMul per axis in NHWC, no transposes). Also times the x4 upscale of a [1, 128, 128, 128]
-// cube (the LKCA-Net skip path). The machine's load average goes into the results.
+// Bench: MATLAB bicubic x1/4 (antialiased) on a [1, 512, 512, 128] cube on the WASM backend
+// (method 'auto': the polyphase depthwise conv where the cost model says it pays), against, on
+// the same tensor in the same run: the weight-matrix path (method 'matmul', the previous
+// implementation), tf.image.resizeBilinear (a built-in fused resize kernel), and the
+// straightforward way to apply the same weights (one broadcast batched matMul per axis in
+// NHWC, no transposes). Also times the x4 upscale of a [1, 128, 128, 128] cube (the LKCA-Net
+// skip path). The machine's load average goes into the results.
 // Run from packages/layers:  npx tsx --conditions=source bench/bicubic.bench.ts [--runs N]
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -81,16 +83,36 @@ async function main() {
     await time('bicubicResize x1/4 (MATLAB, antialias)', big, (x) =>
       bicubicResize(x, { scale: 0.25 }),
     ),
+    await time("baseline bicubicResize x1/4 method 'matmul'", big, (x) =>
+      bicubicResize(x, { scale: 0.25, method: 'matmul' }),
+    ),
     await time('baseline tf.image.resizeBilinear x1/4', big, (x) =>
       tf.image.resizeBilinear(x, [128, 128]),
     ),
     await time('baseline broadcast matMuls x1/4', big, (x) => naiveResize(x, 0.25)),
     await time('bicubicResize x4 (MATLAB)', small, (x) => bicubicResize(x, { scale: 4 })),
+    await time("baseline bicubicResize x4 method 'matmul'", small, (x) =>
+      bicubicResize(x, { scale: 4, method: 'matmul' }),
+    ),
     await time('baseline tf.image.resizeBilinear x4', small, (x) =>
       tf.image.resizeBilinear(x, [512, 512]),
     ),
     await time('baseline broadcast matMuls x4', small, (x) => naiveResize(x, 4)),
   ];
+  // Same numbers: the chosen path against the matMul path on the benched tensors.
+  const maxAbsDiffVsMatMulPath = async (x: tf.Tensor4D, scale: number) => {
+    const d = tf.tidy(() =>
+      tf.max(
+        tf.abs(tf.sub(bicubicResize(x, { scale }), bicubicResize(x, { scale, method: 'matmul' }))),
+      ),
+    );
+    const v = (await d.data())[0];
+    d.dispose();
+    return v;
+  };
+  const maxAbsDiffDown = await maxAbsDiffVsMatMulPath(big, 0.25);
+  const maxAbsDiffUp = await maxAbsDiffVsMatMulPath(small, 4);
+  console.log(`max abs diff vs the matMul path: x1/4 ${maxAbsDiffDown}, x4 ${maxAbsDiffUp}`);
   big.dispose();
   small.dispose();
   const result = {
@@ -99,14 +121,17 @@ async function main() {
     node: process.version,
     date: new Date().toISOString(),
     loadAverage1m: loadavg()[0],
-    ratioDownVsBilinear: timings[0].medianMs / timings[1].medianMs,
-    ratioDownVsBroadcastMatMuls: timings[0].medianMs / timings[2].medianMs,
-    ratioUpVsBilinear: timings[3].medianMs / timings[4].medianMs,
-    ratioUpVsBroadcastMatMuls: timings[3].medianMs / timings[5].medianMs,
+    ratioDownVsMatMulPath: timings[0].medianMs / timings[1].medianMs,
+    ratioDownVsBilinear: timings[0].medianMs / timings[2].medianMs,
+    ratioDownVsBroadcastMatMuls: timings[0].medianMs / timings[3].medianMs,
+    ratioUpVsMatMulPath: timings[4].medianMs / timings[5].medianMs,
+    ratioUpVsBilinear: timings[4].medianMs / timings[6].medianMs,
+    ratioUpVsBroadcastMatMuls: timings[4].medianMs / timings[7].medianMs,
+    maxAbsDiffVsMatMulPath: { down: maxAbsDiffDown, up: maxAbsDiffUp },
     timings,
   };
   console.log(
-    `median ratios x1/4: vs bilinear ${result.ratioDownVsBilinear.toFixed(2)}, vs broadcast matMuls ${result.ratioDownVsBroadcastMatMuls.toFixed(2)}; x4: vs bilinear ${result.ratioUpVsBilinear.toFixed(2)}, vs broadcast matMuls ${result.ratioUpVsBroadcastMatMuls.toFixed(2)} (load average ${result.loadAverage1m.toFixed(1)})`,
+    `median ratios x1/4: vs matMul path ${result.ratioDownVsMatMulPath.toFixed(2)}, vs bilinear ${result.ratioDownVsBilinear.toFixed(2)}, vs broadcast matMuls ${result.ratioDownVsBroadcastMatMuls.toFixed(2)}; x4: vs matMul path ${result.ratioUpVsMatMulPath.toFixed(2)}, vs bilinear ${result.ratioUpVsBilinear.toFixed(2)}, vs broadcast matMuls ${result.ratioUpVsBroadcastMatMuls.toFixed(2)} (load average ${result.loadAverage1m.toFixed(1)})`,
   );
   const outDir = join(here, 'results');
   mkdirSync(outDir, { recursive: true });

@@ -206,8 +206,9 @@ describeBackends('bicubicResize', (backend) => {
   });
 
   it('applies a long axis in banded tiles (dense on WASM), forward and gradient', async () => {
-    // 320 rows x1/8 over 6*64 columns: large enough that the cost model tiles the row axis on
-    // cpu; WASM always takes one dense matMul per axis; WebGPU tiles only far larger tensors.
+    // 320 rows x1/8 over 6*64 columns with method 'matmul' (integer scales would otherwise take
+    // the polyphase conv): large enough that the cost model tiles the row axis on cpu; WASM
+    // always takes one dense matMul per axis; WebGPU tiles only far larger tensors.
     // WebGPU here is SwiftShader (slow): fewer bands there; the path is the same.
     const c = backend === 'webgpu' ? 4 : 64;
     const shape = [1, 320, 6, c];
@@ -218,7 +219,7 @@ describeBackends('bicubicResize', (backend) => {
     const ref = resizeByMatrices(x, shape, wr, outH, wc, outW);
     let y: tf.Tensor | undefined;
     const profile = await tf.profile(() => {
-      y = bicubicResize(tf.tensor4d(x, shape as any), { scale: [1 / 8, 2] });
+      y = bicubicResize(tf.tensor4d(x, shape as any), { scale: [1 / 8, 2], method: 'matmul' });
       return y;
     });
     const matMuls = profile.kernels.filter((k) => k.name === 'BatchMatMul').length;
@@ -244,13 +245,133 @@ describeBackends('bicubicResize', (backend) => {
       tf.grad((t: tf.Tensor) =>
         tf.sum(
           tf.mul(
-            bicubicResize(t as tf.Tensor4D, { scale: [1 / 8, 2] }),
+            bicubicResize(t as tf.Tensor4D, { scale: [1 / 8, 2], method: 'matmul' }),
             tf.tensor4d(r, [1, outH, outW, c]),
           ),
         ),
       )(tf.tensor4d(x, shape as any)),
     );
     expect(maxAbsDiff(await dataOf(g), expected)).toBeLessThan(1e-5);
+  });
+
+  it('polyphase conv path: MATLAB fixtures for every integer scale, no matMul', async () => {
+    const integer = (v: number) => Number.isInteger(v) || Number.isInteger(1 / v);
+    const cases = fixtures.filter((f) => {
+      if (f.scale === undefined) return false;
+      const s = Array.isArray(f.scale) ? f.scale : [f.scale, f.scale];
+      return s.every(integer);
+    });
+    expect(cases.length).toBeGreaterThanOrEqual(9);
+    for (const f of cases) {
+      let y: tf.Tensor | undefined;
+      const profile = await tf.profile(() => {
+        y = bicubicResize(tf.tensor4d(f.input, [1, ...f.inShape]), {
+          scale: f.scale,
+          antialias: f.antialias,
+          method: 'polyphase',
+        });
+        return y;
+      });
+      const names = profile.kernels.map((k) => k.name);
+      expect(names, f.name).not.toContain('BatchMatMul');
+      expect(names, f.name).toContain('DepthwiseConv2dNative');
+      expect(y!.shape, f.name).toEqual([1, ...f.outShape]);
+      const got = await dataOf(y!);
+      expect(maxAbsDiff(got, f.expected), `${f.name} on ${backend}`).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
+  it('polyphase conv path equals W_r X W_c^T on batches, every layout and edge case', async () => {
+    // [h, w, scale rows, scale cols]: downscaled rows are transposed to the cols' place (w > 1)
+    // or blocked in place (w = 1); upscaled rows run in place with a channel multiplier; a
+    // 5-long axis at x1/8 pads by more than its length (a gather instead of mirrorPad); 13 and
+    // 11 do not divide by the step; scale 1 on one axis.
+    const cases: [number, number, number, number][] = [
+      [17, 13, 4, 1 / 4],
+      [16, 1, 1 / 2, 3],
+      [13, 11, 1 / 3, 2],
+      [5, 9, 1 / 8, 1],
+      [6, 7, 1, 1 / 2],
+    ];
+    const c = backend === 'webgpu' ? 2 : 3;
+    for (const [h, w, sr, sc] of cases) {
+      const shape = [2, h, w, c];
+      const x = seededValues(2 * h * w * c, h * w);
+      const outH = bicubicOutputSize(h, sr);
+      const outW = bicubicOutputSize(w, sc);
+      const ref = resizeByMatrices(
+        x,
+        shape,
+        imresizeWeights(h, outH, sr),
+        outH,
+        imresizeWeights(w, outW, sc),
+        outW,
+      );
+      const y = tf.tidy(() =>
+        bicubicResize(tf.tensor4d(x, shape as any), { scale: [sr, sc], method: 'polyphase' }),
+      );
+      expect(y.shape).toEqual([2, outH, outW, c]);
+      expect(maxAbsDiff(await dataOf(y), ref), `${h}x${w} x[${sr}, ${sc}]`).toBeLessThan(2e-5);
+    }
+  });
+
+  it('picks the polyphase conv by itself where it pays (WASM, many bands, x4)', async () => {
+    // The cost model: WASM's depthwise conv beats its matMul for x4 of a cube with many bands;
+    // the JS cpu backend's depthwise kernel never pays; WebGPU (SwiftShader here) only for far
+    // larger tensors. Either way the numbers are those of the matMul path.
+    const [size, c] = backend === 'wasm' ? [128, 32] : backend === 'cpu' ? [32, 4] : [8, 2];
+    const x = seededValues(size * size * c, 41);
+    let y: tf.Tensor | undefined;
+    const profile = await tf.profile(() => {
+      y = bicubicResize(tf.tensor4d(x, [1, size, size, c]), { scale: 4 });
+      return y;
+    });
+    const names = profile.kernels.map((k) => k.name);
+    if (backend === 'wasm') {
+      expect(names).not.toContain('BatchMatMul');
+      expect(names).toContain('DepthwiseConv2dNative');
+    } else {
+      expect(names).toContain('BatchMatMul');
+      expect(names).not.toContain('DepthwiseConv2dNative');
+    }
+    const ref = tf.tidy(() =>
+      bicubicResize(tf.tensor4d(x, [1, size, size, c]), { scale: 4, method: 'matmul' }),
+    );
+    expect(maxAbsDiff(await dataOf(y!), await dataOf(ref))).toBeLessThan(1e-5);
+  });
+
+  it('trains through the polyphase forward: gradient W_r^T R W_c, no leak', async () => {
+    const shape = [1, 12, 8, 2];
+    const [sr, sc] = [1 / 4, 2];
+    const [outH, outW] = [3, 16];
+    const x = seededValues(12 * 8 * 2, 51);
+    const r = seededValues(outH * outW * 2, 52);
+    const wr = imresizeWeights(12, outH, sr);
+    const wc = imresizeWeights(8, outW, sc);
+    const expected = new Float64Array(12 * 8 * 2);
+    for (let p = 0; p < 12; p++)
+      for (let q = 0; q < 8; q++)
+        for (let ch = 0; ch < 2; ch++) {
+          let s = 0;
+          for (let i = 0; i < outH; i++)
+            for (let j = 0; j < outW; j++)
+              s += wr[i * 12 + p] * wc[j * 8 + q] * r[(i * outW + j) * 2 + ch];
+          expected[(p * 8 + q) * 2 + ch] = s;
+        }
+    const gradient = await expectNoLeak(async () => {
+      const g = tf.tidy(() =>
+        tf.grad((t: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              bicubicResize(t as tf.Tensor4D, { scale: [sr, sc], method: 'polyphase' }),
+              tf.tensor4d(r, [1, outH, outW, 2]),
+            ),
+          ),
+        )(tf.tensor4d(x, shape as any)),
+      );
+      return dataOf(g);
+    }, 'polyphase gradient');
+    expect(maxAbsDiff(gradient, expected)).toBeLessThan(1e-5);
   });
 
   it('has the adjoint gradient dx = W_r^T dy W_c, and agrees with finite differences', async () => {
@@ -341,6 +462,7 @@ describe('bicubicResize options and the BicubicResize layer', () => {
     expect(() => bicubicResize(x, { size: [3, 2.5] })).toThrow(/'size\[1\]'/);
     expect(() => bicubicResize(x, { scale: 2, size: [8, 8] })).toThrow(/not both/);
     expect(() => bicubicResize(x, {})).toThrow(LayerConfigError);
+    expect(() => bicubicResize(x, { scale: 2, method: 'fast' as any })).toThrow(/'method'/);
     expect(() => bicubicResize(tf.zeros([4, 4, 1]) as any, { scale: 2 })).toThrow(/rank 4/);
     x.dispose();
   });

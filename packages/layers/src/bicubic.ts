@@ -1,5 +1,7 @@
 // MATLAB `imresize(A, scale, 'bicubic')` as separable weight matrices, one per axis, applied
-// with matMuls (so it runs and trains on every backend). `imresizeWeights` is plain JS.
+// with matMuls (so it runs and trains on every backend) or, for an integer scale (x s, x 1/s)
+// where a per-backend cost model says it pays, as the equivalent polyphase depthwise conv
+// (same numbers: the weights are shift-invariant). `imresizeWeights` is plain JS.
 //
 // Conventions, all MATLAB's:
 // - Keys' cubic kernel with a = -0.5 on [-2, 2] (kernel width 4).
@@ -52,7 +54,7 @@ export function bicubicOutputSize(len: number, scale: number): number {
  * MATLAB's contributions(): for each output x (1-based), the 0-based input position `left` of its
  * first tap and its `taps` weights, normalised to sum to 1, before any folding at the edges.
  */
-function contributions(inLen: number, outLen: number, scale: number, antialias: boolean) {
+function contributions(outLen: number, scale: number, antialias: boolean) {
   const widen = scale < 1 && antialias;
   const width = widen ? KERNEL_WIDTH / scale : KERNEL_WIDTH;
   const kernel = widen ? (t: number) => scale * cubic(scale * t) : cubic;
@@ -83,7 +85,7 @@ function mirrorIndex(j: number, inLen: number): number {
 
 /** Dense weights in float64: the contributions folded into the input range. */
 function computeWeights(inLen: number, outLen: number, scale: number, antialias: boolean) {
-  const { taps, left, weights } = contributions(inLen, outLen, scale, antialias);
+  const { taps, left, weights } = contributions(outLen, scale, antialias);
   const m = new Float64Array(outLen * inLen);
   for (let i = 0; i < outLen; i++) {
     for (let k = 0; k < taps; k++) {
@@ -99,14 +101,15 @@ function computeWeights(inLen: number, outLen: number, scale: number, antialias:
  * An integer scale as a polyphase filter. For x s up (P = s phases, step D = 1) or x 1/s down
  * (P = 1, D = s), output i = q*P + p reads inputs q*D + offset_p + t with the same weights for
  * every q: MATLAB's weights are shift-invariant and its edges are symmetric padding of the input
- * (the weights are normalised before folding), so one mirrored gather plus a 'valid' depthwise
- * conv reproduces the matrix exactly with about 4/scale (down) or 4 (up) taps per output
- * instead of a dense row of inLen.
+ * (the weights are normalised before folding), so a symmetric pad (mirrorPad; a gather where
+ * the pad exceeds the axis) plus a 'valid' depthwise conv reproduces the matrix exactly with
+ * about 4/scale (down) or 4 (up) taps per output instead of a dense row of inLen.
  * The conv reads the padded axis as [blocks of D, D] (a free reshape), so the filter is
  * [L/D, D] and has stride 1: WASM's depthwise conv is fast for small square-ish filters and
  * slow for tall ones (a 16x1 filter at stride 4 ran 4x slower than 4x4 at stride 1).
  */
 interface PolyphasePlan {
+  inLen: number;
   outLen: number;
   phases: number;
   step: number;
@@ -116,8 +119,10 @@ interface PolyphasePlan {
   perPhase: number;
   /** [blocks, step, 1, phases] row-major. */
   filter: Float32Array;
-  /** Input row of each padded position; null when the padded axis is the input itself. */
-  gather: Int32Array | null;
+  /** Symmetric padding before and after the axis (mirrorPad), when it can do it. */
+  pad: [number, number] | null;
+  /** Otherwise the input row of each padded position (a gather). */
+  gather: Int32Array;
 }
 
 function polyphasePlan(
@@ -128,12 +133,11 @@ function polyphasePlan(
 ): PolyphasePlan | null {
   let phases: number;
   let step: number;
-  if (scale >= 1 && Number.isInteger(scale)) [phases, step] = [scale, 1];
+  if (scale > 1 && Number.isInteger(scale)) [phases, step] = [scale, 1];
   else if (scale < 1 && Number.isInteger(1 / scale)) [phases, step] = [1, 1 / scale];
   else return null;
-  if (inLen === outLen) return null;
   const perPhase = Math.ceil(outLen / phases);
-  const { taps, left, weights } = contributions(inLen, perPhase * phases, scale, antialias);
+  const { taps, left, weights } = contributions(perPhase * phases, scale, antialias);
   // Each output's non-zero run: absolute start and the weights.
   const start = new Int32Array(perPhase * phases);
   const runs: Float64Array[] = [];
@@ -158,43 +162,53 @@ function polyphasePlan(
   for (let p = 1; p < phases; p++) origin = Math.min(origin, start[p]);
   let span = 0;
   for (let p = 0; p < phases; p++) span = Math.max(span, start[p] - origin + runs[p].length);
-  const blocks = Math.ceil(span / step);
+  // Whole blocks, with the window starting at or before 0 so that the padding is never negative.
+  const blocks = Math.ceil((span + Math.max(0, origin)) / step);
+  origin = Math.min(origin, 0);
   const filter = new Float32Array(blocks * step * phases);
   for (let p = 0; p < phases; p++)
     for (let k = 0; k < runs[p].length; k++)
       filter[(start[p] - origin + k) * phases + p] = runs[p][k];
   const padded = (perPhase - 1 + blocks) * step;
   const gather = new Int32Array(padded);
-  let identity = padded === inLen && origin === 0;
-  for (let j = 0; j < padded; j++) {
-    gather[j] = mirrorIndex(origin + j, inLen);
-    if (gather[j] !== j) identity = false;
-  }
-  return {
-    outLen,
-    phases,
-    step,
-    blocks,
-    perPhase,
-    filter,
-    gather: identity ? null : gather,
-  };
+  for (let j = 0; j < padded; j++) gather[j] = mirrorIndex(origin + j, inLen);
+  const before = -origin;
+  const after = padded - inLen - before;
+  // tf.mirrorPad 'symmetric' reflects once: each pad at most the axis length.
+  const pad: [number, number] | null =
+    after >= 0 && before <= inLen && after <= inLen ? [before, after] : null;
+  return { inLen, outLen, phases, step, blocks, perPhase, filter, pad, gather };
 }
 
-/** z [N, inLen, M] -> [N, outLen, M] by the polyphase filter (one gather, one depthwise conv). */
-function applyPolyphase(z: tf.Tensor3D, plan: PolyphasePlan): tf.Tensor3D {
-  const [n, , m] = z.shape;
+/**
+ * z [N, inLen, K, C] -> [N, outLen, K, C] along axis 1 by the polyphase filter: a symmetric pad,
+ * then one depthwise conv over C channels (the bands: WASM's depthwise kernel is slow for very
+ * many channels and fast for about a hundred).
+ * Down (step D > 1, K = 1): the padded axis is read as [blocks of D, D] and the filter is
+ * [L/D, D], so tap (b, d) reads input (q + b)*D + d at stride 1 (a [L, 1] filter at stride D
+ * ran 4x slower on WASM).
+ * Up (phases P > 1): filter [L, 1] with channel multiplier P gives channel c*P + p = phase p;
+ * a transpose interleaves the phases into rows.
+ */
+function applyPolyphase(z: tf.Tensor4D, plan: PolyphasePlan): tf.Tensor4D {
+  const [n, , k, c] = z.shape;
   const { phases, step, blocks, perPhase, outLen } = plan;
-  const padded = plan.gather ? tf.gather(z, tf.tensor1d(plan.gather, 'int32'), 1) : z;
-  const blocked = padded.reshape([n, padded.shape[1] / step, step, m]) as tf.Tensor4D;
-  const filter = tf.tile(tf.tensor4d(plan.filter, [blocks, step, 1, phases]), [1, 1, m, 1]);
-  // [n, perPhase, 1, m * phases], channel k*phases + p.
-  let y = tf
-    .depthwiseConv2d(blocked, filter as tf.Tensor4D, 1, 'valid')
-    .reshape([n, perPhase, m, phases]) as tf.Tensor;
-  if (phases > 1) y = y.transpose([0, 1, 3, 2]);
-  const out = y.reshape([n, perPhase * phases, m]) as tf.Tensor3D;
-  return perPhase * phases === outLen ? out : out.slice([0, 0, 0], [n, outLen, m]);
+  const padded = plan.pad
+    ? tf.mirrorPad(z, [[0, 0], plan.pad, [0, 0], [0, 0]], 'symmetric')
+    : tf.gather(z, tf.tensor1d(plan.gather, 'int32'), 1);
+  const filter = tf.tile(tf.tensor4d(plan.filter, [blocks, step, 1, phases]), [1, 1, c, 1]);
+  let y: tf.Tensor4D;
+  if (step > 1) {
+    // k is 1 here (see planStep): read the padded axis as [blocks of D, D].
+    const blocked = padded.reshape([n, padded.shape[1] / step, step * k, c]) as tf.Tensor4D;
+    y = tf.depthwiseConv2d(blocked, filter as tf.Tensor4D, 1, 'valid');
+  } else {
+    const phased = tf.depthwiseConv2d(padded, filter as tf.Tensor4D, 1, 'valid');
+    y = (
+      phases === 1 ? phased : phased.reshape([n, perPhase, k, c, phases]).transpose([0, 1, 4, 2, 3])
+    ).reshape([n, perPhase * phases, k, c]) as tf.Tensor4D;
+  }
+  return perPhase * phases === outLen ? y : y.slice([0, 0, 0, 0], [n, outLen, k, c]);
 }
 
 /**
@@ -406,7 +420,17 @@ export interface BicubicResizeOptions {
   size?: [number, number];
   /** MATLAB's antialiasing when downscaling. Default true. */
   antialias?: boolean;
+  /**
+   * How the forward pass runs (same numbers up to float rounding): 'auto' (default) picks per
+   * axis and backend by a cost model; 'matmul' applies the weight matrices (banded tiles where
+   * that pays); 'polyphase' uses the mirrored-pad depthwise conv on every axis with an integer
+   * scale (x s or x 1/s) and matMuls on the others. The gradient is always the matMul adjoint.
+   */
+  method?: BicubicResizeMethod;
 }
+
+export type BicubicResizeMethod = 'auto' | 'matmul' | 'polyphase';
+const BICUBIC_RESIZE_METHODS: readonly BicubicResizeMethod[] = ['auto', 'matmul', 'polyphase'];
 
 function planAxes(
   where: string,
@@ -493,71 +517,144 @@ function resizeWithPlans(x: tf.Tensor4D, rows: AxisPlan, cols: AxisPlan): tf.Ten
   return (n > 1 ? y.transpose([1, 0, 2, 3]) : y).reshape([n, H, W, c]);
 }
 
-/** Cost of the polyphase path over `columns` columns, in the units of chooseTileOut. */
+// Polyphase cost, in the multiply-adds of chooseTileOut. WASM: its depthwise kernel did about
+// 1/15 of its matMul's multiply-adds per second on these shapes (x4 of 128x128x128: rows 42 M
+// in 0.19 s; x1/4 cols 33 M in 0.2 s; matMul ~3 G/s on the same loaded machine), and a copy
+// (mirrorPad, transpose) cost about 8 of them per element; its gather walks element by element
+// (~50x a copy). The JS cpu backend's depthwise kernel is slower still against its matMul
+// (x4 of 128x128x128: 17.8 s against 6.2 s for the tiled matMuls): there the conv never pays.
+// WebGPU runs a depthwise multiply-add about as fast as a matMul one.
+function polyphaseRates(): { mac: number; copy: number; gather: number } {
+  const backend = tf.getBackend();
+  if (backend === 'wasm') return { mac: 15, copy: 8, gather: 400 };
+  if (backend === 'cpu') return { mac: 100, copy: COPY_COST, gather: COPY_COST };
+  return { mac: 1, copy: COPY_COST, gather: COPY_COST };
+}
+
 function polyphaseCost(plan: PolyphasePlan, columns: number): number {
+  const rates = polyphaseRates();
   const padded = (plan.perPhase - 1 + plan.blocks) * plan.step;
-  const copies = (plan.gather ? padded : 0) + (plan.phases > 1 ? plan.outLen : 0);
+  const pad = (plan.pad ? rates.copy : rates.gather) * padded;
+  const interleave = plan.phases > 1 ? rates.copy * plan.outLen : 0;
   const macs = plan.perPhase * plan.phases * plan.blocks * plan.step;
-  return columns * (macs + COPY_COST * copies) + kernelCost() * 3;
+  return columns * (macs * rates.mac + pad + interleave) + kernelCost() * 3;
 }
 
-/** The cheaper way to apply one axis; null = dense (or tiled) matMuls. */
-function polyphaseIfCheaper(entry: CachedWeights, columns: number): PolyphasePlan | null {
+/**
+ * How to apply one axis of x [n, h, w, c] (axis 1 = rows, 2 = cols) and what it costs. The
+ * polyphase conv runs along axis 1 of a [N, len, K, C] view; a downscale (step > 1) on the
+ * rows of a tensor with w > 1 needs the rows moved to the cols' place first (a transpose each
+ * way), since its blocked filter would otherwise need a dilation of w (~20x slower on WASM).
+ */
+interface AxisStep {
+  poly: PolyphasePlan | null;
+  transposed: boolean;
+  cost: number;
+}
+
+function planStep(
+  entry: CachedWeights,
+  shape: number[],
+  axis: 1 | 2,
+  method: BicubicResizeMethod,
+): AxisStep {
+  const [n, h, w, c] = shape;
+  const len = axis === 1 ? h : w;
+  const out = entry.plan.outLen;
+  if (entry.plan.identity) return { poly: null, transposed: false, cost: 0 };
+  const copy = polyphaseRates().copy;
+  const columns = (n * h * w * c) / len;
+  // The matMul path transposes the axis out front (rows of a batch of one need none).
+  const denseCopies = axis === 1 && n === 1 ? 0 : COPY_COST * columns * (len + out);
+  const dense = {
+    poly: null,
+    transposed: false,
+    cost: chooseTileOut(entry.plan, columns).cost + denseCopies,
+  };
   const poly = entry.polyphase;
-  if (!poly || entry.plan.identity) return null;
-  return polyphaseCost(poly, columns) <= chooseTileOut(entry.plan, columns).cost ? poly : null;
+  if (!poly || method === 'matmul') return dense;
+  const transposed = axis === 1 && poly.step > 1 && w > 1;
+  const cost = polyphaseCost(poly, columns) + (transposed ? copy * columns * (len + out) : 0);
+  return method === 'polyphase' || cost <= dense.cost ? { poly, transposed, cost } : dense;
 }
 
-/** x [n, h, w, c] -> [n, H, w, c] along the rows, either way. */
-function resizeRows(x: tf.Tensor4D, entry: CachedWeights): tf.Tensor4D {
+/** x [n, h, w, c] -> [n, H, w, c] along the rows. */
+function resizeRows(x: tf.Tensor4D, entry: CachedWeights, step: AxisStep): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const plan = entry.plan;
   if (plan.identity) return x;
-  const poly = polyphaseIfCheaper(entry, n * w * c);
-  if (poly) return applyPolyphase(x.reshape([n, h, w * c]), poly).reshape([n, poly.outLen, w, c]);
+  if (step.poly && step.transposed) {
+    const z = x.transpose([0, 2, 1, 3]).reshape([n * w, h, 1, c]) as tf.Tensor4D;
+    return applyPolyphase(z, step.poly).reshape([n, w, plan.outLen, c]).transpose([0, 2, 1, 3]);
+  }
+  if (step.poly) return applyPolyphase(x, step.poly);
   const z = n > 1 ? x.transpose([1, 0, 2, 3]) : x;
   const r = applyAxis(z.as2D(h, n * w * c), plan).reshape([plan.outLen, n, w, c]);
-  return (n > 1 ? r.transpose([1, 0, 2, 3]) : r) as tf.Tensor4D;
+  return (n > 1 ? r.transpose([1, 0, 2, 3]) : r.reshape([1, plan.outLen, w, c])) as tf.Tensor4D;
 }
 
-/** x [n, h, w, c] -> [n, h, W, c] along the columns, either way. */
-function resizeCols(x: tf.Tensor4D, entry: CachedWeights): tf.Tensor4D {
+/** x [n, h, w, c] -> [n, h, W, c] along the columns. */
+function resizeCols(x: tf.Tensor4D, entry: CachedWeights, step: AxisStep): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const plan = entry.plan;
   if (plan.identity) return x;
-  const poly = polyphaseIfCheaper(entry, n * h * c);
-  if (poly) return applyPolyphase(x.reshape([n * h, w, c]), poly).reshape([n, h, poly.outLen, c]);
+  if (step.poly)
+    return applyPolyphase(x.reshape([n * h, w, 1, c]), step.poly).reshape([n, h, plan.outLen, c]);
   const z = x.transpose([2, 0, 1, 3]).as2D(w, n * h * c);
   return applyAxis(z, plan).reshape([plan.outLen, n, h, c]).transpose([1, 2, 0, 3]);
 }
 
 /**
- * The forward resize. With a polyphase filter on some axis, axes go one at a time in their own
- * layout (the conv needs no transposes), downscaling axes first; otherwise the matMul plan.
+ * The forward resize. Where an axis has an integer scale and its polyphase conv is cheaper
+ * (by the per-backend cost model), axes go one at a time, each in the cheaper way, in the
+ * cheaper order; otherwise the matMul plan of resizeWithPlans.
  */
-function resizeForward(x: tf.Tensor4D, rows: CachedWeights, cols: CachedWeights): tf.Tensor4D {
+function resizeForward(
+  x: tf.Tensor4D,
+  rows: CachedWeights,
+  cols: CachedWeights,
+  method: BicubicResizeMethod,
+): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
-  const polyRows = polyphaseIfCheaper(rows, n * w * c);
-  const polyCols = polyphaseIfCheaper(cols, n * h * c);
-  if (!polyRows && !polyCols) return resizeWithPlans(x, rows.plan, cols.plan);
+  const H = rows.plan.outLen;
+  const W = cols.plan.outLen;
+  const rowsThenCols = [
+    planStep(rows, [n, h, w, c], 1, method),
+    planStep(cols, [n, H, w, c], 2, method),
+  ];
+  const colsThenRows = [
+    planStep(cols, [n, h, w, c], 2, method),
+    planStep(rows, [n, h, W, c], 1, method),
+  ];
+  if (!rowsThenCols.some((st) => st.poly) && !colsThenRows.some((st) => st.poly))
+    return resizeWithPlans(x, rows.plan, cols.plan);
   if (rows.plan.identity && cols.plan.identity) return x.clone();
-  // The axis that shrinks the tensor more goes first (its output feeds the other).
-  const rowsFirst = rows.plan.outLen / h <= cols.plan.outLen / w;
-  return rowsFirst ? resizeCols(resizeRows(x, rows), cols) : resizeRows(resizeCols(x, cols), rows);
+  const total = (steps: AxisStep[]) => steps[0].cost + steps[1].cost;
+  if (total(rowsThenCols) <= total(colsThenRows))
+    return resizeCols(resizeRows(x, rows, rowsThenCols[0]), cols, rowsThenCols[1]);
+  return resizeRows(resizeCols(x, cols, colsThenRows[0]), rows, colsThenRows[1]);
 }
 
 /**
  * MATLAB-exact bicubic resize of an NHWC batch (see the file comment for the conventions).
  * Each axis is a few 2-D matMuls over all bands at once (a handful of kernels whatever the band
- * count); differentiable on every backend: the gradient is the same product with the
- * transposed matrices, dx = W_r^T * dy * W_c per band.
+ * count), or for integer scales a pad and a depthwise conv (see `method`); differentiable on
+ * every backend: the gradient is the matMul product with the transposed matrices,
+ * dx = W_r^T * dy * W_c per band, whichever way the forward pass ran.
  */
 export function bicubicResize(x: tf.Tensor4D, opts: BicubicResizeOptions): tf.Tensor4D {
   if (x.rank !== 4)
     throw new LayerConfigError('bicubicResize', 'x', `must be rank 4 NHWC, got shape [${x.shape}]`);
   const [rows, cols] = planAxes('bicubicResize', x.shape[1], x.shape[2], opts);
+  const method = opts.method ?? 'auto';
+  if (!BICUBIC_RESIZE_METHODS.includes(method))
+    throw new LayerConfigError(
+      'bicubicResize',
+      'method',
+      `must be one of ${BICUBIC_RESIZE_METHODS.join(', ')}, got ${String(method)}`,
+    );
   const resize = tf.customGrad((input) => ({
-    value: resizeForward(input as tf.Tensor4D, rows, cols),
+    value: resizeForward(input as tf.Tensor4D, rows, cols, method),
     // Adjoint of y = W_r x W_c^T is dx = W_r^T dy W_c: the same op with transposed plans.
     gradFunc: (dy) =>
       resizeWithPlans(dy as tf.Tensor4D, transposedPlan(rows), transposedPlan(cols)),

@@ -1,6 +1,7 @@
-// Bench: low-rank conversion of the upsampler of three SR models (the trained LKCA-Net-like
-// fixture, EDSR-baseline and ESPCN), timed on the WASM backend, original vs converted in the same
-// run. Writes bench/results/convert.json and convert.md.
+// Bench: low-rank conversion of the upsampler of three trained SR models (the LKCA-Net-like
+// fixture, and the published EDSR-baseline and ESPCN trained by scripts/train-published.ts), timed
+// on the WASM backend, original vs converted in the same run. Writes bench/results/convert.json
+// and convert.md.
 // Run: npm run bench -w @hsrkit/lowrank   (or: npx tsx --conditions=source bench/convert.bench.ts)
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
@@ -8,7 +9,6 @@ import '@hsrkit/layers';
 import { analyzeLayer, findUpsamplers, lowRankConvert, type LayerPlan } from '../src/index.js';
 import { loadModelFromFile } from '../test/node-io.js';
 import { useBackend } from '@hsrkit/testing/node';
-import { edsrBaseline, espcn } from './models.js';
 
 const here = new URL('..', import.meta.url).pathname;
 const quick = process.env.HSRKIT_BENCH_QUICK === '1';
@@ -73,41 +73,53 @@ interface Case {
   weights: string;
   build: () => Promise<tf.LayersModel>;
   calibration: tf.Tensor;
+  /** Scene of the held-out calibration batch (never used in training). */
+  calibrationName: string;
   timingInput: number[];
 }
 
 async function main() {
   await useBackend('wasm');
-  const meta = JSON.parse(await readFile(`${here}fixtures/jasper-lr-calibration.json`, 'utf8'));
-  const raw = await readFile(`${here}fixtures/jasper-lr-calibration.bin`);
-  const jasper = tf.tensor4d(
-    new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)),
-    meta.shape,
-  );
-  const jasperRgb = tf.gather(jasper, [meta.bands.length - 1 - 4, 15, 4], 3); // three bands as an RGB-like image
+  const readBatch = async (base: string) => {
+    const meta = JSON.parse(await readFile(`${base}.json`, 'utf8'));
+    const raw = await readFile(`${base}.bin`);
+    const data = new Float32Array(
+      raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength),
+    );
+    return { meta, batch: tf.tensor4d(data, meta.shape) };
+  };
+  const jasper = await readBatch(`${here}fixtures/jasper-lr-calibration`);
+  const samson = await readBatch(`${here}fixtures/samson-lr-calibration`);
+  const trainedOn = async (dir: string) => {
+    const t = JSON.parse(await readFile(`${here}fixtures/${dir}/training.json`, 'utf8'));
+    return `trained ${t.trainedSteps} Adam steps on Samson (scripts/train-published.ts; held-out PSNR vs HR ${t.heldOutPsnrDb.toFixed(2)} dB, bicubic ${t.heldOutBicubicPsnrDb.toFixed(2)} dB)`;
+  };
   const cases: Case[] = [
     {
       model: 'lkca-mini x2 (31 bands)',
       paper: 'LKCA-Net layout (arXiv 2501.18664), 2 LKBs, this repo fixture',
-      weights: `trained ${meta.trainedSteps} Adam steps on Jasper Ridge (scripts/train-fixture.ts)`,
+      weights: `trained ${jasper.meta.trainedSteps} Adam steps on Jasper Ridge (scripts/train-fixture.ts)`,
       build: () => loadModelFromFile(`${here}fixtures/lkca-mini/model.json`),
-      calibration: jasper,
+      calibration: jasper.batch,
+      calibrationName: 'Jasper Ridge',
       timingInput: [1, 64, 64, 31],
     },
     {
-      model: 'EDSR-baseline x2 (3 ch)',
-      paper: 'Lim et al. 2017, EDSR-baseline (16 res blocks, 64 feats)',
-      weights: 'random (seeded Glorot): not trained',
-      build: async () => edsrBaseline(3),
-      calibration: jasperRgb,
-      timingInput: [1, 48, 48, 3],
+      model: 'EDSR-baseline x2 (31 bands)',
+      paper: 'Lim et al. 2017, EDSR-baseline (16 res blocks, 64 feats), bench/models.ts',
+      weights: await trainedOn('edsr-x2'),
+      build: () => loadModelFromFile(`${here}fixtures/edsr-x2/model.json`),
+      calibration: samson.batch,
+      calibrationName: 'Samson',
+      timingInput: [1, 48, 48, 31],
     },
     {
       model: 'ESPCN x2 (31 bands)',
-      paper: 'Shi et al. 2016, ESPCN (5x5 64, 3x3 32, 3x3 C*s^2 + shuffle)',
-      weights: 'random (seeded Glorot): not trained',
-      build: async () => espcn(31, 2),
-      calibration: jasper,
+      paper: 'Shi et al. 2016, ESPCN (5x5 64, 3x3 32, 3x3 C*s^2 + shuffle), bench/models.ts',
+      weights: await trainedOn('espcn-x2'),
+      build: () => loadModelFromFile(`${here}fixtures/espcn-x2/model.json`),
+      calibration: samson.batch,
+      calibrationName: 'Samson',
       timingInput: [1, 64, 64, 31],
     },
   ];
@@ -142,6 +154,7 @@ async function main() {
         model: c.model,
         paper: c.paper,
         weights: c.weights,
+        calibration: c.calibrationName,
         upsampler: upName,
         plan: label,
         rank: l.rank,
@@ -175,7 +188,7 @@ async function main() {
     backend: tf.getBackend(),
     node: process.version,
     date: new Date().toISOString(),
-    note: 'Times are medians of predict()+data() on the tfjs WASM backend (XNNPACK, no threads), original and converted interleaved in the same run. PSNR is the converted model output against the original model output on the held-out Jasper Ridge calibration batch (peak = max-min of the original output).',
+    note: 'Times are medians of predict()+data() on the tfjs WASM backend (XNNPACK, no threads), original and converted interleaved in the same run. PSNR is the converted model output against the original model output on a held-out calibration batch of two 16x16x31 LR patches from the scene the model was trained on, from columns never cropped in training (Jasper Ridge for lkca-mini, Samson for EDSR/ESPCN; peak = max-min of the original output). All three models are trained.',
     rows,
   };
   const md = [
@@ -187,11 +200,12 @@ async function main() {
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r: any) =>
-        `| ${r.model} | ${r.weights.startsWith('random') ? 'random' : 'trained'} | ${r.plan} | ${r.rank ?? '-'} / ${r.fullRank} | ${(100 * r.retainedEnergy).toFixed(1)} % | ${r.upsamplerParamsBefore} -> ${r.upsamplerParamsAfter} | ${r.upsamplerParamsRatio.toFixed(2)}x | ${r.modelParamsBefore} -> ${r.modelParamsAfter} | ${r.savedBytesBefore} -> ${r.savedBytesAfter} | ${r.inferenceMsBefore.toFixed(1)} | ${r.inferenceMsAfter.toFixed(1)} | ${r.speedup.toFixed(2)}x | ${Number.isFinite(r.psnrVsOriginal) ? r.psnrVsOriginal.toFixed(2) : 'inf'} |`,
+        `| ${r.model} | ${r.weights.replace(/ \(.*$/, '')} | ${r.plan} | ${r.rank ?? '-'} / ${r.fullRank} | ${(100 * r.retainedEnergy).toFixed(1)} % | ${r.upsamplerParamsBefore} -> ${r.upsamplerParamsAfter} | ${r.upsamplerParamsRatio.toFixed(2)}x | ${r.modelParamsBefore} -> ${r.modelParamsAfter} | ${r.savedBytesBefore} -> ${r.savedBytesAfter} | ${r.inferenceMsBefore.toFixed(1)} | ${r.inferenceMsAfter.toFixed(1)} | ${r.speedup.toFixed(2)}x | ${Number.isFinite(r.psnrVsOriginal) ? r.psnrVsOriginal.toFixed(2) : 'inf'} |`,
     ),
     '',
     ...cases.map(
-      (c) => `- ${c.model}: ${c.paper}; weights ${c.weights}; timing input [${c.timingInput}].`,
+      (c) =>
+        `- ${c.model}: ${c.paper}; weights ${c.weights}; calibration: held-out ${c.calibrationName} patches; timing input [${c.timingInput}].`,
     ),
     '',
   ].join('\n');
@@ -201,7 +215,7 @@ async function main() {
   await writeFile(`${out}.md.tmp`, md);
   await rename(`${out}.md.tmp`, `${out}.md`);
   console.log(`wrote ${out}.json and ${out}.md`);
-  tf.dispose([jasper, jasperRgb]);
+  tf.dispose([jasper.batch, samson.batch]);
 }
 
 await main();

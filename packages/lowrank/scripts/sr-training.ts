@@ -35,7 +35,13 @@ export function normaliseByPeak(cube: Float32Array): number {
  * An `hr` x `hr` crop of `scene` ([1, lines, samples, bands]) at (row y0, col x0), flipped and/or
  * transposed by the dihedral index `k` (0..7).
  */
-export function cropPatch(scene: tf.Tensor4D, hr: number, x0: number, y0: number, k = 0): tf.Tensor4D {
+export function cropPatch(
+  scene: tf.Tensor4D,
+  hr: number,
+  x0: number,
+  y0: number,
+  k = 0,
+): tf.Tensor4D {
   return tf.tidy(() => {
     let p = tf.slice(scene, [0, y0, x0, 0], [1, hr, hr, scene.shape[3]]);
     if (k & 1) p = tf.reverse(p, 2);
@@ -78,6 +84,8 @@ export async function trainSr(
   let lastL1 = Number.NaN;
   let step = 0;
   for (step = 1; step <= o.steps; step++) {
+    // wasm reads resolve as microtasks: yield to the event loop so timers (AbortSignal.timeout) fire.
+    await new Promise((resolve) => setImmediate(resolve));
     if (o.signal?.aborted) {
       step--;
       break;

@@ -55,7 +55,10 @@ async function main() {
   // Held-out calibration batch: two LR patches from columns [68, 100).
   const calib = tf.tidy(() =>
     bicubicResize(
-      tf.concat([cropPatch(scene, HR, TRAIN_COLS, 10), cropPatch(scene, HR, TRAIN_COLS, 58)]) as tf.Tensor4D,
+      tf.concat([
+        cropPatch(scene, HR, TRAIN_COLS, 10),
+        cropPatch(scene, HR, TRAIN_COLS, 58),
+      ]) as tf.Tensor4D,
       { scale: 1 / SCALE },
     ),
   );

@@ -76,7 +76,9 @@ async function main() {
     crops: `HR 32x32 at (row 8, col ${TRAIN_COLS}) and (row 55, col ${TRAIN_COLS}), held out from training (cols < ${TRAIN_COLS})`,
     degradation: 'MATLAB imresize bicubic x0.5 with antialiasing (@hsrkit/layers bicubicResize)',
   });
-  console.log(`Samson ${cube.rows}x${cube.cols}x${cube.bands} -> ${BANDS} bands; held-out bicubic PSNR ${bicubicPsnr.toFixed(2)} dB`);
+  console.log(
+    `Samson ${cube.rows}x${cube.cols}x${cube.bands} -> ${BANDS} bands; held-out bicubic PSNR ${bicubicPsnr.toFixed(2)} dB`,
+  );
 
   const jobs = [
     {

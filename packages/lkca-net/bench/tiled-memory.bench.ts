@@ -1,0 +1,67 @@
+// Bounded memory of tiled inference (not a test): `upscaleFile` on an LR scene of 128 x 128 and of
+// 512 x 512 (16x the pixels), x4 with the shipped student, ENVI in and out, each in a fresh child
+// process whose peak RSS is read from process.resourceUsage(). The scenes are the real demo scene
+// tiled (mirrored) to size. Writes bench/results/tiled-memory.json.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+if (process.argv[2] === 'child') {
+  const [, , , input, output, workers] = process.argv;
+  const { selectRuntime } = await import('../src/runtime.js');
+  const { loadModel } = await import('../src/io-node.js');
+  const { DEMO_MODEL_PATH } = await import('../src/demo-scene.js');
+  const { upscaleFile } = await import('../src/upscale-file.js');
+  const { modelTileRunner } = await import('../src/tiled-inference.js');
+  const { startTileWorkers } = await import('../src/tile-workers.js');
+  await selectRuntime('wasm');
+  const model = await loadModel(DEMO_MODEL_PATH);
+  const n = Number(workers);
+  const pool = n > 1 ? await startTileWorkers({ modelPath: DEMO_MODEL_PATH, runtime: 'wasm', workers: n }) : undefined;
+  const t0 = performance.now();
+  await upscaleFile(input, output, { model, runner: pool?.runner ?? modelTileRunner(model), concurrency: n, tile: 64, overlap: 16 });
+  const ms = performance.now() - t0;
+  await pool?.close();
+  process.stdout.write(JSON.stringify({ ms, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
+}
+
+const { readDemoScene } = await import('../src/demo-scene.js');
+const { writeCube, toInterleave } = await import('@hsrkit/hsi-data');
+const scene = toInterleave(await readDemoScene(), 'bip');
+const dir = mkdtempSync(join(tmpdir(), 'lkca-tiled-mem-'));
+const results: Record<string, unknown>[] = [];
+try {
+  for (const size of [128, 512]) {
+    // Mirror-tile the 256 x 256 scene to size x size (float32 BIP).
+    const data = new Float32Array(size * size * scene.bands);
+    for (let r = 0; r < size; r++)
+      for (let c = 0; c < size; c++) {
+        const rr = Math.floor(r / 256) % 2 ? 255 - (r % 256) : r % 256;
+        const cc = Math.floor(c / 256) % 2 ? 255 - (c % 256) : c % 256;
+        const src = (rr * 256 + cc) * scene.bands;
+        data.set(Float32Array.from(scene.data.subarray(src, src + scene.bands)), (r * size + c) * scene.bands);
+      }
+    const input = join(dir, `lr${size}.hdr`);
+    await writeCube(input, { ...scene, rows: size, cols: size, data, interleave: 'bip' });
+    for (const workers of [1, 2]) {
+      const out = execFileSync(
+        'npx',
+        ['tsx', '--conditions=source', join(here, 'tiled-memory.bench.ts'), 'child', input, join(dir, `sr${size}-${workers}.hdr`), String(workers)],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const r = JSON.parse(out.trim().split('\n').pop()!);
+      const row = { lr: `${size}x${size}x${scene.bands}`, sr: `${size * 4}x${size * 4}x${scene.bands}`, srMiB: (size * 4) ** 2 * scene.bands * 4 / 2 ** 20, workers, ...r };
+      console.log(JSON.stringify(row));
+      results.push(row);
+      rmSync(join(dir, `sr${size}-${workers}.img`), { force: true });
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+writeFileSync(join(here, 'results', 'tiled-memory.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
