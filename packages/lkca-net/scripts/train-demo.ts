@@ -5,7 +5,7 @@
 //   distilled: the same student, distilled from the teacher (features F + output, cosine decay)
 // All three see the same patches (seeded) for the same number of steps, never the held-out
 // bottom-right quadrant, which scores them. Usage:
-//   npx tsx --conditions=source scripts/train-demo.ts <teacher|student|distilled> [--steps n] [--resume]
+//   npx tsx --conditions=source scripts/train-demo.ts <teacher|student|distilled> [--steps n] [--alpha a] [--resume]
 // Writes assets/models/<name>/ and bench/results/distillation.json (merged per phase).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,10 @@ if (!['teacher', 'student', 'distilled'].includes(phase)) {
 const stepsArg = process.argv.indexOf('--steps');
 const steps = stepsArg > 0 ? Number(process.argv[stepsArg + 1]) : 1500;
 const resume = process.argv.includes('--resume');
+const alphaArg = process.argv.indexOf('--alpha');
+// Weight of the teacher's feature terms (DESIGN.md's alpha); the run's name records it when not 1.
+const alpha = alphaArg > 0 ? Number(process.argv[alphaArg + 1]) : 1;
+const runName = phase === 'distilled' && alpha !== 1 ? `${phase}-alpha${alpha}` : phase;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const modelDir = (name: string) => `${root}assets/models/lkca-${name}-x4`;
 const resultsFile = `${root}bench/results/distillation.json`;
@@ -46,6 +50,7 @@ const res = await trainOnScenes({
   scale: DEMO_SCALE,
   student,
   teacher,
+  alpha,
   steps,
   batchSize: 8,
   patchSize: 64,
@@ -54,7 +59,7 @@ const res = await trainOnScenes({
   seed: 7,
   holdOut: DEMO_HOLD_OUT,
   validateEvery: Math.max(50, Math.floor(steps / 10)),
-  checkpointDir: `${root}.tmp/checkpoints-${phase}`,
+  checkpointDir: `${root}.tmp/checkpoints-${runName}`,
   checkpointEvery: 100,
   resume,
   onProgress: (e) => {
@@ -69,8 +74,8 @@ const res = await trainOnScenes({
   },
 });
 if (res.result.aborted) process.exit(1);
-mkdirSync(modelDir(phase), { recursive: true });
-await saveModel(res.model, modelDir(phase));
+mkdirSync(modelDir(runName), { recursive: true });
+await saveModel(res.model, modelDir(runName));
 // Score on the whole held-out quadrant, the way `lkca demo` does (tiled, input units).
 const quadrant = cropCube('demo', scene, {
   row: DEMO_HOLD_OUT.row,
@@ -83,7 +88,8 @@ let results: Record<string, unknown> = {};
 try {
   results = JSON.parse(readFileSync(resultsFile, 'utf8'));
 } catch {}
-results[phase] = {
+results[runName] = {
+  alpha: teacher ? alpha : null,
   steps: res.result.step,
   resumedFrom: res.result.resumedFrom,
   params: res.model.countParams(),
