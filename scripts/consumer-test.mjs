@@ -51,7 +51,7 @@ console.log(JSON.stringify({ backend: info.backend, params: cost.params, paramsA
   console.log(run('node', ['main.mjs'], app).trim().split('\n').pop());
   const bin = run('node_modules/.bin/lkca', ['info', 'sr.npy', '--json'], app);
   if (JSON.parse(bin).rows !== 48) throw new Error('lkca info failed');
-  console.log('consumer test: 1 passed, 0 failed');
+  console.log('consumer: 1 passed, 0 failed');
 } finally {
   if (!process.env.KEEP_CONSUMER) rmSync(work, { recursive: true, force: true });
   else console.log(`kept ${work}`);

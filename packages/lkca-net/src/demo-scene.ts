@@ -5,9 +5,10 @@ import { type Cube, readCube, type Region } from '@hsrkit/hsi-data';
 export const DEMO_SCENE_PATH = fileURLToPath(
   new URL('../assets/scene/balloons_ms.mat', import.meta.url),
 );
-/** The shipped demo model, trained by scripts/train-demo.ts on the scene minus DEMO_HOLD_OUT. */
+/** The shipped demo model: the low-rank LKCA student distilled from the teacher (alpha 0.1) by
+ * scripts/train-demo.ts on the scene minus DEMO_HOLD_OUT (bench/results/distillation.json). */
 export const DEMO_MODEL_PATH = fileURLToPath(
-  new URL('../assets/models/lkca-student-x4/', import.meta.url),
+  new URL('../assets/models/lkca-distilled-alpha0.1-x4/', import.meta.url),
 );
 /** The bottom-right quadrant: never seen in training, super-resolved by `lkca demo`. */
 export const DEMO_HOLD_OUT: Region = { row: 128, col: 128, rows: 128, cols: 128 };

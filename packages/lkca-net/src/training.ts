@@ -33,6 +33,8 @@ export interface SceneTrainingOptions {
   teacher?: tf.LayersModel;
   /** Feature taps (layer names in both models); default the features fed to the upsampler. */
   taps?: string[];
+  /** Weight of the teacher's feature terms (default 0.1: on the demo scene alpha 1 made the
+   * student worse than training alone, 0.1 made it better; bench/results/distillation.json). */
   alpha?: number;
   decay?: Parameters<typeof train>[0]['decay'];
   steps: number;
@@ -175,7 +177,7 @@ export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTr
       student,
       teacher: opts.teacher,
       taps: opts.teacher ? (opts.taps ?? [LKCA_LAYER_NAMES.features]) : undefined,
-      loss: { reconstruction: 'l1', alpha: opts.alpha ?? 1, cosine: 1, sam: 1, gradient: 1 },
+      loss: { reconstruction: 'l1', alpha: opts.alpha ?? 0.1, cosine: 1, sam: 1, gradient: 1 },
       decay: opts.decay ?? { type: 'cosine' },
       optimizer: { type: 'adam' },
       schedule: { type: 'cosine', lr: opts.lr ?? 1e-3 },

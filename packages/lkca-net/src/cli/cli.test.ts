@@ -223,6 +223,20 @@ describe('lkca CLI', () => {
     m.dispose();
   });
 
+  it('demo: the shipped weights beat bicubic on the held-out quadrant, and it writes the cube and pictures', async () => {
+    const out = join(dir, 'demo');
+    const r = await lkca('demo', '--out', out, '--backend', 'wasm', '--json');
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ rows: 128, cols: 128, bands: 31, scale: 4, backend: 'wasm' });
+    expect(r.json.mpsnr).toBeGreaterThan(r.json.bicubic.mpsnr);
+    expect(r.json.ergas).toBeLessThan(r.json.bicubic.ergas);
+    const sr = await readCube(join(out, 'sr_x4.hdr'));
+    expect([sr.rows, sr.cols, sr.bands]).toEqual([128, 128, 31]);
+    expect(sr.wavelengths?.[0]).toBe(400);
+    const png = await readFile(join(out, 'compare.png'));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+  });
+
   it('bad input: a clear error naming the file or option, and a non-zero exit', async () => {
     const missing = await lkca('info', join(dir, 'nope.hdr'));
     expect(missing.code).toBe(1);

@@ -127,6 +127,7 @@ export function modelCommands(program: Command): void {
     .requiredOption('--scale <s>', 'integer SR scale')
     .requiredOption('-o, --output <dir>', 'model folder to write')
     .option('--teacher <dir>', 'trained teacher model: distil its features into the student')
+    .option('--alpha <a>', "weight of the teacher's feature terms", '0.1')
     .option('--steps <n>', 'training steps', '1000')
     .option('--upsampler <kind>', 'conv | group | svd', 'svd')
     .option('--channels <n>', 'feature width C', '64')
@@ -174,6 +175,7 @@ export function modelCommands(program: Command): void {
           upsamplerRank: parseNumber('rank', o.rank as string, { int: true, min: 1 }),
         }),
         teacher,
+        alpha: parseNumber('alpha', o.alpha as string, { min: 0 }),
         steps,
         batchSize: parseNumber('batch', o.batch as string, { int: true, min: 1 }),
         patchSize: parseNumber('patch', o.patch as string | undefined, { int: true, min: scale }),
