@@ -1,71 +1,19 @@
-import { expectNoLeak, maxRelDiff, seededValues, useBackend } from '@hsrkit/testing';
+import { expectNoLeak, maxRelDiff, useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmTrainingKernels } from './index.js';
-
-type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: [number, number];
-  pad: Pad;
-}
-
-const CASES: Case[] = [
-  {
-    name: '3x3 same stride 1, batch 2',
-    x: [2, 7, 6, 5],
-    filter: [3, 3, 5, 4],
-    strides: [1, 1],
-    pad: 'same',
-  },
-  {
-    name: '1x1 pointwise, batch 3',
-    x: [3, 5, 4, 6],
-    filter: [1, 1, 6, 7],
-    strides: [1, 1],
-    pad: 'valid',
-  },
-  { name: '1x1 stride 2', x: [2, 7, 6, 3], filter: [1, 1, 3, 2], strides: [2, 2], pad: 'valid' },
-  {
-    name: '3x3 valid stride 2, unread last row',
-    x: [2, 10, 9, 3],
-    filter: [3, 3, 3, 4],
-    strides: [2, 2],
-    pad: 'valid',
-  },
-  {
-    name: '5x3 same stride (2,1)',
-    x: [2, 8, 7, 3],
-    filter: [5, 3, 3, 2],
-    strides: [2, 1],
-    pad: 'same',
-  },
-  {
-    name: '2x2 same (uneven padding)',
-    x: [1, 6, 5, 2],
-    filter: [2, 2, 2, 3],
-    strides: [1, 1],
-    pad: 'same',
-  },
-  {
-    name: '3x3 explicit pads',
-    x: [2, 6, 7, 2],
-    filter: [3, 3, 2, 3],
-    strides: [1, 1],
-    pad: [
-      [0, 0],
-      [2, 0],
-      [0, 1],
-      [0, 0],
-    ],
-  },
-];
+import {
+  CONV2D_CASES,
+  type ConvCase,
+  conv2dInfo,
+  expectGradsMatchCpu,
+  onCpu,
+  seededOfShape,
+} from './test-support.js';
 
 /** dW[a,b,ci,co] = sum over n,i,j of x[n, i*sh + a - top, j*sw + b - left, ci] * dy[n,i,j,co]. */
-function referenceFilterGrad(c: Case, x: Float32Array, dy: Float32Array): Float32Array {
-  const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+function referenceFilterGrad(c: ConvCase, x: Float32Array, dy: Float32Array): Float32Array {
+  const info = conv2dInfo(c);
   const [n, h, w, ci] = c.x;
   const [kh, kw, , co] = c.filter;
   const { outHeight: ho, outWidth: wo } = info;
@@ -88,20 +36,12 @@ function referenceFilterGrad(c: Case, x: Float32Array, dy: Float32Array): Float3
   return out;
 }
 
-function inputsOf(c: Case) {
-  const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
-  const x = seededValues(
-    c.x.reduce((p, v) => p * v),
-    11,
-  );
-  const dy = seededValues(
-    info.outShape.reduce((p, v) => p * v),
-    12,
-  );
-  return { x, dy, dyShape: info.outShape };
+function inputsOf(c: ConvCase) {
+  const dyShape = conv2dInfo(c).outShape;
+  return { x: seededOfShape(c.x, 11), dy: seededOfShape(dyShape, 12), dyShape };
 }
 
-async function runKernel(c: Case): Promise<Float32Array> {
+async function runKernel(c: ConvCase): Promise<Float32Array> {
   const { x, dy, dyShape } = inputsOf(c);
   const xt = tf.tensor4d(x, c.x);
   const dyt = tf.tensor4d(dy, dyShape);
@@ -124,13 +64,11 @@ describe('Conv2DBackpropFilter on wasm', () => {
     registerWasmTrainingKernels();
   });
 
-  for (const c of CASES) {
+  for (const c of CONV2D_CASES) {
     it(`${c.name}: equals direct loops and the cpu kernel`, async () => {
       const { x, dy } = inputsOf(c);
       const ref = referenceFilterGrad(c, x, dy);
-      await useBackend('cpu');
-      const cpu = await runKernel(c);
-      await useBackend('wasm');
+      const cpu = await onCpu(() => runKernel(c));
       const wasm = await expectNoLeak(() => runKernel(c), c.name);
       expect(maxRelDiff(cpu, ref)).toBeLessThan(1e-5);
       expect(maxRelDiff(wasm, ref)).toBeLessThan(1e-5);
@@ -138,30 +76,10 @@ describe('Conv2DBackpropFilter on wasm', () => {
     });
   }
 
-  it('gives tf.grads of conv2d the cpu backend numbers (x and filter)', async () => {
-    const xv = seededValues(2 * 9 * 8 * 4, 21);
-    const fv = seededValues(3 * 3 * 4 * 5, 22);
-    const grads = async () => {
-      const x = tf.tensor4d(xv, [2, 9, 8, 4]);
-      const f = tf.tensor4d(fv, [3, 3, 4, 5]);
-      const g = tf.grads((a, b) =>
-        tf
-          .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')
-          .square()
-          .sum(),
-      );
-      const [dx, df] = g([x, f]);
-      const out = [await dx.data(), await df.data()];
-      tf.dispose([x, f, dx, df]);
-      return out;
-    };
-    await useBackend('cpu');
-    const cpu = await grads();
-    await useBackend('wasm');
-    const wasm = await expectNoLeak(grads, 'conv2d grads');
-    expect(maxRelDiff(wasm[0], cpu[0])).toBeLessThan(1e-4);
-    expect(maxRelDiff(wasm[1], cpu[1])).toBeLessThan(1e-4);
-  });
+  it('gives tf.grads of conv2d the cpu backend numbers (x and filter)', () =>
+    expectGradsMatchCpu('conv2d grads', [2, 9, 8, 4], [3, 3, 4, 5], [21, 22], (x, f) =>
+      tf.conv2d(x, f, 2, 'same'),
+    ));
 
   it('rejects NCHW and a dy that does not match the conv', async () => {
     const x = tf.zeros([1, 4, 4, 2]);

@@ -1,14 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { WasmTrainingError } from './errors.js';
+import { type ConvBackpropAttrs, backpropConvInfo, checkNhwcFloat32 } from './conv-attrs.js';
 import { isPointwise, withWasmKernelScope } from './kernel-scope.js';
-
-interface Conv2DBackpropFilterAttrs {
-  strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  filterShape: [number, number, number, number];
-}
 
 /**
  * Filter gradient of a 2-D convolution (NHWC, any stride and padding) computed by the wasm
@@ -20,30 +12,15 @@ interface Conv2DBackpropFilterAttrs {
  */
 export const conv2DBackpropFilterWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
-    attrs as unknown as Conv2DBackpropFilterAttrs;
+  const { filterShape, ...conv } = attrs as unknown as ConvBackpropAttrs & {
+    filterShape: [number, number, number, number];
+  };
   const kernel = tf.Conv2DBackpropFilter;
-  if (dataFormat === 'NCHW')
-    throw new WasmTrainingError(kernel, `dataFormat 'NCHW' is not supported on wasm; use 'NHWC'`);
-  if (x.dtype !== 'float32' || dy.dtype !== 'float32')
-    throw new WasmTrainingError(kernel, `needs float32 x and dy, got ${x.dtype} and ${dy.dtype}`);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  checkNhwcFloat32(kernel, { x, dy }, conv.dataFormat);
+  const image = { name: 'x' as const, shape: x.shape as [number, number, number, number] };
+  const info = backpropConvInfo(kernel, conv, image, filterShape, dy, false);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
-  if (dy.shape.join() !== [batchSize, outHeight, outWidth, outChannels].join())
-    throw new WasmTrainingError(
-      kernel,
-      `dy has shape [${dy.shape}] but x [${x.shape}] with filter [${filterShape}] gives [${info.outShape}]`,
-    );
 
   return withWasmKernelScope(backend as tf.KernelBackend, kernel, (k) => {
     if (isPointwise(info)) {

@@ -1,72 +1,13 @@
-import { expectNoLeak, maxRelDiff, seededValues, useBackend } from '@hsrkit/testing';
+import { expectNoLeak, maxRelDiff, useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv2DBackpropInputWasm } from './conv2d-backprop-input.js';
 import { registerWasmTrainingKernels, restoreStockWasmKernels } from './index.js';
-
-type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: [number, number];
-  pad: Pad;
-}
-
-const CASES: Case[] = [
-  {
-    name: '3x3 same stride 1, batch 2',
-    x: [2, 7, 6, 5],
-    filter: [3, 3, 5, 4],
-    strides: [1, 1],
-    pad: 'same',
-  },
-  {
-    name: '1x1 pointwise, batch 3',
-    x: [3, 5, 4, 6],
-    filter: [1, 1, 6, 7],
-    strides: [1, 1],
-    pad: 'valid',
-  },
-  { name: '1x1 stride 2', x: [2, 7, 6, 3], filter: [1, 1, 3, 2], strides: [2, 2], pad: 'valid' },
-  {
-    name: '3x3 valid stride 2, unread last row',
-    x: [2, 10, 9, 3],
-    filter: [3, 3, 3, 4],
-    strides: [2, 2],
-    pad: 'valid',
-  },
-  {
-    name: '5x3 same stride (2,1)',
-    x: [2, 8, 7, 3],
-    filter: [5, 3, 3, 2],
-    strides: [2, 1],
-    pad: 'same',
-  },
-  {
-    name: '2x2 same (uneven padding)',
-    x: [1, 6, 5, 2],
-    filter: [2, 2, 2, 3],
-    strides: [1, 1],
-    pad: 'same',
-  },
-  {
-    name: '3x3 explicit pads',
-    x: [2, 6, 7, 2],
-    filter: [3, 3, 2, 3],
-    strides: [1, 1],
-    pad: [
-      [0, 0],
-      [2, 0],
-      [0, 1],
-      [0, 0],
-    ],
-  },
-];
+import { CONV2D_CASES, type ConvCase, conv2dInfo, onCpu, seededOfShape } from './test-support.js';
 
 /** dx[n,r,c,ci] = sum over the taps that read x[n,r,c,ci] of dy[n,i,j,co] * w[a,b,ci,co]. */
-function referenceInputGrad(c: Case, w: Float32Array, dy: Float32Array): Float32Array {
-  const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+function referenceInputGrad(c: ConvCase, w: Float32Array, dy: Float32Array): Float32Array {
+  const info = conv2dInfo(c);
   const [n, h, wd, ci] = c.x;
   const [kh, kw, , co] = c.filter;
   const { outHeight: ho, outWidth: wo } = info;
@@ -89,23 +30,13 @@ function referenceInputGrad(c: Case, w: Float32Array, dy: Float32Array): Float32
   return Float32Array.from(dx);
 }
 
-function inputsOf(c: Case) {
-  const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
-  return {
-    w: seededValues(
-      c.filter.reduce((p, v) => p * v),
-      51,
-    ),
-    dy: seededValues(
-      info.outShape.reduce((p, v) => p * v),
-      52,
-    ),
-    dyShape: info.outShape,
-  };
+function inputsOf(c: ConvCase) {
+  const dyShape = conv2dInfo(c).outShape;
+  return { w: seededOfShape(c.filter, 51), dy: seededOfShape(dyShape, 52), dyShape };
 }
 
 /** Runs either the registered Conv2DBackpropInput or, with direct, our stand-in unregistered. */
-async function run(c: Case, direct: boolean): Promise<Float32Array> {
+async function run(c: ConvCase, direct: boolean): Promise<Float32Array> {
   const { w, dy, dyShape } = inputsOf(c);
   const wt = tf.tensor4d(w, c.filter);
   const dyt = tf.tensor4d(dy, dyShape);
@@ -134,13 +65,11 @@ describe('Conv2DBackpropInput stand-in on wasm (XNNPACK conv of the flipped filt
   // The kernel registry is process-wide: give later test files wasm's own kernels back.
   afterAll(() => restoreStockWasmKernels());
 
-  for (const c of CASES) {
+  for (const c of CONV2D_CASES) {
     it(`${c.name}: equals direct loops, the cpu kernel and wasm's own kernel`, async () => {
       const { w, dy } = inputsOf(c);
       const ref = referenceInputGrad(c, w, dy);
-      await useBackend('cpu');
-      const cpu = await run(c, false);
-      await useBackend('wasm');
+      const cpu = await onCpu(() => run(c, false));
       const stockWasm = await run(c, false);
       const ours = await expectNoLeak(() => run(c, true), c.name);
       expect(maxRelDiff(cpu, ref)).toBeLessThan(1e-5);
@@ -156,7 +85,7 @@ describe('Conv2DBackpropInput stand-in on wasm (XNNPACK conv of the flipped filt
     registerWasmTrainingKernels({ replaceSlowKernels: true });
     registerWasmTrainingKernels({ replaceSlowKernels: true });
     expect(tf.getKernel(tf.Conv2DBackpropInput, 'wasm')?.kernelFunc).toBe(conv2DBackpropInputWasm);
-    const c = CASES[3];
+    const c = CONV2D_CASES[3];
     const { w, dy } = inputsOf(c);
     const viaRegistry = await expectNoLeak(() => run(c, false), 'registered stand-in');
     expect(maxRelDiff(viaRegistry, referenceInputGrad(c, w, dy))).toBeLessThan(1e-5);

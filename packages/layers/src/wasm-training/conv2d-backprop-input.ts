@@ -1,14 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { WasmTrainingError } from './errors.js';
+import { type ConvBackpropAttrs, backpropConvInfo, checkNhwcFloat32 } from './conv-attrs.js';
 import { isPointwise, withWasmKernelScope } from './kernel-scope.js';
-
-interface Conv2DBackpropInputAttrs {
-  strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  inputShape: [number, number, number, number];
-}
 
 /**
  * Input gradient of a 2-D convolution (NHWC, any stride and padding) as a forward XNNPACK
@@ -21,33 +13,16 @@ interface Conv2DBackpropInputAttrs {
  */
 export const conv2DBackpropInputWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
-    attrs as unknown as Conv2DBackpropInputAttrs;
+  const { inputShape, ...conv } = attrs as unknown as ConvBackpropAttrs & {
+    inputShape: [number, number, number, number];
+  };
   const kernel = tf.Conv2DBackpropInput;
-  if (dataFormat === 'NCHW')
-    throw new WasmTrainingError(kernel, `dataFormat 'NCHW' is not supported on wasm; use 'NHWC'`);
-  if (dy.dtype !== 'float32' || filter.dtype !== 'float32')
-    throw new WasmTrainingError(
-      kernel,
-      `needs float32 dy and filter, got ${dy.dtype} and ${filter.dtype}`,
-    );
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  checkNhwcFloat32(kernel, { dy, filter }, conv.dataFormat);
+  const filterShape = filter.shape as [number, number, number, number];
+  const image = { name: 'input' as const, shape: inputShape };
+  const info = backpropConvInfo(kernel, conv, image, filterShape, dy, false);
+  const { batchSize, inHeight, inWidth, inChannels, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
-  if (dy.shape.join() !== [batchSize, outHeight, outWidth, outChannels].join())
-    throw new WasmTrainingError(
-      kernel,
-      `dy has shape [${dy.shape}] but input [${inputShape}] with filter [${filter.shape}] gives [${info.outShape}]`,
-    );
 
   return withWasmKernelScope(backend as tf.KernelBackend, kernel, (k) => {
     if (isPointwise(info)) {

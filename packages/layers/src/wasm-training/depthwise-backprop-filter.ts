@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { DepthwiseBackpropAttrs } from './depthwise-attrs.js';
-import { WasmTrainingError } from './errors.js';
+import { type ConvBackpropAttrs, backpropConvInfo, checkNhwcFloat32 } from './conv-attrs.js';
 import { withWasmKernelScope } from './kernel-scope.js';
 
 /**
@@ -17,22 +16,13 @@ export const depthwiseConv2dNativeBackpropFilterWasm: tf.KernelFunc = ({
   attrs,
 }) => {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, dilations, pad, dimRoundingMode, filterShape } =
-    attrs as unknown as DepthwiseBackpropAttrs & {
-      filterShape: [number, number, number, number];
-    };
+  const { filterShape, ...conv } = attrs as unknown as ConvBackpropAttrs & {
+    filterShape: [number, number, number, number];
+  };
   const kernel = tf.DepthwiseConv2dNativeBackpropFilter;
-  if (x.dtype !== 'float32' || dy.dtype !== 'float32')
-    throw new WasmTrainingError(kernel, `needs float32 x and dy, got ${x.dtype} and ${dy.dtype}`);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
+  checkNhwcFloat32(kernel, { x, dy });
+  const image = { name: 'x' as const, shape: x.shape as [number, number, number, number] };
+  const info = backpropConvInfo(kernel, conv, image, filterShape, dy, true);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const {
     filterHeight,
@@ -43,11 +33,6 @@ export const depthwiseConv2dNativeBackpropFilterWasm: tf.KernelFunc = ({
     dilationWidth,
     padInfo,
   } = info;
-  if (dy.shape.join() !== [batchSize, outHeight, outWidth, outChannels].join())
-    throw new WasmTrainingError(
-      kernel,
-      `dy has shape [${dy.shape}] but x [${x.shape}] with filter [${filterShape}] gives [${info.outShape}]`,
-    );
   const multiplier = outChannels / inChannels;
 
   return withWasmKernelScope(backend as tf.KernelBackend, kernel, (k) => {

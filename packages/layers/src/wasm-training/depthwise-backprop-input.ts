@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { DepthwiseBackpropAttrs } from './depthwise-attrs.js';
-import { WasmTrainingError } from './errors.js';
+import { type ConvBackpropAttrs, backpropConvInfo, checkNhwcFloat32 } from './conv-attrs.js';
 import { withWasmKernelScope } from './kernel-scope.js';
 
 /**
@@ -17,26 +16,15 @@ export const depthwiseConv2dNativeBackpropInputWasm: tf.KernelFunc = ({
   attrs,
 }) => {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { strides, dilations, pad, dimRoundingMode, inputShape } =
-    attrs as unknown as DepthwiseBackpropAttrs & {
-      inputShape: [number, number, number, number];
-    };
+  const { inputShape, ...conv } = attrs as unknown as ConvBackpropAttrs & {
+    inputShape: [number, number, number, number];
+  };
   const kernel = tf.DepthwiseConv2dNativeBackpropInput;
-  if (dy.dtype !== 'float32' || filter.dtype !== 'float32')
-    throw new WasmTrainingError(
-      kernel,
-      `needs float32 dy and filter, got ${dy.dtype} and ${filter.dtype}`,
-    );
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  checkNhwcFloat32(kernel, { dy, filter });
+  const filterShape = filter.shape as [number, number, number, number];
+  const image = { name: 'input' as const, shape: inputShape };
+  const info = backpropConvInfo(kernel, conv, image, filterShape, dy, true);
+  const { batchSize, inHeight, inWidth, inChannels, outChannels } = info;
   const {
     filterHeight,
     filterWidth,
@@ -46,11 +34,6 @@ export const depthwiseConv2dNativeBackpropInputWasm: tf.KernelFunc = ({
     dilationWidth,
     padInfo,
   } = info;
-  if (dy.shape.join() !== [batchSize, outHeight, outWidth, outChannels].join())
-    throw new WasmTrainingError(
-      kernel,
-      `dy has shape [${dy.shape}] but input [${inputShape}] with filter [${filter.shape}] gives [${info.outShape}]`,
-    );
   const multiplier = outChannels / inChannels;
 
   return withWasmKernelScope(backend as tf.KernelBackend, kernel, (k) => {

@@ -1,16 +1,11 @@
-import { expectNoLeak, maxRelDiff, seededValues, useBackend } from '@hsrkit/testing';
+import { expectNoLeak, maxRelDiff, useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmTrainingKernels } from './index.js';
+import { type ConvCase, expectGradsMatchCpu, onCpu, seededOfShape } from './test-support.js';
 
-type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: [number, number];
+interface Case extends ConvCase {
   dilations: [number, number];
-  pad: Pad;
 }
 
 const CASES: Case[] = [
@@ -145,21 +140,12 @@ function referenceGrads(c: Case, x: Float32Array, f: Float32Array, dy: Float32Ar
 }
 
 function inputsOf(c: Case) {
-  const info = infoOf(c);
+  const dyShape = infoOf(c).outShape;
   return {
-    x: seededValues(
-      c.x.reduce((p, v) => p * v),
-      31,
-    ),
-    f: seededValues(
-      c.filter.reduce((p, v) => p * v),
-      32,
-    ),
-    dy: seededValues(
-      info.outShape.reduce((p, v) => p * v),
-      33,
-    ),
-    dyShape: info.outShape,
+    x: seededOfShape(c.x, 31),
+    f: seededOfShape(c.filter, 32),
+    dy: seededOfShape(dyShape, 33),
+    dyShape,
   };
 }
 
@@ -203,39 +189,17 @@ describe('DepthwiseConv2dNativeBackpropInput / BackpropFilter on wasm', () => {
       expect(maxRelDiff(wasm.df, ref.df)).toBeLessThan(1e-5);
       // tfjs's cpu kernels ignore dilation in the backprop (the op forbids it), so compare only without.
       if (c.dilations[0] === 1 && c.dilations[1] === 1) {
-        await useBackend('cpu');
-        const cpu = await runKernels(c);
-        await useBackend('wasm');
+        const cpu = await onCpu(() => runKernels(c));
         expect(maxRelDiff(wasm.dx, cpu.dx)).toBeLessThan(1e-4);
         expect(maxRelDiff(wasm.df, cpu.df)).toBeLessThan(1e-4);
       }
     });
   }
 
-  it('gives tf.grads of depthwiseConv2d the cpu backend numbers (x and filter)', async () => {
-    const xv = seededValues(2 * 8 * 8 * 4, 41);
-    const fv = seededValues(3 * 3 * 4 * 2, 42);
-    const grads = async () => {
-      const x = tf.tensor4d(xv, [2, 8, 8, 4]);
-      const f = tf.tensor4d(fv, [3, 3, 4, 2]);
-      const g = tf.grads((a, b) =>
-        tf
-          .depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')
-          .square()
-          .sum(),
-      );
-      const [dx, df] = g([x, f]);
-      const out = [await dx.data(), await df.data()];
-      tf.dispose([x, f, dx, df]);
-      return out;
-    };
-    await useBackend('cpu');
-    const cpu = await grads();
-    await useBackend('wasm');
-    const wasm = await expectNoLeak(grads, 'depthwise grads');
-    expect(maxRelDiff(wasm[0], cpu[0])).toBeLessThan(1e-4);
-    expect(maxRelDiff(wasm[1], cpu[1])).toBeLessThan(1e-4);
-  });
+  it('gives tf.grads of depthwiseConv2d the cpu backend numbers (x and filter)', () =>
+    expectGradsMatchCpu('depthwise grads', [2, 8, 8, 4], [3, 3, 4, 2], [41, 42], (x, f) =>
+      tf.depthwiseConv2d(x, f, 1, 'same'),
+    ));
 
   it('rejects a dy that does not match the conv, naming the kernel and shapes', () => {
     const x = tf.zeros([1, 5, 5, 2]);
