@@ -10,18 +10,42 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const packages = ['layers', 'hsi-data', 'lowrank', 'distill', 'lkca-net'];
 const work = mkdtempSync(join(tmpdir(), 'hsrkit-consumer-'));
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 try {
   run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], root);
   const tarballs = packages.map((p) => {
-    const out = run('npm', ['pack', '--silent', '--pack-destination', work], join(root, 'packages', p)).trim().split('\n').pop();
+    const out = run(
+      'npm',
+      ['pack', '--silent', '--pack-destination', work],
+      join(root, 'packages', p),
+    )
+      .trim()
+      .split('\n')
+      .pop();
     return join(work, out);
   });
   const app = join(work, 'app');
   run('mkdir', ['-p', app], work);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  const tfjs = JSON.parse(run('node', ['-p', "JSON.stringify(require('@tensorflow/tfjs/package.json').version)"], root));
-  run('npm', ['install', '--no-audit', '--no-fund', ...tarballs, `@tensorflow/tfjs@${tfjs}`, `@tensorflow/tfjs-backend-wasm@${tfjs}`], app);
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
+  const tfjs = JSON.parse(
+    run('node', ['-p', "JSON.stringify(require('@tensorflow/tfjs/package.json').version)"], root),
+  );
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      ...tarballs,
+      `@tensorflow/tfjs@${tfjs}`,
+      `@tensorflow/tfjs-backend-wasm@${tfjs}`,
+    ],
+    app,
+  );
   writeFileSync(
     join(app, 'main.mjs'),
     `
@@ -53,7 +77,7 @@ console.log(JSON.stringify({ backend: info.backend, params: cost.params, paramsA
   if (JSON.parse(bin).rows !== 48) throw new Error('lkca info failed');
   console.log('consumer: 1 passed, 0 failed');
 } finally {
-  if (!process.env.KEEP_CONSUMER) rmSync(work, { recursive: true, force: true });
+  if (!process.env['KEEP_CONSUMER']) rmSync(work, { recursive: true, force: true });
   else console.log(`kept ${work}`);
   void readdirSync;
 }

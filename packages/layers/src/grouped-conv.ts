@@ -7,7 +7,6 @@ import {
   requirePositiveInt,
   inputChannels,
   kernelAndBiasInitializers,
-  resolveInitializer,
   serializeInitializer,
   singleInput,
   singleShape,

@@ -10,7 +10,6 @@ import {
   requirePositiveInt,
   inputChannels,
   kernelAndBiasInitializers,
-  resolveInitializer,
   serializeInitializer,
   singleInput,
   singleShape,

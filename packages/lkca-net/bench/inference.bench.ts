@@ -13,13 +13,23 @@ import { selectRuntime } from '../src/runtime.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repeats = Number(process.env.BENCH_REPEATS ?? 7);
-const configs: { bands: number; scale: number; size: number; upsampler: UpsamplerKind; blocks: number }[] = [
+const configs: {
+  bands: number;
+  scale: number;
+  size: number;
+  upsampler: UpsamplerKind;
+  blocks: number;
+}[] = [
   { bands: 128, scale: 4, size: 32, upsampler: 'conv', blocks: 4 },
   { bands: 128, scale: 4, size: 32, upsampler: 'group', blocks: 4 },
   { bands: 128, scale: 4, size: 32, upsampler: 'svd', blocks: 4 },
   { bands: 31, scale: 4, size: 64, upsampler: 'svd', blocks: 4 },
 ];
-const backends = (process.env.BENCH_BACKENDS ?? 'wasm,webgpu').split(',') as ('wasm' | 'webgpu' | 'cpu')[];
+const backends = (process.env.BENCH_BACKENDS ?? 'wasm,webgpu').split(',') as (
+  | 'wasm'
+  | 'webgpu'
+  | 'cpu'
+)[];
 
 async function timeTf(c: (typeof configs)[number]): Promise<number> {
   const model = lkcaNet(c);
@@ -41,11 +51,22 @@ async function timeTf(c: (typeof configs)[number]): Promise<number> {
   return t.sort((a, b) => a - b)[t.length >> 1];
 }
 
-function timeTorch(c: (typeof configs)[number], threads: number): { ms_median: number; params: number; torch: string } | null {
+function timeTorch(
+  c: (typeof configs)[number],
+  threads: number,
+): { ms_median: number; params: number; torch: string } | null {
   try {
     const out = execFileSync(
       '/usr/bin/python3',
-      [`${here}../scripts/pytorch_speed.py`, String(c.bands), String(c.scale), String(c.size), c.upsampler, String(repeats), String(threads)],
+      [
+        `${here}../scripts/pytorch_speed.py`,
+        String(c.bands),
+        String(c.scale),
+        String(c.size),
+        c.upsampler,
+        String(repeats),
+        String(threads),
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
     );
     return JSON.parse(out.trim());
@@ -56,7 +77,11 @@ function timeTorch(c: (typeof configs)[number], threads: number): { ms_median: n
 
 const rows: Record<string, unknown>[] = [];
 for (const c of configs) {
-  const row: Record<string, unknown> = { ...c, params: modelCost(lkcaNet(c), [c.size, c.size]).params, gmac: modelCost(lkcaNet(c), [c.size, c.size]).macs / 1e9 };
+  const row: Record<string, unknown> = {
+    ...c,
+    params: modelCost(lkcaNet(c), [c.size, c.size]).params,
+    gmac: modelCost(lkcaNet(c), [c.size, c.size]).macs / 1e9,
+  };
   for (const b of backends) {
     const info = await selectRuntime(b);
     row[`${b}_ms`] = await timeTf(c);
@@ -65,7 +90,8 @@ for (const c of configs) {
   for (const threads of [1, cpus().length]) {
     const r = timeTorch(c, threads);
     row[`torch${threads}_ms`] = r?.ms_median ?? null;
-    if (r && r.params !== row.params) throw new Error(`PyTorch peer has ${r.params} params, TF.js ${row.params}`);
+    if (r && r.params !== row.params)
+      throw new Error(`PyTorch peer has ${r.params} params, TF.js ${row.params}`);
     row.torch = r?.torch ?? 'missing (apt-get install python3-torch)';
   }
   console.log(JSON.stringify(row));
@@ -87,6 +113,9 @@ const md = [
   }),
   '',
 ];
-writeFileSync(`${here}results/inference.json`, `${JSON.stringify({ date: new Date().toISOString(), repeats, rows }, null, 2)}\n`);
+writeFileSync(
+  `${here}results/inference.json`,
+  `${JSON.stringify({ date: new Date().toISOString(), repeats, rows }, null, 2)}\n`,
+);
 writeFileSync(`${here}results/inference.md`, md.join('\n'));
 console.log(md.join('\n'));

@@ -21,9 +21,18 @@ if (process.argv[2] === 'child') {
   await selectRuntime('wasm');
   const model = await loadModel(DEMO_MODEL_PATH);
   const n = Number(workers);
-  const pool = n > 1 ? await startTileWorkers({ modelPath: DEMO_MODEL_PATH, runtime: 'wasm', workers: n }) : undefined;
+  const pool =
+    n > 1
+      ? await startTileWorkers({ modelPath: DEMO_MODEL_PATH, runtime: 'wasm', workers: n })
+      : undefined;
   const t0 = performance.now();
-  await upscaleFile(input, output, { model, runner: pool?.runner ?? modelTileRunner(model), concurrency: n, tile: 64, overlap: 16 });
+  await upscaleFile(input, output, {
+    model,
+    runner: pool?.runner ?? modelTileRunner(model),
+    concurrency: n,
+    tile: 64,
+    overlap: 16,
+  });
   const ms = performance.now() - t0;
   await pool?.close();
   process.stdout.write(JSON.stringify({ ms, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
@@ -44,18 +53,35 @@ try {
         const rr = Math.floor(r / 256) % 2 ? 255 - (r % 256) : r % 256;
         const cc = Math.floor(c / 256) % 2 ? 255 - (c % 256) : c % 256;
         const src = (rr * 256 + cc) * scene.bands;
-        data.set(Float32Array.from(scene.data.subarray(src, src + scene.bands)), (r * size + c) * scene.bands);
+        data.set(
+          Float32Array.from(scene.data.subarray(src, src + scene.bands)),
+          (r * size + c) * scene.bands,
+        );
       }
     const input = join(dir, `lr${size}.hdr`);
     await writeCube(input, { ...scene, rows: size, cols: size, data, interleave: 'bip' });
     for (const workers of [1, 2]) {
       const out = execFileSync(
         'npx',
-        ['tsx', '--conditions=source', join(here, 'tiled-memory.bench.ts'), 'child', input, join(dir, `sr${size}-${workers}.hdr`), String(workers)],
+        [
+          'tsx',
+          '--conditions=source',
+          join(here, 'tiled-memory.bench.ts'),
+          'child',
+          input,
+          join(dir, `sr${size}-${workers}.hdr`),
+          String(workers),
+        ],
         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
       );
       const r = JSON.parse(out.trim().split('\n').pop()!);
-      const row = { lr: `${size}x${size}x${scene.bands}`, sr: `${size * 4}x${size * 4}x${scene.bands}`, srMiB: (size * 4) ** 2 * scene.bands * 4 / 2 ** 20, workers, ...r };
+      const row = {
+        lr: `${size}x${size}x${scene.bands}`,
+        sr: `${size * 4}x${size * 4}x${scene.bands}`,
+        srMiB: ((size * 4) ** 2 * scene.bands * 4) / 2 ** 20,
+        workers,
+        ...r,
+      };
       console.log(JSON.stringify(row));
       results.push(row);
       rmSync(join(dir, `sr${size}-${workers}.img`), { force: true });
@@ -64,4 +90,7 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-writeFileSync(join(here, 'results', 'tiled-memory.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
+writeFileSync(
+  join(here, 'results', 'tiled-memory.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`,
+);

@@ -10,7 +10,8 @@ export async function saveModelToDir(model: tf.LayersModel, dir: string): Promis
   await saveModel(model, dir);
   const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
   let bytes = (await stat(join(dir, 'model.json'))).size;
-  for (const g of json.weightsManifest) for (const p of g.paths) bytes += (await stat(join(dir, p))).size;
+  for (const g of json.weightsManifest)
+    for (const p of g.paths) bytes += (await stat(join(dir, p))).size;
   return bytes;
 }
 
