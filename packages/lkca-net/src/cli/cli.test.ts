@@ -237,6 +237,40 @@ describe('lkca CLI', () => {
     expect(png.subarray(1, 4).toString()).toBe('PNG');
   });
 
+  it('eval: model and bicubic scored on a real crop with the documented JSON keys; bench times a model', async () => {
+    const r = await lkca(
+      'eval',
+      '--model',
+      modelDir,
+      '--data',
+      sceneCrop,
+      '--backend',
+      'wasm',
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ rows: 40, cols: 36, bands: 31, scale: 2 });
+    for (const k of ['mpsnr', 'mssim', 'sam', 'ergas', 'cc', 'rmse']) {
+      expect(Number.isFinite(r.json[k])).toBe(true);
+      expect(Number.isFinite(r.json.bicubic[k])).toBe(true);
+    }
+    const b = await lkca(
+      'bench',
+      '--model',
+      modelDir,
+      '--size',
+      '16',
+      '--repeats',
+      '2',
+      '--backend',
+      'wasm',
+      '--json',
+    );
+    expect(b.code).toBe(0);
+    expect(b.json.ms_median).toBeGreaterThan(0);
+    expect(b.json.params).toBeGreaterThan(0);
+  });
+
   it('bad input: a clear error naming the file or option, and a non-zero exit', async () => {
     const missing = await lkca('info', join(dir, 'nope.hdr'));
     expect(missing.code).toBe(1);

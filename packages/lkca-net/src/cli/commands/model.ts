@@ -395,11 +395,17 @@ export function modelCommands(program: Command): void {
         await ctx.runtime();
         const model = await loadModel(o.model);
         const hr = await readCube(o.data, { nonFinite: { fill: 0 } });
+        let bar: ReturnType<typeof ctx.out.progress> | undefined;
         const ev = await evaluateScene(model, hr, {
           scale: parseNumber('scale', o.scale, { int: true, min: 2 }),
           preset: o.preset as 'sspsr' | 'mcnet',
           signal: ctx.signal,
+          onProgress: (d, t) => {
+            bar ??= ctx.out.progress('tiles', t);
+            bar.update(d);
+          },
         });
+        bar?.stop();
         ctx.out.result(
           {
             ...pickMetrics(ev.metrics as never),
