@@ -9,8 +9,8 @@ import {
   downsampleCube,
   type MetricPreset,
   type MetricReport,
-  toInterleave,
 } from '@hsrkit/hsi-data';
+import { float32Bip } from './cube-float.js';
 import { modelBands, readModelMetadata } from './model-metadata.js';
 import {
   MemorySink,
@@ -33,11 +33,6 @@ export interface SceneEvaluation {
   bicubicMetrics: MetricReport;
   /** Wall time of the model on the whole scene (tiles included), ms. */
   modelMs: number;
-}
-
-function float32Bip(cube: Cube): Cube {
-  const bip = toInterleave(cube, 'bip');
-  return bip.data instanceof Float32Array ? bip : { ...bip, data: Float32Array.from(bip.data) };
 }
 
 /**

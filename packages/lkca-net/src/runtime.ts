@@ -139,7 +139,6 @@ async function installDawn(opts: RuntimeOptions): Promise<string> {
         continue;
       }
       const info = (adapter as any).info ?? {};
-      // A lavapipe/llvmpipe "GPU" reached through the first attempt is still a CPU: label it so.
       const wrapped = {
         requestAdapter: (o?: GPURequestAdapterOptions) => gpu.requestAdapter({ ...o, ...level }),
         getPreferredCanvasFormat: () => 'rgba8unorm',

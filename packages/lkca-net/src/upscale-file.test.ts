@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cropCube, writeCube } from '@hsrkit/hsi-data';
+import { cropCube, readCube, writeCube } from '@hsrkit/hsi-data';
 import { useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +43,20 @@ describe('upscaleFile', () => {
     await expect(run).rejects.toThrow(/interrupted/);
     expect((await readdir(dir)).sort()).toEqual(['lr.hdr', 'lr.img']);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('reads a .mat input (no windowed reads) once and gives the same result as the ENVI input', async () => {
+    const scene = cropCube('scene', await readDemoScene(), { row: 0, col: 0, rows: 40, cols: 40 });
+    const mat = join(dir, 'lr.mat');
+    await writeCube(mat, scene);
+    const opts = { model, runner: modelTileRunner(model), tile: 16, overlap: 4 };
+    await upscaleFile(input, join(dir, 'a.npy'), opts);
+    await upscaleFile(mat, join(dir, 'b.npy'), opts);
+    const a = await readCube(join(dir, 'a.npy'));
+    const b = await readCube(join(dir, 'b.npy'));
+    expect([b.rows, b.cols, b.bands]).toEqual([80, 80, 31]);
+    expect(Array.from(b.data)).toEqual(Array.from(a.data));
+    for (const f of ['lr.mat', 'a.npy', 'b.npy']) await rm(join(dir, f));
   });
 
   it('refuses a cube whose band count the model does not take, before writing anything', async () => {

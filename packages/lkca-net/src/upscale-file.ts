@@ -5,18 +5,20 @@ import {
   applyNormalization,
   type Cube,
   cubeFormatOf,
+  cropCube,
   cubeInfo,
   denormalize,
   enviWritePaths,
   formatEnviHeader,
   type NormalizationRecord,
+  readCube,
   readCubeWindow,
-  toInterleave,
   writeCube,
 } from '@hsrkit/hsi-data';
 import { Float32FileSink } from './file-sink.js';
 import { modelBands, readModelMetadata } from './model-metadata.js';
-import type { TileRunner, TileSource } from './tiled-inference.js';
+import { float32Bip } from './cube-float.js';
+import type { TileRunner, TileSource, Window } from './tiled-inference.js';
 import { upscaleTiled } from './tiled-inference.js';
 
 /** The input, the model and the requested scale do not fit together. */
@@ -101,27 +103,26 @@ export async function upscaleFile(
   if (opts.scale && opts.scale !== scale)
     throw new UpscaleInputError(`the model upscales x${scale}, not the requested x${opts.scale}`);
   const record: NormalizationRecord | undefined = readModelMetadata(opts.model).normalization;
+  // Formats without windowed reads (.mat) would decode the whole variable for every tile: read
+  // those once; the others are read window by window, so memory stays bounded.
+  const whole = info.format === 'mat' ? await readCube(input) : undefined;
+  const readWindow = (w: Window) => {
+    const win = { row: w.row, col: w.col, rows: w.height, cols: w.width };
+    return whole ? cropCube(input, whole, win) : readCubeWindow(input, win);
+  };
   const source: TileSource = {
     rows: info.rows,
     cols: info.cols,
     bands,
     async read(w) {
-      const cube = await readCubeWindow(input, {
-        row: w.row,
-        col: w.col,
-        rows: w.height,
-        cols: w.width,
-      });
-      let bip = toInterleave(cube, 'bip');
-      if (record) bip = applyNormalization(bip, record);
-      return bip.data instanceof Float32Array ? bip.data : Float32Array.from(bip.data);
+      const cube = await readWindow(w);
+      return float32Bip(record ? applyNormalization(cube, record) : cube).data;
     },
   };
   const runner: TileRunner = async (lr, h, w, b) => {
     const hr = await opts.runner(lr, h, w, b);
     if (!record) return hr;
-    const back = denormalize(bipCube(hr, h * scale, w * scale, b), record).data;
-    return back instanceof Float32Array ? back : Float32Array.from(back);
+    return float32Bip(denormalize(bipCube(hr, h * scale, w * scale, b), record)).data;
   };
   const rows = info.rows * scale;
   const cols = info.cols * scale;
@@ -140,7 +141,7 @@ export async function upscaleFile(
       onProgress: opts.onProgress,
     });
     // Metadata of the input, for the output cube.
-    const inputMeta = await readCubeWindow(input, { row: 0, col: 0, rows: 1, cols: 1 });
+    const inputMeta = whole ?? (await readWindow({ row: 0, col: 0, height: 1, width: 1 }));
     const meta: Omit<Cube, 'rows' | 'cols' | 'bands' | 'interleave' | 'data'> = {
       wavelengths: inputMeta.wavelengths,
       wavelengthUnits: inputMeta.wavelengthUnits,

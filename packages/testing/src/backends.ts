@@ -7,28 +7,9 @@ import { selectRuntime } from '../../lkca-net/src/runtime.js';
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 export const ALL_BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];
 
-export interface WebGpuStatus {
-  ok: boolean;
-  /** Adapter description when ok, the reason it failed otherwise. */
-  detail: string;
-}
-
 /** Starts (once) and selects a backend. Throws with the reason when it cannot start. */
 export async function useBackend(name: BackendName): Promise<void> {
   await selectRuntime(name);
   if (tf.getBackend() !== name)
     throw new Error(`asked for backend ${name}, got ${tf.getBackend()}`);
-}
-
-/** Whether WebGPU starts here, and on which adapter (or why not). */
-export async function webgpuStatus(): Promise<WebGpuStatus> {
-  const previous = tf.getBackend();
-  try {
-    const info = await selectRuntime('webgpu');
-    return { ok: true, detail: info.device };
-  } catch (e) {
-    return { ok: false, detail: String((e as Error).message) };
-  } finally {
-    if (previous) await tf.setBackend(previous);
-  }
 }

@@ -2,8 +2,6 @@ export {
   ALL_BACKENDS,
   type BackendName,
   useBackend,
-  webgpuStatus,
-  type WebGpuStatus,
 } from './backends.js';
 export {
   expectNoLeak,

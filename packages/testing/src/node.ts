@@ -5,7 +5,5 @@ export {
   ALL_BACKENDS,
   type BackendName,
   useBackend,
-  webgpuStatus,
-  type WebGpuStatus,
 } from './backends.js';
 export { loadModel, nodeFileIO, saveModel } from '../../lkca-net/src/io-node.js';
