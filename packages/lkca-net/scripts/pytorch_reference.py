@@ -94,8 +94,8 @@ class LKCANet(nn.Module):
         y = F.pixel_shuffle(self.up(f), self.scale)
         n, bands, h, w = x.shape
         s = self.scale
-        mh = torch.tensor(imresize_matrix(h, h * s, s), dtype=x.dtype)
-        mw = torch.tensor(imresize_matrix(w, w * s, s), dtype=x.dtype)
+        mh = torch.tensor(imresize_matrix(h, h * s, s), dtype=x.dtype, device=x.device)
+        mw = torch.tensor(imresize_matrix(w, w * s, s), dtype=x.dtype, device=x.device)
         bic = torch.einsum('ih,nbhw,jw->nbij', mh, x, mw)
         return y + bic
 

@@ -15,6 +15,11 @@ export {
   upscaleFile,
 } from './upscale-file.js';
 export { evaluateScene, type SceneEvaluation } from './evaluate.js';
+export {
+  benchInference,
+  type InferenceBenchOptions,
+  type InferenceBenchResult,
+} from './inference-bench.js';
 export { type SceneTrainingOptions, type SceneTrainingResult, trainOnScenes } from './training.js';
 export {
   DEMO_HOLD_OUT,

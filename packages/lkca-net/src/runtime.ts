@@ -16,6 +16,11 @@ export interface RuntimeOptions {
   wasmPath?: string;
   /** Extra dawn.node flags for WebGPU in Node, e.g. ['backend=vulkan', 'adapter=NVIDIA ...']. */
   dawnFlags?: string[];
+  /**
+   * How the optional packages (backends, 'webgpu') are imported; default a dynamic `import(name)`.
+   * A bundle passes literal imports here so its bundler includes them and they load only when chosen.
+   */
+  importModule?: (name: string) => Promise<unknown>;
 }
 
 /** The runtime cannot start here; says why and what to install. */
@@ -40,9 +45,11 @@ const SWIFTSHADER_ICDS = [
 // Each backend is started at most once per process; a failed start is remembered with its reason.
 const starts = new Map<string, Promise<string>>();
 
+let importModule: (name: string) => Promise<unknown> = (name) => import(/* @vite-ignore */ name);
+
 async function importOptional<T>(name: string, runtime: RuntimeName, hint: string): Promise<T> {
   try {
-    return (await import(/* @vite-ignore */ name)) as T;
+    return (await importModule(name)) as T;
   } catch (e) {
     const msg = String((e as Error)?.message ?? e);
     if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND|Failed to resolve/.test(msg))
@@ -244,6 +251,7 @@ export async function selectRuntime(
       name,
       `unknown runtime; choose one of ${Object.keys(backendOf).join(', ')}, auto`,
     );
+  if (opts.importModule) importModule = opts.importModule;
   let started = starts.get(name);
   if (!started) {
     started = start(name, opts);

@@ -12,8 +12,12 @@ try {
   port.on('message', async (m) => {
     try {
       const out = await run(new Float32Array(m.data), m.height, m.width, m.bands);
-      const copy = out.slice();
-      port.postMessage({ type: 'result', id: m.id, data: copy.buffer }, [copy.buffer]);
+      // The backend's download is normally a fresh array of its own: transfer it without a copy.
+      const own = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
+      const data = own ? out : out.slice();
+      port.postMessage({ type: 'result', id: m.id, data: data.buffer }, [
+        data.buffer as ArrayBuffer,
+      ]);
     } catch (e) {
       port.postMessage({ type: 'error', id: m.id, error: String((e as Error)?.message ?? e) });
     }

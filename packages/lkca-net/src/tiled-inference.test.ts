@@ -7,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Float32FileSink } from './file-sink.js';
 import { saveModel } from './io-node.js';
 import { startTileWorkers } from './tile-workers.js';
-import { MemorySink, memorySource, modelTileRunner, upscaleTiled } from './tiled-inference.js';
+import { benchInference } from './inference-bench.js';
+import { modelCost } from './model-cost.js';
+import {
+  MemorySink,
+  memorySource,
+  modelTileRunner,
+  planTiles,
+  upscaleTiled,
+} from './tiled-inference.js';
 
 // A local SR net with a known receptive field: two 3x3 convs (radius 2 LR samples), a 3x3
 // sub-pixel conv (radius 1) and a nearest-neighbour upsample: radius 3 in LR, 6 in HR at x2.
@@ -25,6 +33,35 @@ function localSrNet(bands: number, scale: number): tf.LayersModel {
     .apply(up) as tf.SymbolicTensor;
   return tf.model({ inputs: x, outputs: y });
 }
+
+describe('planTiles', () => {
+  it('keeps one tile per window when there are enough tiles for the workers', () => {
+    const p = planTiles(200, 150, { tile: 64, overlap: 16, concurrency: 2 });
+    expect([p.height, p.width]).toEqual([64, 64]);
+    expect(p.rowStarts).toEqual([0, 48, 96, 136]);
+    expect(p.colStarts).toEqual([0, 48, 86]);
+  });
+
+  it('cuts the longer axis so every worker gets a tile, each covering the image with the overlap', () => {
+    const two = planTiles(64, 64, { tile: 64, overlap: 16, concurrency: 2 });
+    expect([two.height, two.width]).toEqual([40, 64]);
+    expect(two.rowStarts).toEqual([0, 24]);
+    // Neighbours share at least the overlap, and the last tile ends on the edge.
+    expect(two.rowStarts[0] + two.height - two.rowStarts[1]).toBeGreaterThanOrEqual(16);
+    const wide = planTiles(40, 100, { tile: 128, overlap: 8, concurrency: 3 });
+    expect(wide.rowStarts).toHaveLength(1);
+    expect(wide.colStarts).toHaveLength(3);
+    expect(wide.colStarts.at(-1)! + wide.width).toBe(100);
+    const four = planTiles(64, 64, { tile: 64, overlap: 16, concurrency: 4 });
+    expect(four.rowStarts.length * four.colStarts.length).toBe(4);
+  });
+
+  it('never cuts tiles down to the overlap: a tiny image stays one tile', () => {
+    const p = planTiles(20, 20, { tile: 64, overlap: 16, concurrency: 8 });
+    expect(p.rowStarts.length * p.colStarts.length).toBeLessThan(8);
+    expect(p.height).toBeGreaterThan(16);
+  });
+});
 
 describe('upscaleTiled', () => {
   const bands = 3;
@@ -64,6 +101,45 @@ describe('upscaleTiled', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(progress.length).toBeGreaterThan(4);
     expect(maxAbsDiff(sink.data, whole)).toBeLessThan(1e-4);
+  });
+
+  it('split for two workers (rectangular tiles), still equals the whole-image output', async () => {
+    const sink = new MemorySink(rows * scale, cols * scale, bands);
+    let total = 0;
+    await upscaleTiled(memorySource(lr, rows, cols, bands), modelTileRunner(model), sink, {
+      scale,
+      tile: 64,
+      overlap: 14,
+      concurrency: 2,
+      onProgress: (_, t) => {
+        total = t;
+      },
+    });
+    expect(total).toBe(2);
+    expect(maxAbsDiff(sink.data, whole)).toBeLessThan(1e-4);
+  });
+
+  it('benchInference times the tiled forward and reports the model cost, without leaks', async () => {
+    const before = tf.memory().numTensors;
+    const r = await benchInference({
+      model,
+      size: [rows, cols],
+      repeats: 2,
+      tile: 16,
+      overlap: 14,
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    const cost = modelCost(model, [rows, cols]);
+    expect(r.macs).toBe(cost.macs);
+    expect(r.params).toBe(cost.params);
+    expect(r.scale).toBe(scale);
+    expect(r.tiles).toBeGreaterThan(4);
+    // Overlapping tiles recompute their shared samples.
+    expect(r.tiledMacs).toBeGreaterThan(r.macs);
+    expect(r.ms).toHaveLength(2);
+    expect(r.ms_median).toBeGreaterThan(0);
+    expect(r.gmacPerSecond).toBeCloseTo(r.macs / 1e9 / (r.ms_median / 1000), 6);
+    await expect(benchInference({ model, size: 16, workers: 2 })).rejects.toThrow(/modelPath/);
   });
 
   it('blends seams smoothly for a small overlap (bounded, not exact)', async () => {

@@ -34,14 +34,77 @@ export type TileRunner = (
 
 export interface TiledOptions {
   scale: number;
-  /** LR tile edge (default 64). */
-  tile?: number;
+  /** LR tile edge (default 64), or [height, width]. */
+  tile?: number | [number, number];
   /** LR samples shared by neighbouring tiles (default 16); blending is exact for receptive fields <= overlap/4. */
   overlap?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
-  /** Tiles run at once (the number of workers behind the runner; default 1). */
+  /**
+   * Tiles run at once (the number of workers behind the runner; default 1). Where the cube would
+   * give fewer tiles than this, tiles are cut smaller along the longer axis so every worker has one.
+   */
   concurrency?: number;
+}
+
+export interface TilePlan {
+  /** LR tile height and width. */
+  height: number;
+  width: number;
+  /** Overlap used on each axis (clamped below the tile edge). */
+  overlapRows: number;
+  overlapCols: number;
+  /** Start rows and columns of the tiles. */
+  rowStarts: number[];
+  colStarts: number[];
+}
+
+/** Smallest tile edge along an axis of `length` that `count` tiles sharing `overlap` cover. */
+function edgeForCount(length: number, count: number, overlap: number): number {
+  return Math.ceil((length + (count - 1) * overlap) / count);
+}
+
+/**
+ * The tiles `upscaleTiled` runs for a cube of rows x cols: tiles of at most `tile`, sharing
+ * `overlap`; where that gives fewer tiles than `concurrency`, the longer axis is cut into more,
+ * smaller tiles (each still wider than the overlap), so parallel workers all get work.
+ */
+export function planTiles(
+  rows: number,
+  cols: number,
+  opts: { tile?: number | [number, number]; overlap?: number; concurrency?: number } = {},
+): TilePlan {
+  const [tileH, tileW] = Array.isArray(opts.tile) ? opts.tile : [opts.tile ?? 64, opts.tile ?? 64];
+  const overlap = opts.overlap ?? 16;
+  const concurrency = Math.max(1, opts.concurrency ?? 1);
+  let th = Math.min(tileH, rows);
+  let tw = Math.min(tileW, cols);
+  const starts = (len: number, t: number) => tileStarts(len, t, Math.min(overlap, t - 1));
+  let ys = starts(rows, th);
+  let xs = starts(cols, tw);
+  // Cut the longer axis into more tiles while workers would idle and tiles stay wider than the overlap.
+  while (ys.length * xs.length < concurrency) {
+    const alongRows = rows / ys.length >= cols / xs.length;
+    const len = alongRows ? rows : cols;
+    const count = (alongRows ? ys.length : xs.length) + 1;
+    const edge = edgeForCount(len, count, overlap);
+    if (edge <= overlap || edge >= (alongRows ? th : tw)) break;
+    if (alongRows) {
+      th = edge;
+      ys = starts(rows, th);
+    } else {
+      tw = edge;
+      xs = starts(cols, tw);
+    }
+  }
+  return {
+    height: th,
+    width: tw,
+    overlapRows: Math.min(overlap, th - 1),
+    overlapCols: Math.min(overlap, tw - 1),
+    rowStarts: ys,
+    colStarts: xs,
+  };
 }
 
 /** Runs `model` on one tile in this thread (values in the model's own units). */
@@ -72,14 +135,12 @@ export async function upscaleTiled(
   sink: TileSink,
   options: TiledOptions,
 ): Promise<void> {
-  const { scale: s, tile = 64, overlap = 16, signal, onProgress, concurrency = 1 } = options;
-  const th = Math.min(tile, source.rows);
-  const tw = Math.min(tile, source.cols);
-  const ys = tileStarts(source.rows, th, Math.min(overlap, th - 1));
-  const xs = tileStarts(source.cols, tw, Math.min(overlap, tw - 1));
+  const { scale: s, signal, onProgress, concurrency = 1 } = options;
+  const plan = planTiles(source.rows, source.cols, options);
+  const { height: th, width: tw, rowStarts: ys, colStarts: xs } = plan;
   const hrStarts = (st: number[]) => st.map((v) => v * s);
-  const wy = axisBlendWeights(source.rows * s, hrStarts(ys), th * s, Math.min(overlap, th - 1) * s);
-  const wx = axisBlendWeights(source.cols * s, hrStarts(xs), tw * s, Math.min(overlap, tw - 1) * s);
+  const wy = axisBlendWeights(source.rows * s, hrStarts(ys), th * s, plan.overlapRows * s);
+  const wx = axisBlendWeights(source.cols * s, hrStarts(xs), tw * s, plan.overlapCols * s);
   const jobs: { i: number; j: number }[] = [];
   for (let i = 0; i < ys.length; i++) for (let j = 0; j < xs.length; j++) jobs.push({ i, j });
   let next = 0;
@@ -124,13 +185,19 @@ export class MemorySink implements TileSink {
     wx: Float32Array,
   ): Promise<void> {
     const b = this.bands;
+    const dst = this.data;
+    const rowLen = win.width * b;
     for (let y = 0; y < win.height; y++) {
+      const wRow = wy[y];
+      if (wRow === 0) continue;
       const out = ((win.row + y) * this.cols + win.col) * b;
-      const src = y * win.width * b;
+      const src = y * rowLen;
       for (let x = 0; x < win.width; x++) {
-        const w = wy[y] * wx[x];
+        const w = wRow * wx[x];
         if (w === 0) continue;
-        for (let k = 0; k < b; k++) this.data[out + x * b + k] += w * data[src + x * b + k];
+        const o = out + x * b;
+        const i = src + x * b;
+        for (let k = 0; k < b; k++) dst[o + k] += w * data[i + k];
       }
     }
   }

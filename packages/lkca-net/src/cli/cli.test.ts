@@ -259,8 +259,10 @@ describe('lkca CLI', () => {
       '--model',
       modelDir,
       '--size',
-      '16',
+      '24',
       '--repeats',
+      '2',
+      '--workers',
       '2',
       '--backend',
       'wasm',
@@ -269,6 +271,9 @@ describe('lkca CLI', () => {
     expect(b.code).toBe(0);
     expect(b.json.ms_median).toBeGreaterThan(0);
     expect(b.json.params).toBeGreaterThan(0);
+    // Two workers: the 24x24 input is cut into two tiles, as `upscale --workers 2` would.
+    expect(b.json).toMatchObject({ workers: 2, tiles: 2, rows: 24, cols: 24 });
+    expect(b.json.gmac_per_s).toBeCloseTo(b.json.gmac / (b.json.ms_median / 1000), 6);
   });
 
   it('bad input: a clear error naming the file or option, and a non-zero exit', async () => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { type RuntimeInfo, type RuntimeName, selectRuntime } from '../runtime.js';
 import { makeOutput, type Output } from './output.js';
 
@@ -77,4 +78,14 @@ export function parseList(
       `--${name} expects ${count ?? 'a list of'} comma-separated numbers, got '${v}'`,
     );
   return parts;
+}
+
+/**
+ * `--workers`: a count, or 'auto' = one per core where tiles run on the CPU (wasm, cpu), else 1
+ * (a GPU backend runs one tile at a time anyway).
+ */
+export function parseWorkers(v: string | undefined, backend: string): number {
+  if (v === undefined || v === 'auto')
+    return backend === 'wasm' || backend === 'cpu' ? availableParallelism() : 1;
+  return parseNumber('workers', v, { int: true, min: 1 })!;
 }

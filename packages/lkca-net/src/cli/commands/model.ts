@@ -1,4 +1,6 @@
 import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { registerWasmTrainingKernels } from '@hsrkit/layers';
 import {
   analyzeModel,
@@ -12,16 +14,29 @@ import { applyNormalization, cropCube, readCube, toInterleave } from '@hsrkit/hs
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { evaluateScene } from '../../evaluate.js';
+import { benchInference } from '../../inference-bench.js';
 import { loadModel, saveModel } from '../../io-node.js';
 import { lkcaNet, type UpsamplerKind } from '../../model.js';
-import { modelCost } from '../../model-cost.js';
 import { modelBands, readModelMetadata, withModelMetadata } from '../../model-metadata.js';
 import { startTileWorkers } from '../../tile-workers.js';
 import { modelTileRunner } from '../../tiled-inference.js';
 import { trainOnScenes } from '../../training.js';
 import { upscaleFile } from '../../upscale-file.js';
-import { CliUsageError, type CommonOptions, makeContext, parseNumber } from '../context.js';
+import {
+  CliUsageError,
+  type CommonOptions,
+  makeContext,
+  parseList,
+  parseNumber,
+  parseWorkers,
+} from '../context.js';
 import { formatNumber, table } from '../output.js';
+
+const workersOption = [
+  '--workers <n>',
+  "worker threads, each with its own backend ('auto': one per core on wasm/cpu, else 1)",
+  'auto',
+] as const;
 
 const backendOption = [
   '--backend <name>',
@@ -57,7 +72,7 @@ export function modelCommands(program: Command): void {
     .option(...backendOption)
     .option('--tile <n>', 'LR tile edge', '64')
     .option('--overlap <n>', 'LR samples shared by neighbouring tiles', '16')
-    .option('--workers <n>', 'worker threads, each with its own backend', '1')
+    .option(...workersOption)
     .option('--scale <s>', 'check that the model upscales by this factor')
     .option('--json', 'machine-readable output')
     .action(
@@ -75,7 +90,7 @@ export function modelCommands(program: Command): void {
         const ctx = makeContext(o);
         const info = await ctx.runtime();
         const model = await loadModel(o.model);
-        const workers = parseNumber('workers', o.workers, { int: true, min: 1 })!;
+        const workers = parseWorkers(o.workers, info.backend);
         const pool =
           workers > 1
             ? await startTileWorkers({ modelPath: o.model, runtime: info.requested, workers })
@@ -427,13 +442,19 @@ export function modelCommands(program: Command): void {
 
   program
     .command('bench')
-    .description('inference time of a model (or of LKCA-Net at a size) on the chosen backend')
+    .description(
+      'time a forward the way upscale runs it (tiles, worker threads): params, GMAC, ms, GMAC/s',
+    )
     .option('--model <dir>', 'model folder or model.json')
     .option('--bands <B>', 'LKCA-Net bands (without --model)', '128')
     .option('--scale <s>', 'LKCA-Net scale (without --model)', '4')
     .option('--upsampler <kind>', 'LKCA-Net upsampler (without --model)', 'conv')
-    .option('--size <n>', 'LR input side', '32')
+    .option('--blocks <n>', 'LKCA-Net LKB blocks (without --model)', '4')
+    .option('--size <n>', 'LR input side, or rows,cols', '64')
     .option('--repeats <n>', 'timed runs', '10')
+    .option(...workersOption)
+    .option('--tile <n>', 'LR tile edge', '64')
+    .option('--overlap <n>', 'LR samples shared by neighbouring tiles', '16')
     .option(...backendOption)
     .option('--json', 'machine-readable output')
     .action(
@@ -443,62 +464,103 @@ export function modelCommands(program: Command): void {
           bands: string;
           scale: string;
           upsampler: string;
+          blocks: string;
           size: string;
           repeats: string;
+          workers: string;
+          tile: string;
+          overlap: string;
         },
       ) => {
         const ctx = makeContext(o);
         const info = await ctx.runtime();
+        const upsampler = o.upsampler as UpsamplerKind;
+        if (!['conv', 'group', 'svd'].includes(upsampler))
+          throw new CliUsageError(`--upsampler must be conv, group or svd, got '${o.upsampler}'`);
         const model = o.model
           ? await loadModel(o.model)
           : lkcaNet({
               bands: parseNumber('bands', o.bands, { int: true, min: 1 })!,
               scale: parseNumber('scale', o.scale, { int: true, min: 2 })!,
-              upsampler: o.upsampler as UpsamplerKind,
+              blocks: parseNumber('blocks', o.blocks, { int: true, min: 1 })!,
+              upsampler,
             });
-        const n = parseNumber('size', o.size, { int: true, min: 1 })!;
-        const repeats = parseNumber('repeats', o.repeats, { int: true, min: 1 })!;
-        const x = tf.randomUniform([1, n, n, modelBands(model)]);
-        const run = async () => {
-          const y = model.predict(x) as tf.Tensor;
-          await y.data();
-          y.dispose();
-        };
-        await run(); // warm-up: kernels compiled, weights uploaded
-        const times: number[] = [];
-        for (let i = 0; i < repeats; i++) {
-          const t0 = performance.now();
-          await run();
-          times.push(performance.now() - t0);
+        const size = parseList('size', o.size);
+        if (!size || size.length > 2 || size.some((v) => !Number.isInteger(v) || v < 1))
+          throw new CliUsageError(
+            `--size expects n or rows,cols (positive integers), got '${o.size}'`,
+          );
+        const workers = parseWorkers(o.workers, info.backend);
+        // Workers load the model from disk: a generated LKCA-Net is saved to a temporary folder.
+        let tmp: string | undefined;
+        if (workers > 1 && !o.model) {
+          tmp = await fs.mkdtemp(join(tmpdir(), 'lkca-bench-'));
+          await saveModel(model, tmp);
         }
-        x.dispose();
-        times.sort((a, b) => a - b);
-        const cost = modelCost(model, [n, n]);
-        const value = {
-          backend: info.backend,
-          device: info.device,
-          size: n,
-          bands: modelBands(model),
-          params: cost.params,
-          macs: cost.macs,
-          ms_median: times[times.length >> 1],
-          ms_min: times[0],
-          repeats,
-        };
-        ctx.out.result(
-          value,
-          table([
-            ['backend', 'input', 'params', 'GMAC', 'ms (median)', 'ms (min)'],
-            [
-              `${info.backend} (${info.device})`,
-              `${n}x${n}x${value.bands}`,
-              cost.params,
-              cost.macs / 1e9,
-              value.ms_median,
-              value.ms_min,
-            ],
-          ]),
-        );
+        let bar: ReturnType<typeof ctx.out.progress> | undefined;
+        try {
+          const r = await benchInference({
+            model,
+            modelPath: o.model ?? tmp,
+            runtime: info.requested,
+            size: size.length === 1 ? size[0] : [size[0], size[1]],
+            workers,
+            tile: parseNumber('tile', o.tile, { int: true, min: 4 }),
+            overlap: parseNumber('overlap', o.overlap, { int: true, min: 0 }),
+            repeats: parseNumber('repeats', o.repeats, { int: true, min: 1 }),
+            signal: ctx.signal,
+            onProgress: (d, t) => {
+              bar ??= ctx.out.progress('runs', t);
+              bar.update(d);
+            },
+          });
+          bar?.stop();
+          const value = {
+            backend: info.backend,
+            device: info.device,
+            rows: r.rows,
+            cols: r.cols,
+            bands: r.bands,
+            scale: r.scale,
+            params: r.params,
+            macs: r.macs,
+            gmac: r.macs / 1e9,
+            workers: r.workers,
+            tiles: r.tiles,
+            tile: r.tileSize,
+            ms_median: r.ms_median,
+            ms_min: r.ms_min,
+            gmac_per_s: r.gmacPerSecond,
+            repeats: r.ms.length,
+          };
+          ctx.out.result(
+            value,
+            table([
+              [
+                'backend',
+                'input',
+                'params',
+                'GMAC',
+                'workers x tiles',
+                'ms (median)',
+                'ms (min)',
+                'GMAC/s',
+              ],
+              [
+                `${info.backend} (${info.device})`,
+                `${r.rows}x${r.cols}x${r.bands}`,
+                r.params,
+                r.macs / 1e9,
+                `${r.workers} x ${r.tiles} (${r.tileSize.join('x')})`,
+                r.ms_median,
+                r.ms_min,
+                r.gmacPerSecond,
+              ],
+            ]),
+          );
+        } finally {
+          if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+        }
       },
     );
 }

@@ -1,0 +1,139 @@
+import * as tf from '@tensorflow/tfjs';
+import { modelCost } from './model-cost.js';
+import { modelBands } from './model-metadata.js';
+import type { RuntimeName } from './runtime.js';
+import { startTileWorkers } from './tile-workers.js';
+import {
+  MemorySink,
+  memorySource,
+  modelTileRunner,
+  planTiles,
+  type TileRunner,
+  upscaleTiled,
+} from './tiled-inference.js';
+import { modelScale } from './upscale-file.js';
+
+export interface InferenceBenchOptions {
+  /** The model (cost, scale, bands; runs the tiles itself when `workers` is 1). */
+  model: tf.LayersModel;
+  /** Folder or model.json of the same model, which each worker loads (needed when `workers` > 1). */
+  modelPath?: string;
+  /** Runtime each worker starts (default wasm). */
+  runtime?: RuntimeName;
+  /** LR input rows and columns. */
+  size: number | [number, number];
+  /** Worker threads (default 1: tiles run in this thread on the current backend). */
+  workers?: number;
+  tile?: number | [number, number];
+  overlap?: number;
+  /** Timed forwards (default 10), after `warmup` untimed ones (default 1). */
+  repeats?: number;
+  warmup?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface InferenceBenchResult {
+  rows: number;
+  cols: number;
+  bands: number;
+  scale: number;
+  params: number;
+  /** Multiply-accumulates of one forward over the whole input (the useful work, no tile overlap). */
+  macs: number;
+  /** Multiply-accumulates actually run, tile overlap included. */
+  tiledMacs: number;
+  tiles: number;
+  tileSize: [number, number];
+  workers: number;
+  /** What each worker (or this thread) runs on. */
+  devices: string[];
+  ms_median: number;
+  ms_min: number;
+  ms: number[];
+  /** `macs` / median time. */
+  gmacPerSecond: number;
+}
+
+/** A deterministic LR input in [0, 1) (no RNG state touched, so runs are comparable). */
+function benchInput(n: number): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = (Math.imul(i, 2654435761) >>> 0) / 4294967296;
+  return x;
+}
+
+/**
+ * Times a super-resolution forward the way `upscale` runs it: the input cut into tiles, the tiles
+ * run by `workers` worker threads (each with its own backend and copy of the model) or in this
+ * thread, and feathered into the output. The median is what a user of `upscale` waits per image.
+ */
+export async function benchInference(opts: InferenceBenchOptions): Promise<InferenceBenchResult> {
+  const [rows, cols] = Array.isArray(opts.size) ? opts.size : [opts.size, opts.size];
+  const workers = Math.max(1, opts.workers ?? 1);
+  if (workers > 1 && !opts.modelPath)
+    throw new TypeError('benchInference: workers > 1 needs modelPath, which every worker loads');
+  const { model } = opts;
+  const bands = modelBands(model);
+  const scale = modelScale(model);
+  const plan = planTiles(rows, cols, {
+    tile: opts.tile,
+    overlap: opts.overlap,
+    concurrency: workers,
+  });
+  const tiles = plan.rowStarts.length * plan.colStarts.length;
+  const cost = modelCost(model, [rows, cols]);
+  const tileCost = modelCost(model, [plan.height, plan.width]);
+  const pool =
+    workers > 1
+      ? await startTileWorkers({
+          modelPath: opts.modelPath!,
+          runtime: opts.runtime ?? 'wasm',
+          workers,
+        })
+      : undefined;
+  try {
+    const runner: TileRunner = pool?.runner ?? modelTileRunner(model);
+    const source = memorySource(benchInput(rows * cols * bands), rows, cols, bands);
+    const forward = async () => {
+      const sink = new MemorySink(rows * scale, cols * scale, bands);
+      await upscaleTiled(source, runner, sink, {
+        scale,
+        tile: [plan.height, plan.width],
+        overlap: opts.overlap,
+        concurrency: workers,
+        signal: opts.signal,
+      });
+    };
+    const warmup = opts.warmup ?? 1;
+    const repeats = Math.max(1, opts.repeats ?? 10);
+    for (let i = 0; i < warmup; i++) await forward(); // kernels compiled, weights packed
+    const ms: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const t0 = performance.now();
+      await forward();
+      ms.push(performance.now() - t0);
+      opts.onProgress?.(i + 1, repeats);
+    }
+    const sorted = [...ms].sort((a, b) => a - b);
+    const median = sorted[sorted.length >> 1];
+    return {
+      rows,
+      cols,
+      bands,
+      scale,
+      params: cost.params,
+      macs: cost.macs,
+      tiledMacs: tileCost.macs * tiles,
+      tiles,
+      tileSize: [plan.height, plan.width],
+      workers,
+      devices: pool?.devices ?? [`${tf.getBackend()}`],
+      ms_median: median,
+      ms_min: sorted[0],
+      ms,
+      gmacPerSecond: cost.macs / 1e9 / (median / 1000),
+    };
+  } finally {
+    await pool?.close();
+  }
+}
