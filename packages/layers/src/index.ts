@@ -8,3 +8,4 @@ export * from './channel-attention.js';
 export * from './lkb.js';
 export * from './bicubic.js';
 export * from './wasm-training/index.js';
+export * from './wasm-winograd/index.js';

@@ -1,121 +1,170 @@
-// LKCA-Net inference speed on TF.js backends against the PyTorch peer (scripts/pytorch_reference.py,
-// same spec, same params) on the CPU of the same machine, in the same run. Not a test.
-// Writes bench/results/inference.json and .md. PyTorch rows need Debian's python3-torch; without
-// it they are reported as missing, not faked.
+// LKCA-Net inference the way `lkca upscale` / `lkca bench` run it (tiles, worker threads), on the
+// TF.js backends, against the PyTorch peer (scripts/pytorch_reference.py: same spec, same params) on
+// the CPU of the same machine, in the same run. Not a test. Writes bench/results/inference.json
+// and .md. PyTorch rows need Debian's python3-torch; without it they are reported as missing.
+// Env: BENCH_REPEATS (default 7), BENCH_SIZES (default 64,128), BENCH_CPU=0 to skip the slow cpu
+// backend, BENCH_WEBGPU=1 to time webgpu even on a software adapter.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { restoreStockWasmKernels } from '@hsrkit/layers';
 import * as tf from '@tensorflow/tfjs';
+import { benchInference } from '../src/inference-bench.js';
+import { saveModel } from '../src/io-node.js';
 import { lkcaNet, type UpsamplerKind } from '../src/model.js';
-import { modelCost } from '../src/model-cost.js';
-import { selectRuntime } from '../src/runtime.js';
+import { type RuntimeName, selectRuntime } from '../src/runtime.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repeats = Number(process.env.BENCH_REPEATS ?? 7);
-const configs: {
-  bands: number;
-  scale: number;
-  size: number;
-  upsampler: UpsamplerKind;
-  blocks: number;
-}[] = [
-  { bands: 128, scale: 4, size: 32, upsampler: 'conv', blocks: 4 },
-  { bands: 128, scale: 4, size: 32, upsampler: 'group', blocks: 4 },
-  { bands: 128, scale: 4, size: 32, upsampler: 'svd', blocks: 4 },
-  { bands: 31, scale: 4, size: 64, upsampler: 'svd', blocks: 4 },
-];
-const backends = (process.env.BENCH_BACKENDS ?? 'wasm,webgpu').split(',') as (
-  | 'wasm'
-  | 'webgpu'
-  | 'cpu'
-)[];
+const sizes = (process.env.BENCH_SIZES ?? '64,128').split(',').map(Number);
+const cores = cpus().length;
+const bands = 128;
+const scale = 4;
 
-async function timeTf(c: (typeof configs)[number]): Promise<number> {
-  const model = lkcaNet(c);
-  const x = tf.randomUniform([1, c.size, c.size, c.bands]);
-  const run = async () => {
-    const y = model.predict(x) as tf.Tensor;
-    await y.data();
-    y.dispose();
-  };
-  await run();
-  const t: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    await run();
-    t.push(performance.now() - t0);
-  }
-  x.dispose();
-  model.dispose();
-  return t.sort((a, b) => a - b)[t.length >> 1];
+interface Variant {
+  label: string;
+  runtime: RuntimeName;
+  workers: number;
+  winograd: boolean;
 }
+// The baseline (stock wasm, one thread), what Winograd alone gives, and what a user gets.
+const variants: Variant[] = [
+  { label: 'wasm, 1 thread, stock convs', runtime: 'wasm', workers: 1, winograd: false },
+  { label: 'wasm, 1 thread, Winograd', runtime: 'wasm', workers: 1, winograd: true },
+  { label: `wasm, ${cores} workers, Winograd`, runtime: 'wasm', workers: cores, winograd: true },
+];
+if (process.env.BENCH_CPU !== '0')
+  variants.push({
+    label: `cpu, ${cores} workers`,
+    runtime: 'cpu',
+    workers: cores,
+    winograd: false,
+  });
 
-function timeTorch(
-  c: (typeof configs)[number],
-  threads: number,
-): { ms_median: number; params: number; torch: string } | null {
+function timeTorch(up: UpsamplerKind, size: number, threads: number) {
   try {
     const out = execFileSync(
       '/usr/bin/python3',
       [
         `${here}../scripts/pytorch_speed.py`,
-        String(c.bands),
-        String(c.scale),
-        String(c.size),
-        c.upsampler,
+        String(bands),
+        String(scale),
+        String(size),
+        up,
         String(repeats),
         String(threads),
       ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
     );
-    return JSON.parse(out.trim());
+    return JSON.parse(out.trim()) as { ms_median: number; params: number; torch: string };
   } catch {
     return null;
   }
 }
 
-const rows: Record<string, unknown>[] = [];
-for (const c of configs) {
-  const row: Record<string, unknown> = {
-    ...c,
-    params: modelCost(lkcaNet(c), [c.size, c.size]).params,
-    gmac: modelCost(lkcaNet(c), [c.size, c.size]).macs / 1e9,
-  };
-  for (const b of backends) {
-    const info = await selectRuntime(b);
-    row[`${b}_ms`] = await timeTf(c);
-    row[`${b}_device`] = info.device;
-  }
-  for (const threads of [1, cpus().length]) {
-    const r = timeTorch(c, threads);
-    row[`torch${threads}_ms`] = r?.ms_median ?? null;
-    if (r && r.params !== row.params)
-      throw new Error(`PyTorch peer has ${r.params} params, TF.js ${row.params}`);
-    row.torch = r?.torch ?? 'missing (apt-get install python3-torch)';
-  }
-  console.log(JSON.stringify(row));
-  rows.push(row);
+interface Row {
+  upsampler: UpsamplerKind;
+  size: number;
+  params: number;
+  gmac: number;
+  ms: Record<string, number>;
+  torch1: number | null;
+  torchN: number | null;
+  torch: string;
 }
-const n = cpus().length;
+
+const rows: Row[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'lkca-bench-'));
+// The design's student at each size; its low-rank variants at the first size.
+const configs: { upsampler: UpsamplerKind; size: number }[] = [
+  ...sizes.map((size) => ({ upsampler: 'conv' as const, size })),
+  { upsampler: 'group', size: sizes[0] },
+  { upsampler: 'svd', size: sizes[0] },
+];
+let webgpu: string | null = null;
+try {
+  const info = await selectRuntime('webgpu');
+  // A software adapter (SwiftShader, llvmpipe) takes minutes per forward: skip unless asked.
+  if (process.env.BENCH_WEBGPU === '1' || !/swiftshader|llvmpipe/i.test(info.device))
+    webgpu = info.device;
+} catch {
+  webgpu = null;
+}
+if (webgpu) variants.push({ label: 'webgpu', runtime: 'webgpu', workers: 1, winograd: false });
+
+try {
+  for (const c of configs) {
+    await selectRuntime('wasm');
+    const model = lkcaNet({ bands, scale, upsampler: c.upsampler });
+    const path = join(dir, `${c.upsampler}`);
+    await saveModel(model, path);
+    const row: Partial<Row> = { ...c, ms: {} };
+    for (const v of variants) {
+      // The cpu backend is ~50x slower than wasm: time it on the first size only.
+      if (v.runtime === 'cpu' && c.size !== sizes[0]) continue;
+      await selectRuntime(v.runtime, { winogradConv: v.winograd });
+      if (!v.winograd) restoreStockWasmKernels();
+      const r = await benchInference({
+        model,
+        modelPath: path,
+        runtime: v.runtime,
+        winogradConv: v.winograd,
+        size: c.size,
+        workers: v.workers,
+        repeats: v.runtime === 'cpu' ? 2 : repeats,
+      });
+      row.params = r.params;
+      row.gmac = r.macs / 1e9;
+      row.ms![v.label] = r.ms_median;
+      console.log(
+        `${c.upsampler} ${c.size}: ${v.label} ${r.ms_median.toFixed(1)} ms (${r.tiles} tiles)`,
+      );
+    }
+    const t1 = timeTorch(c.upsampler, c.size, 1);
+    const tn = timeTorch(c.upsampler, c.size, cores);
+    if (t1 && t1.params !== row.params)
+      throw new Error(`PyTorch peer has ${t1.params} params, TF.js ${row.params}`);
+    row.torch1 = t1?.ms_median ?? null;
+    row.torchN = tn?.ms_median ?? null;
+    row.torch = t1?.torch ?? 'missing (apt-get install python3-torch)';
+    console.log(JSON.stringify(row));
+    rows.push(row as Row);
+    model.dispose();
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const user = `wasm, ${cores} workers, Winograd`;
+const fmt = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(1) : 'n/a');
+const labels = variants.map((v) => v.label);
 const md = [
-  `# LKCA-Net inference: TF.js backends vs the PyTorch peer (CPU), same machine, same run`,
+  '# LKCA-Net inference: TF.js as `lkca upscale` runs it vs the PyTorch peer (CPU), same machine, same run',
   '',
-  `${cpus()[0].model} x${n}, Node ${process.version}, tfjs ${tf.version.tfjs}, ${new Date().toISOString()}. Median of ${repeats} runs after a warm-up; batch 1.`,
-  'webgpu here is dawn over SwiftShader (Vulkan on the CPU), not a GPU.',
+  `${cpus()[0].model} x${cores}, Node ${process.version}, tfjs ${tf.version.tfjs}, PyTorch ${rows[0]?.torch ?? 'n/a'}, ${new Date().toISOString()}.`,
+  `${bands} bands, x${scale}, batch 1; median of ${repeats} full forwards after a warm-up (cpu: 2), each through \`benchInference\`: the LR input cut into tiles (64, overlap 16; cut further so every worker has one), run by worker threads, feathered into the HR cube. PyTorch gets the same spec and ${cores} threads (and 1).`,
+  webgpu
+    ? `webgpu: ${webgpu}.`
+    : 'webgpu: no hardware adapter here (see inference-gpu.md for an H200).',
   '',
-  `| bands | scale | LR size | upsampler | params | GMAC | ${backends.map((b) => `${b} ms`).join(' | ')} | PyTorch 1 thread ms | PyTorch ${n} threads ms | wasm / PyTorch ${n}t |`,
-  `|---:|---:|---:|---|---:|---:|${backends.map(() => '---:').join('|')}|---:|---:|---:|`,
+  `| upsampler | LR size | params | GMAC | ${labels.map((l) => `${l} ms`).join(' | ')} | PyTorch 1 thread ms | PyTorch ${cores} threads ms | user path / PyTorch ${cores}t | Winograd speed-up (1 thread) |`,
+  `|---|---:|---:|---:|${labels.map(() => '---:').join('|')}|---:|---:|---:|---:|`,
   ...rows.map((r) => {
-    const t = r[`torch${n}_ms`] as number | null;
-    const fmt = (v: unknown) => (typeof v === 'number' ? v.toFixed(1) : 'n/a');
-    return `| ${r.bands} | ${r.scale} | ${r.size} | ${r.upsampler} | ${r.params} | ${(r.gmac as number).toFixed(3)} | ${backends.map((b) => fmt(r[`${b}_ms`])).join(' | ')} | ${fmt(r.torch1_ms)} | ${fmt(t)} | ${t ? ((r.wasm_ms as number) / t).toFixed(2) : 'n/a'} |`;
+    const ratio = r.torchN && r.ms[user] ? (r.ms[user] / r.torchN).toFixed(2) : 'n/a';
+    const wino =
+      r.ms[labels[0]] && r.ms[labels[1]] ? (r.ms[labels[0]] / r.ms[labels[1]]).toFixed(2) : 'n/a';
+    return `| ${r.upsampler} | ${r.size} | ${r.params} | ${r.gmac.toFixed(2)} | ${labels.map((l) => fmt(r.ms[l])).join(' | ')} | ${fmt(r.torch1)} | ${fmt(r.torchN)} | ${ratio} | ${wino} |`;
   }),
+  '',
+  `"user path / PyTorch": below 1 means TF.js (${user}) is faster than PyTorch with ${cores} threads.`,
   '',
 ];
 writeFileSync(
   `${here}results/inference.json`,
-  `${JSON.stringify({ date: new Date().toISOString(), repeats, rows }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), repeats, cores, rows }, null, 2)}\n`,
 );
 writeFileSync(`${here}results/inference.md`, md.join('\n'));
 console.log(md.join('\n'));
+process.exit(0);

@@ -20,6 +20,8 @@ export interface InferenceBenchOptions {
   modelPath?: string;
   /** Runtime each worker starts (default wasm). */
   runtime?: RuntimeName;
+  /** Workers use Winograd for wide 3x3 convs on wasm (default true; see RuntimeOptions). */
+  winogradConv?: boolean;
   /** LR input rows and columns. */
   size: number | [number, number];
   /** Worker threads (default 1: tiles run in this thread on the current backend). */
@@ -89,6 +91,7 @@ export async function benchInference(opts: InferenceBenchOptions): Promise<Infer
           modelPath: opts.modelPath!,
           runtime: opts.runtime ?? 'wasm',
           workers,
+          winogradConv: opts.winogradConv,
         })
       : undefined;
   try {

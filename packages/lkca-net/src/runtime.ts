@@ -1,3 +1,4 @@
+import { registerWasmWinogradConv } from '@hsrkit/layers';
 import * as tf from '@tensorflow/tfjs';
 
 /** The runtimes one call can pick. 'auto': node-gpu, node, then wasm in Node; webgpu, webgl, wasm in browsers. */
@@ -21,6 +22,12 @@ export interface RuntimeOptions {
    * A bundle passes literal imports here so its bundler includes them and they load only when chosen.
    */
   importModule?: (name: string) => Promise<unknown>;
+  /**
+   * On wasm, run wide 3x3 convolutions (LKCA-Net's upsampler) by Winograd F(4x4, 3x3): same
+   * numbers to float32 rounding, about 2x faster for that layer. For inference: it transforms
+   * each filter once, so weights that change every step (training) would pay that every step.
+   */
+  winogradConv?: boolean;
 }
 
 /** The runtime cannot start here; says why and what to install. */
@@ -261,5 +268,6 @@ export async function selectRuntime(
   // Switching back to a backend started earlier in this process.
   if (tf.getBackend() !== backendOf[name]) await tf.setBackend(backendOf[name]);
   await tf.ready();
+  if (name === 'wasm' && opts.winogradConv) registerWasmWinogradConv();
   return { requested: name, backend: tf.getBackend(), device };
 }

@@ -6,7 +6,7 @@ import { modelTileRunner } from './tiled-inference.js';
 
 const port = parentPort!;
 try {
-  const info = await selectRuntime(workerData.runtime);
+  const info = await selectRuntime(workerData.runtime, { winogradConv: workerData.winogradConv });
   const run = modelTileRunner(await loadModel(workerData.modelPath));
   port.postMessage({ type: 'ready', device: `${info.backend}: ${info.device}` });
   port.on('message', async (m) => {

@@ -8,6 +8,8 @@ export interface WorkerPoolOptions {
   /** Runtime each worker starts (each has its own backend; default wasm). */
   runtime?: RuntimeName;
   workers: number;
+  /** Winograd for wide 3x3 convs on wasm (see RuntimeOptions.winogradConv; default true). */
+  winogradConv?: boolean;
 }
 
 export interface TileWorkerPool {
@@ -37,7 +39,11 @@ export async function startTileWorkers(opts: WorkerPoolOptions): Promise<TileWor
   let nextId = 0;
   const devices = await Promise.all(
     Array.from({ length: Math.max(1, opts.workers) }, async () => {
-      const workerData = { modelPath: opts.modelPath, runtime: opts.runtime ?? 'wasm' };
+      const workerData = {
+        modelPath: opts.modelPath,
+        runtime: opts.runtime ?? 'wasm',
+        winogradConv: opts.winogradConv ?? true,
+      };
       // From source, a tiny JS bootstrap registers tsx's loader in the worker before importing it.
       const w = fromSource
         ? new Worker(

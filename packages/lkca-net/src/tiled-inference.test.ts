@@ -37,9 +37,18 @@ function localSrNet(bands: number, scale: number): tf.LayersModel {
 describe('planTiles', () => {
   it('keeps one tile per window when there are enough tiles for the workers', () => {
     const p = planTiles(200, 150, { tile: 64, overlap: 16, concurrency: 2 });
-    expect([p.height, p.width]).toEqual([64, 64]);
-    expect(p.rowStarts).toEqual([0, 48, 96, 136]);
-    expect(p.colStarts).toEqual([0, 48, 86]);
+    // 4 x 3 tiles of at most 64, balanced: no tile larger than covering needs.
+    expect([p.height, p.width]).toEqual([62, 61]);
+    expect(p.rowStarts).toEqual([0, 46, 92, 138]);
+    expect(p.colStarts).toEqual([0, 45, 89]);
+    for (const [st, size, len] of [
+      [p.rowStarts, p.height, 200],
+      [p.colStarts, p.width, 150],
+    ] as const) {
+      expect(st.at(-1)! + size).toBe(len);
+      for (let i = 1; i < st.length; i++)
+        expect(st[i - 1] + size - st[i]).toBeGreaterThanOrEqual(16);
+    }
   });
 
   it('cuts the longer axis so every worker gets a tile, each covering the image with the overlap', () => {

@@ -65,9 +65,10 @@ function edgeForCount(length: number, count: number, overlap: number): number {
 }
 
 /**
- * The tiles `upscaleTiled` runs for a cube of rows x cols: tiles of at most `tile`, sharing
- * `overlap`; where that gives fewer tiles than `concurrency`, the longer axis is cut into more,
- * smaller tiles (each still wider than the overlap), so parallel workers all get work.
+ * The tiles `upscaleTiled` runs for a cube of rows x cols: as few tiles of at most `tile` as cover
+ * it with neighbours sharing `overlap`, all of one size; where that gives fewer tiles than
+ * `concurrency`, the longer axis is cut into more, smaller tiles (each still wider than the
+ * overlap), so parallel workers all get work.
  */
 export function planTiles(
   rows: number,
@@ -82,6 +83,10 @@ export function planTiles(
   const starts = (len: number, t: number) => tileStarts(len, t, Math.min(overlap, t - 1));
   let ys = starts(rows, th);
   let xs = starts(cols, tw);
+  // Balance: the same number of tiles, each only as large as covering the axis needs, so the last
+  // tile does not recompute most of its neighbour.
+  if (ys.length > 1) ys = starts(rows, (th = edgeForCount(rows, ys.length, overlap)));
+  if (xs.length > 1) xs = starts(cols, (tw = edgeForCount(cols, xs.length, overlap)));
   // Cut the longer axis into more tiles while workers would idle and tiles stay wider than the overlap.
   while (ys.length * xs.length < concurrency) {
     const alongRows = rows / ys.length >= cols / xs.length;

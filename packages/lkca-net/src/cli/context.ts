@@ -6,6 +6,8 @@ import { makeOutput, type Output } from './output.js';
 export interface CommonOptions {
   json?: boolean;
   backend?: RuntimeName;
+  /** commander's negation of --no-winograd: false turns the Winograd convs off. */
+  winograd?: boolean;
 }
 
 /** A user error: printed without a stack, exit code 2. */
@@ -32,14 +34,19 @@ export function installInterruptHandler(): void {
   });
 }
 
-export function makeContext(opts: CommonOptions): CommandContext {
+/**
+ * Every command's context. `training` commands keep the stock convolutions (Winograd transforms
+ * each filter once, and training changes the filters every step).
+ */
+export function makeContext(opts: CommonOptions, { training = false } = {}): CommandContext {
   const out = makeOutput(!!opts.json);
   let started: Promise<RuntimeInfo> | undefined;
   return {
     out,
     signal: controller.signal,
     runtime() {
-      started ??= selectRuntime(opts.backend ?? 'auto').then((info) => {
+      const winogradConv = !training && opts.winograd !== false;
+      started ??= selectRuntime(opts.backend ?? 'auto', { winogradConv }).then((info) => {
         out.info(`backend: ${info.backend} (asked: ${info.requested}) on ${info.device}`);
         return info;
       });

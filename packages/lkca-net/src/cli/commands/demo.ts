@@ -42,6 +42,7 @@ export function demoCommand(program: Command): void {
     .option('--model <dir>', 'model to use instead of the shipped one', DEMO_MODEL_PATH)
     .option('--backend <name>', 'node-gpu | node | webgpu | wasm | webgl | cpu | auto', 'auto')
     .option('--workers <n>', 'worker threads for tiles', '1')
+    .option('--no-winograd', 'on wasm, keep the stock 3x3 convolutions')
     .option('--json', 'machine-readable output')
     .action(async (o: CommonOptions & { out: string; model: string; workers: string }) => {
       const ctx = makeContext(o);
@@ -64,7 +65,12 @@ export function demoCommand(program: Command): void {
       const workers = parseNumber('workers', o.workers, { int: true, min: 1 })!;
       const pool =
         workers > 1
-          ? await startTileWorkers({ modelPath: o.model, runtime: info.requested, workers })
+          ? await startTileWorkers({
+              modelPath: o.model,
+              runtime: info.requested,
+              workers,
+              winogradConv: o.winograd !== false,
+            })
           : undefined;
       let bar: ReturnType<typeof ctx.out.progress> | undefined;
       let ev: Awaited<ReturnType<typeof evaluateScene>>;

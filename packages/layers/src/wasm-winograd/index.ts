@@ -1,0 +1,7 @@
+export {
+  clearWinogradCache,
+  registerWasmWinogradConv,
+  type WinogradConvOptions,
+  winogradConv2DWasm,
+  winogradFusedConv2DWasm,
+} from './winograd-conv2d.js';
