@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 
-/** wasm's own kernel configs, remembered when a faster stand-in replaces them. */
-const stock = new Map<string, tf.KernelConfig>();
+/**
+ * wasm's own kernel configs, remembered when a faster stand-in replaces them. Kept on globalThis:
+ * the kernel registry is process-global, and two copies of this package in one process (a bundle
+ * and a dependency, dist and source) must restore the same stock kernels.
+ */
+const STOCK_KEY = Symbol.for('@hsrkit/layers/stock-wasm-kernels');
+const globalStock = globalThis as unknown as Record<symbol, Map<string, tf.KernelConfig>>;
+globalStock[STOCK_KEY] ??= new Map<string, tf.KernelConfig>();
+const stock = globalStock[STOCK_KEY];
 
 /** Replaces the registered wasm kernel by kernelFunc, remembering the stock one (idempotent). */
 export function replaceWasmKernel(kernelName: string, kernelFunc: tf.KernelFunc): void {

@@ -126,6 +126,10 @@ describe('lkca CLI', () => {
       'wasm',
       '--tile',
       '64',
+      // One worker, one tile: the whole-image pass (more workers would cut this small input in two,
+      // and LKCA-Net's global channel attention makes tiles differ slightly from one pass).
+      '--workers',
+      '1',
       '--json',
     );
     expect(r.code).toBe(0);
