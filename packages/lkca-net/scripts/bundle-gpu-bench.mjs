@@ -41,8 +41,15 @@ await build({
   },
   logLevel: 'warning',
 });
-const wasmDist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
-for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'])
+const wasmDist = join(
+  dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')),
+  'dist',
+);
+for (const f of [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+])
   cpSync(join(wasmDist, f), join(out, f));
 for (const f of ['pytorch_speed.py', 'pytorch_reference.py']) cpSync(join(here, f), join(out, f));
 const webgpu = dirname(require.resolve('webgpu/package.json'));
