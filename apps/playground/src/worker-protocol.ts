@@ -1,0 +1,121 @@
+// Messages between the page and the SR worker (sr-worker.ts). Every request carries an id; the
+// worker answers each with one `reply` (and `progress` messages for runs in between).
+import type { MetricReport, NormalizationRecord } from '@hsrkit/hsi-data';
+
+/** The order tried when the user leaves the choice to the app; a forced choice still falls back. */
+export const RUNTIME_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type RuntimeChoice = (typeof RUNTIME_ORDER)[number];
+export type RuntimePreference = RuntimeChoice | 'auto';
+
+export type ModelSource =
+  /** A model.json served over HTTP (the shipped weights). */
+  | { kind: 'url'; url: string; label: string }
+  /** model.json and its weight files picked from disk (a model folder). */
+  | { kind: 'files'; files: File[] }
+  /** A model saved earlier in this browser's IndexedDB. */
+  | { kind: 'indexeddb'; key: string }
+  /** An LKCA-Net student with random weights, built in the page: runs, but is not trained. */
+  | { kind: 'untrained'; bands: number; scale: number; normalization?: NormalizationRecord };
+
+export interface RuntimeAttempt {
+  runtime: RuntimeChoice;
+  ok: boolean;
+  /** Why it was not used. */
+  error?: string;
+}
+
+export interface RuntimeReport {
+  /** tf.getBackend() in the worker. */
+  backend: string;
+  device: string;
+  /** Every runtime tried, in order, with why the ones before the chosen one failed. */
+  attempts: RuntimeAttempt[];
+}
+
+export interface ModelInfo {
+  name: string;
+  source: string;
+  bands: number;
+  scale: number;
+  params: number;
+  /** The model was not trained: its output means nothing. */
+  untrained: boolean;
+  normalization?: NormalizationRecord;
+  runtime: RuntimeReport;
+}
+
+/** A cube as the worker takes it: BIP float32 samples in the file's units. */
+export interface BipData {
+  rows: number;
+  cols: number;
+  bands: number;
+  data: Float32Array;
+}
+
+export interface RunResult {
+  cancelled: boolean;
+  /** Super-resolved and bicubic-upsampled cubes, BIP float32, in the input's units. */
+  sr?: BipData;
+  bicubic?: BipData;
+  scale: number;
+  tiles: { done: number; total: number };
+  ms: number;
+  backend: string;
+  /** tf.memory().numTensors in the worker before and after the run (equal: nothing leaked). */
+  tensorsBefore: number;
+  tensorsAfter: number;
+}
+
+export interface MetricsResult {
+  sr: MetricReport;
+  bicubic: MetricReport;
+  dataRange: number;
+}
+
+export interface UpsamplerSpectrum {
+  layer: string;
+  className: string;
+  kernelShape: number[];
+  params: number;
+  fullRank: number;
+  singularValues: number[];
+  energy: number[];
+  knee: number;
+  /** Rank needed to keep each energy share, the layer's params at that rank, and the saving. */
+  ranks: { energy: number; rank: number; params: number; saved: number }[];
+  svg: string;
+}
+
+export interface LowRankResult {
+  modelParams: number;
+  upsamplerShare: number;
+  upsamplers: UpsamplerSpectrum[];
+}
+
+export type Request =
+  | { type: 'load-model'; source: ModelSource; runtime: RuntimePreference }
+  | { type: 'set-runtime'; runtime: RuntimePreference }
+  | { type: 'run'; lr: BipData; tile: number; overlap: number }
+  | { type: 'cancel'; runId: number }
+  | { type: 'metrics'; hr: BipData }
+  | { type: 'analyze' }
+  | { type: 'save-model'; key: string }
+  | { type: 'list-models' };
+
+export interface ResponseOf {
+  'load-model': ModelInfo;
+  'set-runtime': RuntimeReport;
+  run: RunResult;
+  cancel: boolean;
+  metrics: MetricsResult;
+  analyze: LowRankResult;
+  'save-model': string;
+  'list-models': string[];
+}
+
+export type ToWorker = { id: number } & Request;
+
+export type FromWorker =
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: { name: string; message: string } }
+  | { type: 'progress'; id: number; done: number; total: number };
