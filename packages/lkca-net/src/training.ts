@@ -10,6 +10,7 @@ import {
 import {
   type Cube,
   cropCube,
+  type DegradeOptions,
   inMemorySource,
   type NormalizationRecord,
   normalize,
@@ -42,6 +43,9 @@ export interface SceneTrainingOptions {
   /** HR patch side (a multiple of scale). */
   patchSize?: number;
   stride?: number;
+  /** Degradation beyond MATLAB bicubic x1/s (Gaussian blur before it, noise after it), applied to
+   * the training and the validation patches alike; default none (plain bicubic). */
+  degradation?: Omit<DegradeOptions, 'scale'>;
   lr?: number;
   seed?: number;
   /** A region of the first scene held out from training (patches never touch it), used for validation. */
@@ -139,6 +143,7 @@ export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTr
       seed: seed + i,
       dropRemainder: true,
       normalization: record,
+      degradation: opts.degradation,
     });
   });
   const sources = datasets.map((ds) =>
@@ -163,6 +168,7 @@ export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTr
       augment: 'none',
       shuffle: false,
       normalization: record,
+      degradation: opts.degradation,
     });
     for await (const b of held.batches({ epoch: 0 })) validationBatches.push(b);
     validation = {
@@ -204,6 +210,7 @@ export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTr
         batchSize,
         seed,
         teacher: opts.teacher ? opts.teacher.name : null,
+        degradation: opts.degradation ?? null,
         holdOut: opts.holdOut ?? null,
         validation: last?.metrics ?? null,
         previous: readModelMetadata(student).training ?? null,
