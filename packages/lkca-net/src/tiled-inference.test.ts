@@ -65,10 +65,13 @@ describe('planTiles', () => {
     expect(four.rowStarts.length * four.colStarts.length).toBe(4);
   });
 
-  it('never cuts tiles down to the overlap: a tiny image stays one tile', () => {
+  it('never cuts tiles below twice the overlap: a tiny image stays one tile', () => {
     const p = planTiles(20, 20, { tile: 64, overlap: 16, concurrency: 8 });
-    expect(p.rowStarts.length * p.colStarts.length).toBeLessThan(8);
-    expect(p.height).toBeGreaterThan(16);
+    expect(p.rowStarts.length * p.colStarts.length).toBe(1);
+    // Many workers: tiles stop at twice the overlap rather than recompute most of each other.
+    const many = planTiles(64, 64, { tile: 64, overlap: 16, concurrency: 16 });
+    expect(Math.min(many.height, many.width)).toBeGreaterThanOrEqual(32);
+    expect(many.rowStarts.length * many.colStarts.length).toBeLessThan(16);
   });
 });
 

@@ -67,7 +67,7 @@ function edgeForCount(length: number, count: number, overlap: number): number {
 /**
  * The tiles `upscaleTiled` runs for a cube of rows x cols: as few tiles of at most `tile` as cover
  * it with neighbours sharing `overlap`, all of one size; where that gives fewer tiles than
- * `concurrency`, the longer axis is cut into more, smaller tiles (each still wider than the
+ * `concurrency`, the longer axis is cut into more, smaller tiles (each at least twice the
  * overlap), so parallel workers all get work.
  */
 export function planTiles(
@@ -87,13 +87,14 @@ export function planTiles(
   // tile does not recompute most of its neighbour.
   if (ys.length > 1) ys = starts(rows, (th = edgeForCount(rows, ys.length, overlap)));
   if (xs.length > 1) xs = starts(cols, (tw = edgeForCount(cols, xs.length, overlap)));
-  // Cut the longer axis into more tiles while workers would idle and tiles stay wider than the overlap.
+  // Cut the longer axis into more tiles while workers would idle and a tile stays at least twice
+  // the overlap (below that, recomputing the shared samples costs more than another worker gains).
   while (ys.length * xs.length < concurrency) {
     const alongRows = rows / ys.length >= cols / xs.length;
     const len = alongRows ? rows : cols;
     const count = (alongRows ? ys.length : xs.length) + 1;
     const edge = edgeForCount(len, count, overlap);
-    if (edge <= overlap || edge >= (alongRows ? th : tw)) break;
+    if (edge < 2 * overlap || edge >= (alongRows ? th : tw)) break;
     if (alongRows) {
       th = edge;
       ys = starts(rows, th);

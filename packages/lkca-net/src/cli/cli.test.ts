@@ -263,7 +263,7 @@ describe('lkca CLI', () => {
       '--model',
       modelDir,
       '--size',
-      '24',
+      '48',
       '--repeats',
       '2',
       '--workers',
@@ -275,8 +275,8 @@ describe('lkca CLI', () => {
     expect(b.code).toBe(0);
     expect(b.json.ms_median).toBeGreaterThan(0);
     expect(b.json.params).toBeGreaterThan(0);
-    // Two workers: the 24x24 input is cut into two tiles, as `upscale --workers 2` would.
-    expect(b.json).toMatchObject({ workers: 2, tiles: 2, rows: 24, cols: 24 });
+    // Two workers: the 48x48 input is cut into two tiles, as `upscale --workers 2` would.
+    expect(b.json).toMatchObject({ workers: 2, tiles: 2, rows: 48, cols: 48 });
     expect(b.json.gmac_per_s).toBeCloseTo(b.json.gmac / (b.json.ms_median / 1000), 6);
   });
 
