@@ -6,7 +6,12 @@ export { loadModel, ModelFileError, modelJsonPath, nodeFileIO, saveModel } from 
 export { readSafetensors } from './safetensors.js';
 export { loadPytorchStateDict, loadPytorchWeights, WeightMappingError } from './pytorch-weights.js';
 export { Float32FileSink } from './file-sink.js';
-export { startTileWorkers, type TileWorkerPool, type WorkerPoolOptions } from './tile-workers.js';
+export {
+  startTileRunner,
+  startTileWorkers,
+  type TileWorkerPool,
+  type WorkerPoolOptions,
+} from './tile-workers.js';
 export {
   modelScale,
   UpscaleInputError,

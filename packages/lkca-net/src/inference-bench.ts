@@ -2,15 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { modelCost } from './model-cost.js';
 import { modelBands } from './model-metadata.js';
 import type { RuntimeName } from './runtime.js';
-import { startTileWorkers } from './tile-workers.js';
-import {
-  MemorySink,
-  memorySource,
-  modelTileRunner,
-  planTiles,
-  type TileRunner,
-  upscaleTiled,
-} from './tiled-inference.js';
+import { startTileRunner } from './tile-workers.js';
+import { MemorySink, memorySource, planTiles, upscaleTiled } from './tiled-inference.js';
 import { modelScale } from './upscale-file.js';
 
 export interface InferenceBenchOptions {
@@ -72,8 +65,6 @@ function benchInput(n: number): Float32Array {
 export async function benchInference(opts: InferenceBenchOptions): Promise<InferenceBenchResult> {
   const [rows, cols] = Array.isArray(opts.size) ? opts.size : [opts.size, opts.size];
   const workers = Math.max(1, opts.workers ?? 1);
-  if (workers > 1 && !opts.modelPath)
-    throw new TypeError('benchInference: workers > 1 needs modelPath, which every worker loads');
   const { model } = opts;
   const bands = modelBands(model);
   const scale = modelScale(model);
@@ -85,17 +76,14 @@ export async function benchInference(opts: InferenceBenchOptions): Promise<Infer
   const tiles = plan.rowStarts.length * plan.colStarts.length;
   const cost = modelCost(model, [rows, cols]);
   const tileCost = modelCost(model, [plan.height, plan.width]);
-  const pool =
-    workers > 1
-      ? await startTileWorkers({
-          modelPath: opts.modelPath!,
-          runtime: opts.runtime ?? 'wasm',
-          workers,
-          winogradConv: opts.winogradConv,
-        })
-      : undefined;
+  const pool = await startTileRunner(model, {
+    modelPath: opts.modelPath,
+    runtime: opts.runtime ?? 'wasm',
+    workers,
+    winogradConv: opts.winogradConv,
+  });
   try {
-    const runner: TileRunner = pool?.runner ?? modelTileRunner(model);
+    const { runner } = pool;
     const source = memorySource(benchInput(rows * cols * bands), rows, cols, bands);
     const forward = async () => {
       const sink = new MemorySink(rows * scale, cols * scale, bands);
@@ -130,13 +118,13 @@ export async function benchInference(opts: InferenceBenchOptions): Promise<Infer
       tiles,
       tileSize: [plan.height, plan.width],
       workers,
-      devices: pool?.devices ?? [`${tf.getBackend()}`],
+      devices: pool.devices.length ? pool.devices : [`${tf.getBackend()}`],
       ms_median: median,
       ms_min: sorted[0],
       ms,
       gmacPerSecond: cost.macs / 1e9 / (median / 1000),
     };
   } finally {
-    await pool?.close();
+    await pool.close();
   }
 }

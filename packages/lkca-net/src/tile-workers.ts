@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { RuntimeName } from './runtime.js';
-import type { TileRunner } from './tiled-inference.js';
+import type * as tf from '@tensorflow/tfjs';
+import { modelTileRunner, type TileRunner } from './tiled-inference.js';
 
 export interface WorkerPoolOptions {
   /** Folder or model.json each worker loads. */
@@ -101,4 +102,19 @@ export async function startTileWorkers(opts: WorkerPoolOptions): Promise<TileWor
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
+}
+
+/**
+ * The runner a tiled job uses: `workers` worker threads when more than one, else `model` in this
+ * thread on the current backend (no threads started). Always close() it.
+ */
+export async function startTileRunner(
+  model: tf.LayersModel,
+  opts: Omit<WorkerPoolOptions, 'modelPath'> & { modelPath?: string },
+): Promise<TileWorkerPool> {
+  if (opts.workers <= 1)
+    return { runner: modelTileRunner(model), devices: [], close: async () => {} };
+  if (!opts.modelPath)
+    throw new TypeError('startTileRunner: workers > 1 needs modelPath, which every worker loads');
+  return startTileWorkers({ ...opts, modelPath: opts.modelPath });
 }

@@ -19,7 +19,7 @@ import {
 } from '../../demo-scene.js';
 import { evaluateScene } from '../../evaluate.js';
 import { loadModel } from '../../io-node.js';
-import { startTileWorkers } from '../../tile-workers.js';
+import { startTileRunner } from '../../tile-workers.js';
 import { CliUsageError, type CommonOptions, makeContext, parseNumber } from '../context.js';
 import { table } from '../output.js';
 
@@ -63,21 +63,18 @@ export function demoCommand(program: Command): void {
         `scene: CAVE balloons ${scene.rows} x ${scene.cols} x ${scene.bands}; held-out quadrant rows ${DEMO_HOLD_OUT.row}.., cols ${DEMO_HOLD_OUT.col}.. (never seen in training), x${DEMO_SCALE}`,
       );
       const workers = parseNumber('workers', o.workers, { int: true, min: 1 })!;
-      const pool =
-        workers > 1
-          ? await startTileWorkers({
-              modelPath: o.model,
-              runtime: info.requested,
-              workers,
-              winogradConv: o.winograd !== false,
-            })
-          : undefined;
+      const pool = await startTileRunner(model, {
+        modelPath: o.model,
+        runtime: info.requested,
+        workers,
+        winogradConv: o.winograd !== false,
+      });
       let bar: ReturnType<typeof ctx.out.progress> | undefined;
       let ev: Awaited<ReturnType<typeof evaluateScene>>;
       try {
         ev = await evaluateScene(model, gtRegion, {
           scale: DEMO_SCALE,
-          runner: pool?.runner,
+          runner: pool.runner,
           concurrency: workers,
           tile: 32,
           overlap: 8,
@@ -89,7 +86,7 @@ export function demoCommand(program: Command): void {
         });
       } finally {
         bar?.stop();
-        await pool?.close();
+        await pool.close();
       }
       await mkdir(o.out, { recursive: true });
       const srFile = join(o.out, 'sr_x4.hdr');

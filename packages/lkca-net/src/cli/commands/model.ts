@@ -18,8 +18,7 @@ import { benchInference } from '../../inference-bench.js';
 import { loadModel, saveModel } from '../../io-node.js';
 import { lkcaNet, type UpsamplerKind } from '../../model.js';
 import { modelBands, readModelMetadata, withModelMetadata } from '../../model-metadata.js';
-import { startTileWorkers } from '../../tile-workers.js';
-import { modelTileRunner } from '../../tiled-inference.js';
+import { startTileRunner } from '../../tile-workers.js';
 import { trainOnScenes } from '../../training.js';
 import { upscaleFile } from '../../upscale-file.js';
 import {
@@ -97,22 +96,19 @@ export function modelCommands(program: Command): void {
         const info = await ctx.runtime();
         const model = await loadModel(o.model);
         const workers = parseWorkers(o.workers, info.backend);
-        const pool =
-          workers > 1
-            ? await startTileWorkers({
-                modelPath: o.model,
-                runtime: info.requested,
-                workers,
-                winogradConv: o.winograd !== false,
-              })
-            : undefined;
-        if (pool) ctx.out.info(`workers: ${pool.devices.join('; ')}`);
+        const pool = await startTileRunner(model, {
+          modelPath: o.model,
+          runtime: info.requested,
+          workers,
+          winogradConv: o.winograd !== false,
+        });
+        if (pool.devices.length) ctx.out.info(`workers: ${pool.devices.join('; ')}`);
         let bar: ReturnType<typeof ctx.out.progress> | undefined;
         const t0 = performance.now();
         try {
           const res = await upscaleFile(file, o.output, {
             model,
-            runner: pool?.runner ?? modelTileRunner(model),
+            runner: pool.runner,
             scale: parseNumber('scale', o.scale, { int: true, min: 2 }),
             tile: parseNumber('tile', o.tile, { int: true, min: 4 }),
             overlap: parseNumber('overlap', o.overlap, { int: true, min: 0 }),
@@ -139,7 +135,7 @@ export function modelCommands(program: Command): void {
             `wrote ${res.files.join(' + ')}: ${res.rows} x ${res.cols} x ${res.bands} (x${res.scale}) in ${(ms / 1000).toFixed(1)} s on ${info.backend}`,
           );
         } finally {
-          await pool?.close();
+          await pool.close();
         }
       },
     );
