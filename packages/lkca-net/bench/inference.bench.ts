@@ -27,20 +27,49 @@ interface Variant {
   label: string;
   runtime: RuntimeName;
   workers: number;
-  winograd: boolean;
+  /** Our WebAssembly kernels: Winograd/GEMM convs and the fused sub-pixel tail. */
+  ours: boolean;
+  relaxedSimd: boolean;
 }
-// The baseline (stock wasm, one thread), what Winograd alone gives, and what a user gets.
+// The baseline (TF.js's stock wasm kernels, one thread), what our kernels give on one thread,
+// without relaxed SIMD (FMA), and what a user gets (workers, our kernels, FMA).
 const variants: Variant[] = [
-  { label: 'wasm, 1 thread, stock convs', runtime: 'wasm', workers: 1, winograd: false },
-  { label: 'wasm, 1 thread, Winograd', runtime: 'wasm', workers: 1, winograd: true },
-  { label: `wasm, ${cores} workers, Winograd`, runtime: 'wasm', workers: cores, winograd: true },
+  {
+    label: 'wasm, 1 thread, stock kernels',
+    runtime: 'wasm',
+    workers: 1,
+    ours: false,
+    relaxedSimd: false,
+  },
+  {
+    label: 'wasm, 1 thread, our kernels',
+    runtime: 'wasm',
+    workers: 1,
+    ours: true,
+    relaxedSimd: true,
+  },
+  {
+    label: `wasm, ${cores} workers, our kernels, no FMA`,
+    runtime: 'wasm',
+    workers: cores,
+    ours: true,
+    relaxedSimd: false,
+  },
+  {
+    label: `wasm, ${cores} workers, our kernels`,
+    runtime: 'wasm',
+    workers: cores,
+    ours: true,
+    relaxedSimd: true,
+  },
 ];
 if (process.env.BENCH_CPU !== '0')
   variants.push({
     label: `cpu, ${cores} workers`,
     runtime: 'cpu',
     workers: cores,
-    winograd: false,
+    ours: true,
+    relaxedSimd: true,
   });
 
 function timeTorch(up: UpsamplerKind, size: number, threads: number) {
@@ -70,11 +99,14 @@ interface Row {
   params: number;
   gmac: number;
   ms: Record<string, number>;
+  /** Tiles of the user path, e.g. '2 of 40x64'. */
+  tiles: string;
   torch1: number | null;
   torchN: number | null;
   torch: string;
 }
 
+const user = `wasm, ${cores} workers, our kernels`;
 const rows: Row[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'lkca-bench-'));
 // The design's student at each size; its low-rank variants at the first size.
@@ -92,7 +124,14 @@ try {
 } catch {
   webgpu = null;
 }
-if (webgpu) variants.push({ label: 'webgpu', runtime: 'webgpu', workers: 1, winograd: false });
+if (webgpu)
+  variants.push({
+    label: 'webgpu',
+    runtime: 'webgpu',
+    workers: 1,
+    ours: false,
+    relaxedSimd: false,
+  });
 
 try {
   for (const c of configs) {
@@ -104,13 +143,15 @@ try {
     for (const v of variants) {
       // The cpu backend is ~50x slower than wasm: time it on the first size only.
       if (v.runtime === 'cpu' && c.size !== sizes[0]) continue;
-      await selectRuntime(v.runtime, { winogradConv: v.winograd });
-      if (!v.winograd) restoreStockWasmKernels();
+      await selectRuntime(v.runtime, { winogradConv: v.ours, relaxedSimd: v.relaxedSimd });
+      if (!v.ours) restoreStockWasmKernels();
       const r = await benchInference({
         model,
         modelPath: path,
         runtime: v.runtime,
-        winogradConv: v.winograd,
+        winogradConv: v.ours,
+        fusedTail: v.ours,
+        relaxedSimd: v.relaxedSimd,
         size: c.size,
         workers: v.workers,
         repeats: v.runtime === 'cpu' ? 2 : repeats,
@@ -118,6 +159,7 @@ try {
       row.params = r.params;
       row.gmac = r.macs / 1e9;
       row.ms![v.label] = r.ms_median;
+      if (v.label === user) row.tiles = `${r.tiles} of ${r.tileSize.join('x')}`;
       console.log(
         `${c.upsampler} ${c.size}: ${v.label} ${r.ms_median.toFixed(1)} ms (${r.tiles} tiles)`,
       );
@@ -137,25 +179,25 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const user = `wasm, ${cores} workers, Winograd`;
 const fmt = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(1) : 'n/a');
 const labels = variants.map((v) => v.label);
 const md = [
   '# LKCA-Net inference: TF.js as `lkca upscale` runs it vs the PyTorch peer (CPU), same machine, same run',
   '',
   `${cpus()[0].model} x${cores}, Node ${process.version}, tfjs ${tf.version.tfjs}, PyTorch ${rows[0]?.torch ?? 'n/a'}, ${new Date().toISOString()}.`,
-  `${bands} bands, x${scale}, batch 1; median of ${repeats} full forwards after a warm-up (cpu: 2), each through \`benchInference\`: the LR input cut into tiles (64, overlap 16; cut further so every worker has one), run by worker threads, feathered into the HR cube. PyTorch gets the same spec and ${cores} threads (and 1).`,
+  `${bands} bands, x${scale}, batch 1; median of ${repeats} full forwards after a warm-up (cpu: 2), each through \`benchInference\`: the LR input cut into tiles (default edge, overlap 16; cut further so every worker has one), run by worker threads, feathered into the HR cube. PyTorch gets the same spec and ${cores} threads (and 1).`,
+  '"our kernels": @hsrkit/layers\' WebAssembly SIMD kernels, registerWasmSimdConv (3x3 convs by Winograd F(4x4,3x3), 1x1 and block-diagonal 1x1 as GEMMs) and the fused sub-pixel tail (SubPixelTail: upsampler conv + PixelShuffle + bicubic skip in one pass); "no FMA": the plain-SIMD build instead of relaxed SIMD (Node 20 has relaxed SIMD behind a V8 flag, which the runtime sets).',
   webgpu
     ? `webgpu: ${webgpu}.`
     : 'webgpu: no hardware adapter here (see inference-gpu.md for an H200).',
   '',
-  `| upsampler | LR size | params | GMAC | ${labels.map((l) => `${l} ms`).join(' | ')} | PyTorch 1 thread ms | PyTorch ${cores} threads ms | user path / PyTorch ${cores}t | Winograd speed-up (1 thread) |`,
-  `|---|---:|---:|---:|${labels.map(() => '---:').join('|')}|---:|---:|---:|---:|`,
+  `| upsampler | LR size | params | GMAC | user-path tiles | ${labels.map((l) => `${l} ms`).join(' | ')} | PyTorch 1 thread ms | PyTorch ${cores} threads ms | user path / PyTorch ${cores}t | our kernels / stock (1 thread) |`,
+  `|---|---:|---:|---:|---|${labels.map(() => '---:').join('|')}|---:|---:|---:|---:|`,
   ...rows.map((r) => {
     const ratio = r.torchN && r.ms[user] ? (r.ms[user] / r.torchN).toFixed(2) : 'n/a';
-    const wino =
-      r.ms[labels[0]] && r.ms[labels[1]] ? (r.ms[labels[0]] / r.ms[labels[1]]).toFixed(2) : 'n/a';
-    return `| ${r.upsampler} | ${r.size} | ${r.params} | ${r.gmac.toFixed(2)} | ${labels.map((l) => fmt(r.ms[l])).join(' | ')} | ${fmt(r.torch1)} | ${fmt(r.torchN)} | ${ratio} | ${wino} |`;
+    const ours =
+      r.ms[labels[0]] && r.ms[labels[1]] ? (r.ms[labels[1]] / r.ms[labels[0]]).toFixed(2) : 'n/a';
+    return `| ${r.upsampler} | ${r.size} | ${r.params} | ${r.gmac.toFixed(2)} | ${r.tiles ?? 'n/a'} | ${labels.map((l) => fmt(r.ms[l])).join(' | ')} | ${fmt(r.torch1)} | ${fmt(r.torchN)} | ${ratio} | ${ours} |`;
   }),
   '',
   `"user path / PyTorch": below 1 means TF.js (${user}) is faster than PyTorch with ${cores} threads.`,

@@ -24,11 +24,15 @@ export {
   type RuntimeName,
   type RuntimeOptions,
   RuntimeUnavailableError,
+  allowRelaxedSimd,
   selectRuntime,
 } from './runtime.js';
 export { parseSafetensors, type SafeTensor, SafetensorsError } from './safetensors-parse.js';
 export { axisBlendWeights, tileStarts } from './tiling.js';
+export { type FusedTileRunner, fusedTileRunner } from './fused-tail-runner.js';
 export {
+  accumulateShared,
+  defaultTileEdge,
   MemorySink,
   memorySource,
   modelTileRunner,
@@ -38,6 +42,7 @@ export {
   type TileRunner,
   type TileSink,
   type TileSource,
+  type SharedOutput,
   upscaleTiled,
   type Window,
 } from './tiled-inference.js';

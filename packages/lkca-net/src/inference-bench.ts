@@ -15,6 +15,10 @@ export interface InferenceBenchOptions {
   runtime?: RuntimeName;
   /** Workers use Winograd for wide 3x3 convs on wasm (default true; see RuntimeOptions). */
   winogradConv?: boolean;
+  /** Run the sub-pixel tail fused in WebAssembly on wasm/cpu (default true; see fusedTileRunner). */
+  fusedTail?: boolean;
+  /** Relaxed SIMD (FMA) for our WebAssembly kernels (default true; see RuntimeOptions.relaxedSimd). */
+  relaxedSimd?: boolean;
   /** LR input rows and columns. */
   size: number | [number, number];
   /** Worker threads (default 1: tiles run in this thread on the current backend). */
@@ -72,6 +76,8 @@ export async function benchInference(opts: InferenceBenchOptions): Promise<Infer
     tile: opts.tile,
     overlap: opts.overlap,
     concurrency: workers,
+    bands,
+    scale,
   });
   const tiles = plan.rowStarts.length * plan.colStarts.length;
   const cost = modelCost(model, [rows, cols]);
@@ -81,6 +87,8 @@ export async function benchInference(opts: InferenceBenchOptions): Promise<Infer
     runtime: opts.runtime ?? 'wasm',
     workers,
     winogradConv: opts.winogradConv,
+    fusedTail: opts.fusedTail,
+    relaxedSimd: opts.relaxedSimd,
   });
   try {
     const { runner } = pool;

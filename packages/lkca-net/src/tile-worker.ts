@@ -2,18 +2,38 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadModel } from './io-node.js';
 import { selectRuntime } from './runtime.js';
-import { modelTileRunner } from './tiled-inference.js';
+import { fusedTileRunner } from './fused-tail-runner.js';
+import { accumulateShared, modelTileRunner } from './tiled-inference.js';
 
 const port = parentPort!;
 try {
-  const info = await selectRuntime(workerData.runtime, { winogradConv: workerData.winogradConv });
-  const run = modelTileRunner(await loadModel(workerData.modelPath));
-  port.postMessage({ type: 'ready', device: `${info.backend}: ${info.device}` });
+  const info = await selectRuntime(workerData.runtime, {
+    winogradConv: workerData.winogradConv,
+    relaxedSimd: workerData.relaxedSimd,
+  });
+  const model = await loadModel(workerData.modelPath);
+  // A view of the tail's output suffices: each tile is added or copied out before the next runs.
+  const fused = workerData.fusedTail
+    ? await fusedTileRunner(model, {
+        view: true,
+        relaxedSimd: workerData.relaxedSimd === false ? false : 'auto',
+      })
+    : null;
+  const run = fused?.runner ?? modelTileRunner(model);
+  const tail = fused?.simd ? `, sub-pixel tail fused (wasm ${fused.simd})` : '';
+  port.postMessage({ type: 'ready', device: `${info.backend}: ${info.device}${tail}` });
   port.on('message', async (m) => {
     try {
       const out = await run(new Float32Array(m.data), m.height, m.width, m.bands);
-      // The backend's download is normally a fresh array of its own: transfer it without a copy.
-      const own = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
+      if (m.type === 'tile-into') {
+        // Straight into the sink's shared output, under its row locks.
+        accumulateShared(m.out, m.window, out, m.wy, m.wx);
+        port.postMessage({ type: 'done', id: m.id });
+        return;
+      }
+      // The backend's download is normally a fresh array of its own: transfer it without a copy
+      // (the fused tail's is a view of its memory: copied).
+      const own = !fused && out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
       const data = own ? out : out.slice();
       port.postMessage({ type: 'result', id: m.id, data: data.buffer }, [
         data.buffer as ArrayBuffer,

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { RuntimeName } from './runtime.js';
 import type * as tf from '@tensorflow/tfjs';
+import { fusedTileRunner } from './fused-tail-runner.js';
 import { modelTileRunner, type TileRunner } from './tiled-inference.js';
 
 export interface WorkerPoolOptions {
@@ -11,6 +12,13 @@ export interface WorkerPoolOptions {
   workers: number;
   /** Winograd for wide 3x3 convs on wasm (see RuntimeOptions.winogradConv; default true). */
   winogradConv?: boolean;
+  /**
+   * On wasm and cpu, run the model's sub-pixel tail (upsampling conv, PixelShuffle, bicubic skip)
+   * as one WebAssembly SIMD pass (see fusedTileRunner; default true).
+   */
+  fusedTail?: boolean;
+  /** Let WebAssembly use relaxed SIMD (FMA) in the workers (see RuntimeOptions.relaxedSimd; default true). */
+  relaxedSimd?: boolean;
 }
 
 export interface TileWorkerPool {
@@ -44,6 +52,8 @@ export async function startTileWorkers(opts: WorkerPoolOptions): Promise<TileWor
         modelPath: opts.modelPath,
         runtime: opts.runtime ?? 'wasm',
         winogradConv: opts.winogradConv ?? true,
+        fusedTail: opts.fusedTail ?? true,
+        relaxedSimd: opts.relaxedSimd ?? true,
       };
       // From source, a tiny JS bootstrap registers tsx's loader in the worker before importing it.
       const w = fromSource
@@ -64,6 +74,7 @@ export async function startTileWorkers(opts: WorkerPoolOptions): Promise<TileWor
         if (!p) return;
         pending.delete(m.id);
         if (m.type === 'result') p.resolve(new Float32Array(m.data));
+        else if (m.type === 'done') p.resolve(new Float32Array(0));
         else p.reject(new Error(m.error));
       });
       idle.push(w);
@@ -81,7 +92,7 @@ export async function startTileWorkers(opts: WorkerPoolOptions): Promise<TileWor
     if (next) next(w);
     else idle.push(w);
   };
-  const runner: TileRunner = async (lr, height, width, bands) => {
+  const send = async (message: Record<string, unknown>, lr: Float32Array) => {
     const w = await acquire();
     try {
       const id = nextId++;
@@ -89,11 +100,17 @@ export async function startTileWorkers(opts: WorkerPoolOptions): Promise<TileWor
         pending.set(id, { resolve, reject }),
       );
       const copy = lr.slice();
-      w.postMessage({ type: 'tile', id, data: copy.buffer, height, width, bands }, [copy.buffer]);
+      w.postMessage({ ...message, id, data: copy.buffer }, [copy.buffer]);
       return await result;
     } finally {
       release(w);
     }
+  };
+  const runner: TileRunner = (lr, height, width, bands) =>
+    send({ type: 'tile', height, width, bands }, lr);
+  // Shared memory crosses to the worker without a copy; the worker adds the tile in itself.
+  runner.accumulateInto = async (lr, height, width, bands, out, window, wy, wx) => {
+    await send({ type: 'tile-into', height, width, bands, out, window, wy, wx }, lr);
   };
   return {
     runner,
@@ -112,8 +129,17 @@ export async function startTileRunner(
   model: tf.LayersModel,
   opts: Omit<WorkerPoolOptions, 'modelPath'> & { modelPath?: string },
 ): Promise<TileWorkerPool> {
-  if (opts.workers <= 1)
-    return { runner: modelTileRunner(model), devices: [], close: async () => {} };
+  if (opts.workers <= 1) {
+    const runner =
+      (opts.fusedTail ?? true)
+        ? (
+            await fusedTileRunner(model, {
+              relaxedSimd: opts.relaxedSimd === false ? false : 'auto',
+            })
+          ).runner
+        : modelTileRunner(model);
+    return { runner, devices: [], close: async () => {} };
+  }
   if (!opts.modelPath)
     throw new TypeError('startTileRunner: workers > 1 needs modelPath, which every worker loads');
   return startTileWorkers({ ...opts, modelPath: opts.modelPath });

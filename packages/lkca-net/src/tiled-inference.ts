@@ -18,23 +18,127 @@ export interface TileSource {
   read(window: Window): Promise<Float32Array>;
 }
 
-/** Where weighted HR tiles go; the weights of all tiles add up to 1 at every output sample. */
+/**
+ * Where weighted HR tiles go; the weights of all tiles add up to 1 at every output sample (so a
+ * sample where one tile's weight is 1 gets nothing from the others, which sinks may exploit).
+ */
 export interface TileSink {
   /** Adds `data * wy[y] * wx[x]` (BIP `[height, width, bands]`) into the output at `window`. */
   accumulate(window: Window, data: Float32Array, wy: Float32Array, wx: Float32Array): Promise<void>;
+  /**
+   * The output in shared memory, when the sink keeps it there: a runner that can (worker threads)
+   * then adds its tiles in straight, in parallel, instead of handing them to `accumulate`.
+   */
+  readonly shared?: SharedOutput;
+}
+
+/** An HR cube in shared memory that threads add weighted tiles into, one row lock per output row. */
+export interface SharedOutput {
+  rows: number;
+  cols: number;
+  bands: number;
+  /** BIP float32 `[rows, cols, bands]` on a SharedArrayBuffer. */
+  data: Float32Array;
+  /** One lock per output row (0 free, 1 held) on a SharedArrayBuffer. */
+  locks: Int32Array;
+}
+
+/**
+ * Adds `data * wy[y] * wx[x]` into `out` at `win`, each output row under its lock, so several
+ * threads can add overlapping tiles at once. (Atomics.wait needs a thread that may block: a
+ * worker, or Node's main thread.)
+ */
+export function accumulateShared(
+  out: SharedOutput,
+  win: Window,
+  data: Float32Array,
+  wy: Float32Array,
+  wx: Float32Array,
+): void {
+  const { locks } = out;
+  for (let y = 0; y < win.height; y++) {
+    if (wy[y] === 0) continue;
+    const row = win.row + y;
+    while (Atomics.compareExchange(locks, row, 0, 1) !== 0) Atomics.wait(locks, row, 1);
+    try {
+      addRow(
+        out.data,
+        ((win.row + y) * out.cols + win.col) * out.bands,
+        data,
+        y * win.width * out.bands,
+        wy[y],
+        wx,
+        win.width,
+        out.bands,
+      );
+    } finally {
+      Atomics.store(locks, row, 0);
+      Atomics.notify(locks, row, 1);
+    }
+  }
+}
+
+/**
+ * dst[o + x*b + k] += wRow * wx[x] * src[i + x*b + k], except that runs of weight 1 are copied:
+ * tile weights add up to 1 at every sample, so where a tile's weight is 1 no other tile adds
+ * anything (they skip weight 0) and the sample is that tile's value. A memcpy instead of a JS
+ * loop for the bulk of every tile.
+ */
+function addRow(
+  dst: Float32Array,
+  o: number,
+  src: Float32Array,
+  i: number,
+  wRow: number,
+  wx: Float32Array,
+  width: number,
+  b: number,
+): void {
+  let x = 0;
+  while (x < width) {
+    const w = wRow * wx[x];
+    if (w === 1) {
+      let end = x + 1;
+      while (end < width && wRow * wx[end] === 1) end++;
+      dst.set(src.subarray(i + x * b, i + end * b), o + x * b);
+      x = end;
+      continue;
+    }
+    if (w !== 0) {
+      const d = o + x * b;
+      const s = i + x * b;
+      for (let k = 0; k < b; k++) dst[d + k] += w * src[s + k];
+    }
+    x++;
+  }
 }
 
 /** Runs the model on one LR tile (BIP, `[h, w, B]`) and returns the HR tile (BIP, `[h*s, w*s, B]`). */
-export type TileRunner = (
+export type TileRunner = ((
   lr: Float32Array,
   height: number,
   width: number,
   bands: number,
-) => Promise<Float32Array>;
+) => Promise<Float32Array>) & {
+  /**
+   * Optional: runs the tile and adds it, weighted, into a sink's shared output itself (a worker
+   * thread does, in parallel with the others), instead of returning it.
+   */
+  accumulateInto?: (
+    lr: Float32Array,
+    height: number,
+    width: number,
+    bands: number,
+    out: SharedOutput,
+    window: Window,
+    wy: Float32Array,
+    wx: Float32Array,
+  ) => Promise<void>;
+};
 
 export interface TiledOptions {
   scale: number;
-  /** LR tile edge (default 64), or [height, width]. */
+  /** LR tile edge, or [height, width]; default: the largest whose HR tile fits 128 MiB (defaultTileEdge). */
   tile?: number | [number, number];
   /** LR samples shared by neighbouring tiles (default 16); blending is exact for receptive fields <= overlap/4. */
   overlap?: number;
@@ -59,6 +163,17 @@ export interface TilePlan {
   colStarts: number[];
 }
 
+/**
+ * The default LR tile edge: the largest multiple of 8 (32 to 256) whose HR tile, `(edge*scale)^2 *
+ * bands` float32 samples, fits `budgetBytes` (default 128 MiB): 128 for 128 bands at x4, 96 for
+ * 224. Bigger tiles recompute less of their overlap (a 128x128 cube took 9 tiles of 54 at edge 64,
+ * 1.6x the work, and 2 of 72x128 at edge 128, 1.1x); each worker holds about one HR tile.
+ */
+export function defaultTileEdge(bands: number, scale: number, budgetBytes = 128 * 2 ** 20): number {
+  const edge = Math.sqrt(budgetBytes / (4 * Math.max(1, bands))) / Math.max(1, scale);
+  return Math.min(256, Math.max(32, Math.floor(edge / 8) * 8));
+}
+
 /** Smallest tile edge along an axis of `length` that `count` tiles sharing `overlap` cover. */
 function edgeForCount(length: number, count: number, overlap: number): number {
   return Math.ceil((length + (count - 1) * overlap) / count);
@@ -73,9 +188,22 @@ function edgeForCount(length: number, count: number, overlap: number): number {
 export function planTiles(
   rows: number,
   cols: number,
-  opts: { tile?: number | [number, number]; overlap?: number; concurrency?: number } = {},
+  opts: {
+    tile?: number | [number, number];
+    overlap?: number;
+    concurrency?: number;
+    /** Bands and scale give the default tile (defaultTileEdge); without them it is 64. */
+    bands?: number;
+    scale?: number;
+  } = {},
 ): TilePlan {
-  const [tileH, tileW] = Array.isArray(opts.tile) ? opts.tile : [opts.tile ?? 64, opts.tile ?? 64];
+  const edge =
+    opts.bands !== undefined && opts.scale !== undefined
+      ? defaultTileEdge(opts.bands, opts.scale)
+      : 64;
+  const [tileH, tileW] = Array.isArray(opts.tile)
+    ? opts.tile
+    : [opts.tile ?? edge, opts.tile ?? edge];
   const overlap = opts.overlap ?? 16;
   const concurrency = Math.max(1, opts.concurrency ?? 1);
   let th = Math.min(tileH, rows);
@@ -142,7 +270,7 @@ export async function upscaleTiled(
   options: TiledOptions,
 ): Promise<void> {
   const { scale: s, signal, onProgress, concurrency = 1 } = options;
-  const plan = planTiles(source.rows, source.cols, options);
+  const plan = planTiles(source.rows, source.cols, { ...options, bands: source.bands });
   const { height: th, width: tw, rowStarts: ys, colStarts: xs } = plan;
   const hrStarts = (st: number[]) => st.map((v) => v * s);
   const wy = axisBlendWeights(source.rows * s, hrStarts(ys), th * s, plan.overlapRows * s);
@@ -159,14 +287,28 @@ export async function upscaleTiled(
       const { i, j } = jobs[next++];
       const win: Window = { row: ys[i], col: xs[j], height: th, width: tw };
       const lr = await source.read(win);
-      const hr = await runner(lr, th, tw, source.bands);
-      if (hr.length !== th * s * tw * s * source.bands)
-        throw new RangeError(
-          `the model returned ${hr.length} values for a ${th}x${tw}x${source.bands} tile; expected x${s} (${th * s}x${tw * s}x${source.bands})`,
-        );
       const hrWin: Window = { row: ys[i] * s, col: xs[j] * s, height: th * s, width: tw * s };
-      sinkChain = sinkChain.then(() => sink.accumulate(hrWin, hr, wy[i], wx[j]));
-      await sinkChain;
+      const shared = sink.shared;
+      if (shared && runner.accumulateInto) {
+        if (
+          shared.rows !== source.rows * s ||
+          shared.cols !== source.cols * s ||
+          shared.bands !== source.bands
+        )
+          throw new RangeError(
+            `the sink holds ${shared.rows}x${shared.cols}x${shared.bands}; the x${s} output is ${source.rows * s}x${source.cols * s}x${source.bands}`,
+          );
+        // The runner's thread adds the tile itself, under row locks: no hand-over, no serial add.
+        await runner.accumulateInto(lr, th, tw, source.bands, shared, hrWin, wy[i], wx[j]);
+      } else {
+        const hr = await runner(lr, th, tw, source.bands);
+        if (hr.length !== th * s * tw * s * source.bands)
+          throw new RangeError(
+            `the model returned ${hr.length} values for a ${th}x${tw}x${source.bands} tile; expected x${s} (${th * s}x${tw * s}x${source.bands})`,
+          );
+        sinkChain = sinkChain.then(() => sink.accumulate(hrWin, hr, wy[i], wx[j]));
+        await sinkChain;
+      }
       onProgress?.(++done, jobs.length);
     }
   };
@@ -174,15 +316,35 @@ export async function upscaleTiled(
   await sinkChain;
 }
 
-/** An in-memory sink: the whole HR cube as BIP float32 (fine for scenes that fit in memory). */
+/** Node, or a cross-origin isolated page: SharedArrayBuffer and Atomics.wait on this thread. */
+const canShare =
+  typeof SharedArrayBuffer !== 'undefined' &&
+  typeof Atomics !== 'undefined' &&
+  typeof process !== 'undefined' &&
+  !!process.versions?.node;
+
+/**
+ * An in-memory sink: the whole HR cube as BIP float32 (fine for scenes that fit in memory). In
+ * Node it lives in shared memory (see TileSink.shared), so worker threads add their tiles into it
+ * directly; `shared: false` keeps it in an ordinary ArrayBuffer.
+ */
 export class MemorySink implements TileSink {
   readonly data: Float32Array;
+  readonly shared?: SharedOutput;
   constructor(
     readonly rows: number,
     readonly cols: number,
     readonly bands: number,
+    options: { shared?: boolean } = {},
   ) {
-    this.data = new Float32Array(rows * cols * bands);
+    const n = rows * cols * bands;
+    if (options.shared ?? canShare) {
+      this.data = new Float32Array(new SharedArrayBuffer(4 * n));
+      const locks = new Int32Array(new SharedArrayBuffer(4 * rows));
+      this.shared = { rows, cols, bands, data: this.data, locks };
+    } else {
+      this.data = new Float32Array(n);
+    }
   }
   async accumulate(
     win: Window,
@@ -190,21 +352,23 @@ export class MemorySink implements TileSink {
     wy: Float32Array,
     wx: Float32Array,
   ): Promise<void> {
+    if (this.shared) {
+      accumulateShared(this.shared, win, data, wy, wx);
+      return;
+    }
     const b = this.bands;
-    const dst = this.data;
-    const rowLen = win.width * b;
     for (let y = 0; y < win.height; y++) {
-      const wRow = wy[y];
-      if (wRow === 0) continue;
-      const out = ((win.row + y) * this.cols + win.col) * b;
-      const src = y * rowLen;
-      for (let x = 0; x < win.width; x++) {
-        const w = wRow * wx[x];
-        if (w === 0) continue;
-        const o = out + x * b;
-        const i = src + x * b;
-        for (let k = 0; k < b; k++) dst[o + k] += w * data[i + k];
-      }
+      if (wy[y] === 0) continue;
+      addRow(
+        this.data,
+        ((win.row + y) * this.cols + win.col) * b,
+        data,
+        y * win.width * b,
+        wy[y],
+        wx,
+        win.width,
+        b,
+      );
     }
   }
 }

@@ -6,7 +6,7 @@ import { makeOutput, type Output } from './output.js';
 export interface CommonOptions {
   json?: boolean;
   backend?: RuntimeName;
-  /** commander's negation of --no-winograd: false turns the Winograd convs off. */
+  /** commander's negation of --no-winograd: false keeps TF.js's stock kernels (no Winograd/GEMM convs, no fused tail). */
   winograd?: boolean;
 }
 

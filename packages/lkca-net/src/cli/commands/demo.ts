@@ -42,7 +42,10 @@ export function demoCommand(program: Command): void {
     .option('--model <dir>', 'model to use instead of the shipped one', DEMO_MODEL_PATH)
     .option('--backend <name>', 'node-gpu | node | webgpu | wasm | webgl | cpu | auto', 'auto')
     .option('--workers <n>', 'worker threads for tiles', '1')
-    .option('--no-winograd', 'on wasm, keep the stock 3x3 convolutions')
+    .option(
+      '--no-winograd',
+      "on wasm/cpu, keep TF.js's stock kernels (no Winograd/GEMM convs, no fused tail)",
+    )
     .option('--json', 'machine-readable output')
     .action(async (o: CommonOptions & { out: string; model: string; workers: string }) => {
       const ctx = makeContext(o);
@@ -68,6 +71,7 @@ export function demoCommand(program: Command): void {
         runtime: info.requested,
         workers,
         winogradConv: o.winograd !== false,
+        fusedTail: o.winograd !== false,
       });
       let bar: ReturnType<typeof ctx.out.progress> | undefined;
       let ev: Awaited<ReturnType<typeof evaluateScene>>;

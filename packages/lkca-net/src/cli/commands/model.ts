@@ -39,7 +39,7 @@ const workersOption = [
 
 const winogradOption = [
   '--no-winograd',
-  'on wasm, keep the stock 3x3 convolutions (Winograd is the same to float32 rounding, ~2x faster)',
+  "on wasm/cpu, keep TF.js's stock kernels: no Winograd/GEMM convs and no fused sub-pixel tail (ours give the same numbers to float32 rounding, ~2x faster)",
 ] as const;
 
 const backendOption = [
@@ -75,7 +75,7 @@ export function modelCommands(program: Command): void {
     )
     .option(...backendOption)
     .option(...winogradOption)
-    .option('--tile <n>', 'LR tile edge', '64')
+    .option('--tile <n>', 'LR tile edge (default: the largest whose HR tile fits 128 MiB)')
     .option('--overlap <n>', 'LR samples shared by neighbouring tiles', '16')
     .option(...workersOption)
     .option('--scale <s>', 'check that the model upscales by this factor')
@@ -86,7 +86,7 @@ export function modelCommands(program: Command): void {
         o: CommonOptions & {
           model: string;
           output: string;
-          tile: string;
+          tile?: string;
           overlap: string;
           workers: string;
           scale?: string;
@@ -101,6 +101,7 @@ export function modelCommands(program: Command): void {
           runtime: info.requested,
           workers,
           winogradConv: o.winograd !== false,
+          fusedTail: o.winograd !== false,
         });
         if (pool.devices.length) ctx.out.info(`workers: ${pool.devices.join('; ')}`);
         let bar: ReturnType<typeof ctx.out.progress> | undefined;
@@ -110,7 +111,8 @@ export function modelCommands(program: Command): void {
             model,
             runner: pool.runner,
             scale: parseNumber('scale', o.scale, { int: true, min: 2 }),
-            tile: parseNumber('tile', o.tile, { int: true, min: 4 }),
+            tile:
+              o.tile === undefined ? undefined : parseNumber('tile', o.tile, { int: true, min: 4 }),
             overlap: parseNumber('overlap', o.overlap, { int: true, min: 0 }),
             concurrency: workers,
             signal: ctx.signal,
@@ -461,7 +463,7 @@ export function modelCommands(program: Command): void {
     .option('--size <n>', 'LR input side, or rows,cols', '64')
     .option('--repeats <n>', 'timed runs', '10')
     .option(...workersOption)
-    .option('--tile <n>', 'LR tile edge', '64')
+    .option('--tile <n>', 'LR tile edge (default: the largest whose HR tile fits 128 MiB)')
     .option('--overlap <n>', 'LR samples shared by neighbouring tiles', '16')
     .option(...backendOption)
     .option(...winogradOption)
@@ -477,7 +479,7 @@ export function modelCommands(program: Command): void {
           size: string;
           repeats: string;
           workers: string;
-          tile: string;
+          tile?: string;
           overlap: string;
         },
       ) => {
@@ -513,9 +515,11 @@ export function modelCommands(program: Command): void {
             modelPath: o.model ?? tmp,
             runtime: info.requested,
             winogradConv: o.winograd !== false,
+            fusedTail: o.winograd !== false,
             size: size.length === 1 ? size[0] : [size[0], size[1]],
             workers,
-            tile: parseNumber('tile', o.tile, { int: true, min: 4 }),
+            tile:
+              o.tile === undefined ? undefined : parseNumber('tile', o.tile, { int: true, min: 4 }),
             overlap: parseNumber('overlap', o.overlap, { int: true, min: 0 }),
             repeats: parseNumber('repeats', o.repeats, { int: true, min: 1 }),
             signal: ctx.signal,
