@@ -12,11 +12,11 @@ import {
   type MetricOptions,
 } from '@hsrkit/hsi-data';
 import {
+  fusedTileRunner,
   MemorySink,
   memorySource,
   modelBands,
   modelCost,
-  modelTileRunner,
   readModelMetadata,
   tileStarts,
   upscaleTiled,
@@ -142,9 +142,12 @@ async function run(id: number, req: Request & { type: 'run' }): Promise<RunResul
     const record = readModelMetadata(model).normalization;
     const input = record ? toBipCube(applyNormalization(cubeOf(lr), record)) : cubeOf(lr);
     const sink = new MemorySink(lr.rows * scale, lr.cols * scale, bands);
+    // On wasm (and cpu) the upsampler, shuffle and bicubic skip run as one WebAssembly SIMD pass;
+    // on WebGPU/WebGL the model runs as it is.
+    const { runner } = await fusedTileRunner(model);
     await upscaleTiled(
       memorySource(input.data, lr.rows, lr.cols, bands),
-      modelTileRunner(model),
+      runner,
       sink,
       {
         scale,

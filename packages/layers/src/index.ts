@@ -9,4 +9,4 @@ export * from './lkb.js';
 export * from './bicubic.js';
 export * from './wasm-training/index.js';
 export * from './wasm-winograd/index.js';
-export * from './wasm-subpixel/index.js';
+export * from './wasm-simd/index.js';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { applyChannelAttention, channelAttentionHidden } from './channel-attention.js';
 import { dilatedDepthwiseConv2d } from './dilated-depthwise-conv.js';
 import { LayerConfigError } from './errors.js';
+import { LKB_KERNEL, lkbKernelApplies } from './wasm-simd/lkb-kernel.js';
 import { groupedConv2d, groupedKernelToDense } from './grouped-conv.js';
 import {
   type BaseLayerArgs,
@@ -148,6 +149,33 @@ export class LargeKernelBlock extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = singleInput(inputs);
       const c = x.shape[3];
+      // Inference on wasm with registerWasmSimdKernels(): the whole block is one kernel call.
+      // Not while gradients are recorded (it has none) and not where it does not apply.
+      if (
+        !tf.engine().isTapeOn() &&
+        x.dtype === 'float32' &&
+        tf.getKernel(LKB_KERNEL, tf.getBackend()) !== undefined &&
+        lkbKernelApplies(c, this.fusionGroups)
+      ) {
+        const weights: Record<string, tf.Tensor> = {
+          fuse_kernel: this.fuse!.kernel.read(),
+          fuse_bias: this.fuse!.bias.read(),
+          ca_down_kernel: this.attention!.downKernel.read(),
+          ca_down_bias: this.attention!.downBias.read(),
+          ca_up_kernel: this.attention!.upKernel.read(),
+          ca_up_bias: this.attention!.upBias.read(),
+        };
+        this.depthwise.forEach((dw, i) => {
+          weights[`dw${i + 1}_kernel`] = dw.kernel.read();
+          weights[`dw${i + 1}_bias`] = dw.bias.read();
+        });
+        return tf.engine().runKernel(LKB_KERNEL, { x, ...weights }, {
+          dilations: this.dilations,
+          kernelSize: this.kernelSize,
+          fusionGroups: this.fusionGroups,
+          activation: this.activation,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      }
       const stages: tf.Tensor4D[] = [x];
       this.dilations.forEach((d, i) => {
         const conv = this.depthwise[i];

@@ -1,4 +1,4 @@
-import { registerWasmSimdConv, relaxedSimdSupported, resetSubPixelModules } from '@hsrkit/layers';
+import { registerWasmSimdKernels, relaxedSimdSupported, resetSubPixelModules } from '@hsrkit/layers';
 import * as tf from '@tensorflow/tfjs';
 
 /** The runtimes one call can pick. 'auto': node-gpu, node, then wasm in Node; webgpu, webgl, wasm in browsers. */
@@ -24,7 +24,7 @@ export interface RuntimeOptions {
   importModule?: (name: string) => Promise<unknown>;
   /**
    * On wasm, run 3x3 convolutions by Winograd F(4x4, 3x3) and 1x1 ones (block-diagonal ones as
-   * their blocks) in @hsrkit/layers' own WebAssembly SIMD kernels (registerWasmSimdConv): same
+   * their blocks) in @hsrkit/layers' own WebAssembly SIMD kernels (registerWasmSimdKernels): same
    * numbers to float32 rounding, 2-4x faster for those layers. For inference: it packs each
    * filter once, so weights that change every step (training) would pay that every step.
    */
@@ -292,6 +292,6 @@ export async function selectRuntime(
   await tf.ready();
   if ((name === 'wasm' || name === 'cpu') && opts.relaxedSimd !== false) await allowRelaxedSimd();
   if (name === 'wasm' && opts.winogradConv)
-    await registerWasmSimdConv({ relaxedSimd: opts.relaxedSimd === false ? false : 'auto' });
+    await registerWasmSimdKernels({ relaxedSimd: opts.relaxedSimd === false ? false : 'auto' });
   return { requested: name, backend: tf.getBackend(), device };
 }

@@ -10,6 +10,7 @@ import { startTileWorkers } from './tile-workers.js';
 import { benchInference } from './inference-bench.js';
 import { modelCost } from './model-cost.js';
 import {
+  defaultTileEdge,
   MemorySink,
   memorySource,
   modelTileRunner,
@@ -63,6 +64,27 @@ describe('planTiles', () => {
     expect(wide.colStarts.at(-1)! + wide.width).toBe(100);
     const four = planTiles(64, 64, { tile: 64, overlap: 16, concurrency: 4 });
     expect(four.rowStarts.length * four.colStarts.length).toBe(4);
+  });
+
+  it('defaults to the largest tile whose HR tile fits 128 MiB (multiples of 8, 32..128)', () => {
+    expect(defaultTileEdge(128, 4)).toBe(128); // (128*4)^2 * 128 * 4 B = 128 MiB
+    expect(defaultTileEdge(224, 4)).toBe(96);
+    expect(defaultTileEdge(31, 4)).toBe(128);
+    expect(defaultTileEdge(128, 8)).toBe(64);
+    expect(defaultTileEdge(4096, 8)).toBe(32);
+    for (const [b, s] of [
+      [128, 4],
+      [224, 4],
+      [200, 3],
+    ]) {
+      const e = defaultTileEdge(b, s);
+      expect((e * s) ** 2 * b * 4).toBeLessThanOrEqual(128 * 2 ** 20);
+    }
+    // A 128x128 x4 cube of 128 bands: one tile, cut in two for two workers (not 9 of 54).
+    const p = planTiles(128, 128, { concurrency: 2, bands: 128, scale: 4 });
+    expect([p.rowStarts.length * p.colStarts.length, p.height, p.width]).toEqual([2, 72, 128]);
+    // Without bands and scale: edge 64, i.e. three balanced tiles of 54 per axis.
+    expect(planTiles(128, 128, {}).height).toBe(54);
   });
 
   it('never cuts tiles below twice the overlap: a tiny image stays one tile', () => {

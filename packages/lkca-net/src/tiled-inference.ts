@@ -164,14 +164,15 @@ export interface TilePlan {
 }
 
 /**
- * The default LR tile edge: the largest multiple of 8 (32 to 256) whose HR tile, `(edge*scale)^2 *
- * bands` float32 samples, fits `budgetBytes` (default 128 MiB): 128 for 128 bands at x4, 96 for
- * 224. Bigger tiles recompute less of their overlap (a 128x128 cube took 9 tiles of 54 at edge 64,
- * 1.6x the work, and 2 of 72x128 at edge 128, 1.1x); each worker holds about one HR tile.
+ * The default LR tile edge: the largest multiple of 8 (32 to 128) whose HR tile, `(edge*scale)^2 *
+ * bands` float32 samples, fits `budgetBytes` (default 128 MiB): 128 for 128 bands at x4 (or fewer
+ * bands), 96 for 224. Bigger tiles recompute less of their overlap (a 128x128 cube took 9 tiles
+ * of 54 at edge 64, 1.6x the work, and 2 of 72x128 at edge 128, 1.1x); each worker holds about
+ * one HR tile.
  */
 export function defaultTileEdge(bands: number, scale: number, budgetBytes = 128 * 2 ** 20): number {
   const edge = Math.sqrt(budgetBytes / (4 * Math.max(1, bands))) / Math.max(1, scale);
-  return Math.min(256, Math.max(32, Math.floor(edge / 8) * 8));
+  return Math.min(128, Math.max(32, Math.floor(edge / 8) * 8));
 }
 
 /** Smallest tile edge along an axis of `length` that `count` tiles sharing `overlap` cover. */

@@ -26,11 +26,31 @@ export function stockWasmKernel(kernelName: string): tf.KernelFunc | undefined {
   return (stock.get(kernelName) ?? tf.getKernel(kernelName, 'wasm'))?.kernelFunc;
 }
 
-/** Puts back every stock wasm kernel that registerWasmTrainingKernels({ replaceSlowKernels }) replaced. */
+// Kernels of our own that TF.js has no stock version of (e.g. a whole LKB), removed on restore.
+const ADDED_KEY = Symbol.for('@hsrkit/layers/added-wasm-kernels');
+const globalAdded = globalThis as unknown as Record<symbol, Set<string>>;
+globalAdded[ADDED_KEY] ??= new Set<string>();
+const added = globalAdded[ADDED_KEY];
+
+/** Registers a wasm kernel under a name of our own (idempotent); restoreStockWasmKernels() removes it. */
+export function addWasmKernel(kernelName: string, kernelFunc: tf.KernelFunc): void {
+  if (tf.getKernel(kernelName, 'wasm') !== undefined) tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  added.add(kernelName);
+}
+
+/**
+ * Puts back every stock wasm kernel that a stand-in replaced (registerWasmTrainingKernels({
+ * replaceSlowKernels }), registerWasmSimdKernels, registerWasmWinogradConv) and removes the
+ * kernels of our own they added.
+ */
 export function restoreStockWasmKernels(): void {
   for (const [kernelName, config] of stock) {
     if (tf.getKernel(kernelName, 'wasm') !== undefined) tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel(config);
   }
   stock.clear();
+  for (const kernelName of added)
+    if (tf.getKernel(kernelName, 'wasm') !== undefined) tf.unregisterKernel(kernelName, 'wasm');
+  added.clear();
 }

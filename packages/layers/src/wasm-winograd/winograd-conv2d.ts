@@ -299,6 +299,9 @@ export const winogradFusedConv2DWasm: tf.KernelFunc = (args) => {
  * for inference: each filter is transformed once and cached by its tensor (a weight that changes
  * every step, as in training, is transformed again each time). restoreStockWasmKernels() undoes
  * it; clearWinogradCache() frees the cached filters.
+ * @deprecated registerWasmSimdKernels() runs the same Winograd (and 1x1 convs) in this package's own
+ * WebAssembly SIMD kernels, 2-4x faster; this one, built from XNNPACK kernels, stays for
+ * compatibility.
  */
 export function registerWasmWinogradConv(options: WinogradConvOptions = {}): void {
   if (tf.getKernel(tf.Conv2D, 'wasm') === undefined)

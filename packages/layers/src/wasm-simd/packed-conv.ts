@@ -1,11 +1,11 @@
 import type { SimdArena } from './simd-module.js';
 
-/** subpixel.c's PC: output panels (of 8 channels) per pass of the output stage. */
+/** kernels.c's PC: output panels (of 8 channels) per pass of the output stage. */
 const PANELS_PER_PASS = 4;
-/** subpixel.c's NR: output channels per packed panel. */
+/** kernels.c's NR: output channels per packed panel. */
 const PANEL = 8;
 
-/** A conv's weights packed in a module's memory for subpixel.c's kernels. */
+/** A conv's weights packed in a module's memory for kernels.c's kernels. */
 export interface PackedConv {
   kernelSize: 1 | 3;
   cin: number;

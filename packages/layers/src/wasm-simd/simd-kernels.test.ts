@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupedConv2d } from '../grouped-conv.js';
 import { restoreStockWasmKernels } from '../wasm-training/index.js';
-import { registerWasmSimdConv } from './simd-conv.js';
+import { registerWasmSimdKernels } from './simd-kernels.js';
 
 const sizeOf = (shape: number[]) => shape.reduce((p, q) => p * q, 1);
 const values = (shape: number[], seed: number, scale = 1) =>
@@ -20,10 +20,10 @@ async function onCpu(f: () => tf.Tensor): Promise<Float32Array> {
   return data;
 }
 
-describe('registerWasmSimdConv: 3x3 Winograd and 1x1 GEMM kernels on wasm', () => {
+describe('registerWasmSimdKernels: 3x3 Winograd and 1x1 GEMM kernels on wasm', () => {
   beforeAll(async () => {
     await useBackend('wasm');
-    await registerWasmSimdConv({ minWork: 1 });
+    await registerWasmSimdKernels({ minWork: 1 });
   });
   afterAll(() => restoreStockWasmKernels());
 
@@ -82,14 +82,14 @@ describe('registerWasmSimdConv: 3x3 Winograd and 1x1 GEMM kernels on wasm', () =
     const ours = runs();
     restoreStockWasmKernels();
     const stock = runs();
-    await registerWasmSimdConv({ minWork: 1 });
+    await registerWasmSimdKernels({ minWork: 1 });
     for (let i = 0; i < stock.length; i++)
       expect(Array.from(await ours[i].data())).toEqual(Array.from(await stock[i].data()));
     tf.dispose([...stock, ...ours, x, filter, bias]);
   });
 
   it('rejects bad options with a typed error', async () => {
-    await expect(registerWasmSimdConv({ minWork: 0 })).rejects.toThrow(/minWork/);
-    await registerWasmSimdConv({ minWork: 1 });
+    await expect(registerWasmSimdKernels({ minWork: 0 })).rejects.toThrow(/minWork/);
+    await registerWasmSimdKernels({ minWork: 1 });
   });
 });

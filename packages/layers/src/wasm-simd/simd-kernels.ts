@@ -1,12 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { WasmTrainingError } from '../wasm-training/errors.js';
-import { replaceWasmKernel, stockWasmKernel } from '../wasm-training/stock-kernels.js';
+import {
+  addWasmKernel,
+  replaceWasmKernel,
+  stockWasmKernel,
+} from '../wasm-training/stock-kernels.js';
+import { LKB_KERNEL, lkbKernel } from './lkb-kernel.js';
 import { markContiguous, type PackedConv, packConv, runPackedConv } from './packed-conv.js';
 import { chooseBuild, instantiateSimd, SimdArena, type SimdBuild } from './simd-module.js';
 
 type TensorInfo = tf.TensorInfo;
 
-export interface WasmSimdConvOptions {
+export interface WasmSimdKernelsOptions {
   /** 'auto' (default): the relaxed-SIMD (FMA) build where the engine has it; false: plain SIMD. */
   relaxedSimd?: 'auto' | boolean;
   /** Smallest Cin x Cout x pixels (MACs / 9 for 3x3) taken over (default 2^20); below, stock. */
@@ -14,7 +19,7 @@ export interface WasmSimdConvOptions {
 }
 
 interface Packed {
-  /** Kernel packed for subpixel.c (3x3: Winograd-transformed), in JS memory. */
+  /** Kernel packed for kernels.c (3x3: Winograd-transformed), in JS memory. */
   weights: Float32Array;
   shape: number[];
   groups: number;
@@ -84,7 +89,7 @@ function packed(backend: tf.KernelBackend, filter: TensorInfo): Packed {
   return entry;
 }
 
-/** Bytes of a wasm-backend tensor, without the copy readSync makes where the heap is reachable. */
+/** Bytes of a wasm-backend tensor, without the copy readSync makes where the heap is reachable (see wasmTensorData). */
 function tensorData(backend: tf.KernelBackend, t: TensorInfo, n: number): Float32Array {
   const b = backend as unknown as {
     dataIdMap?: { get(id: object): { memoryOffset: number } | undefined };
@@ -185,7 +190,7 @@ function simdConv(
   }
 }
 
-/** Conv2D on wasm: subpixel.c's kernels where they take it, else the stock XNNPACK kernel. */
+/** Conv2D on wasm: kernels.c's kernels where they take it, else the stock XNNPACK kernel. */
 const conv2DSimd: tf.KernelFunc = (args) => {
   const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
   const info = takes(x, filter, args.attrs as unknown as ConvAttrs);
@@ -193,7 +198,7 @@ const conv2DSimd: tf.KernelFunc = (args) => {
   return simdConv(args.backend as tf.KernelBackend, x, filter, info);
 };
 
-/** FusedConv2D on wasm (bias, linear): subpixel.c's kernels where they take it, else stock. */
+/** FusedConv2D on wasm (bias, linear): kernels.c's kernels where they take it, else stock. */
 const fusedConv2DSimd: tf.KernelFunc = (args) => {
   const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo>;
   const attrs = args.attrs as unknown as ConvAttrs;
@@ -204,30 +209,34 @@ const fusedConv2DSimd: tf.KernelFunc = (args) => {
 };
 
 /**
- * Makes the wasm backend run stride-1 'same' 3x3 convolutions by Winograd F(4x4, 3x3) and 1x1
- * ones as a register-blocked GEMM, in this package's own WebAssembly SIMD module (relaxed-SIMD
- * FMA where the engine has it), with bias; a 1x1 kernel that is block-diagonal (a grouped conv
- * written densely, as GroupedConv2D does) runs as its blocks only. Others (strided, dilated,
- * activations, small) keep XNNPACK. Same results to float32 rounding. For inference: packed
- * kernels are cached per weight tensor. Replaces registerWasmWinogradConv where both are called
- * (the later call wins); restoreStockWasmKernels() undoes it.
+ * Makes the wasm backend run, in this package's own WebAssembly SIMD module (relaxed-SIMD FMA
+ * where the engine has it): stride-1 'same' 3x3 convolutions by Winograd F(4x4, 3x3) and 1x1 ones
+ * as a register-blocked GEMM, with bias (a 1x1 kernel that is block-diagonal, a grouped conv
+ * written densely as GroupedConv2D does, runs as its blocks only; strided, dilated, activated and
+ * small convs keep XNNPACK); and each LargeKernelBlock as one kernel call (dilated depthwise
+ * cascade, grouped fusion, activation, channel attention and residual) where no gradient is being
+ * recorded. Same results to float32 rounding. For inference: packed kernels are cached per
+ * weight tensor. Replaces registerWasmWinogradConv where both are called (the later call wins);
+ * restoreStockWasmKernels() undoes all of it.
  */
-export async function registerWasmSimdConv(options: WasmSimdConvOptions = {}): Promise<SimdBuild> {
+export async function registerWasmSimdKernels(
+  options: WasmSimdKernelsOptions = {},
+): Promise<SimdBuild> {
   if (tf.getKernel(tf.Conv2D, 'wasm') === undefined)
     throw new WasmTrainingError(
-      'registerWasmSimdConv',
+      'registerWasmSimdKernels',
       `the wasm backend is not loaded: import '@tensorflow/tfjs-backend-wasm' before calling it`,
     );
   const minWork = options.minWork ?? 2 ** 20;
   if (!Number.isInteger(minWork) || minWork < 1)
     throw new WasmTrainingError(
-      'registerWasmSimdConv',
+      'registerWasmSimdKernels',
       `minWork must be a positive integer, got ${minWork}`,
     );
   const build = chooseBuild(options.relaxedSimd ?? 'auto');
   if (!build)
     throw new WasmTrainingError(
-      'registerWasmSimdConv',
+      'registerWasmSimdKernels',
       'this engine has no WebAssembly relaxed SIMD',
     );
   if (!state || state.build !== build) {
@@ -237,5 +246,9 @@ export async function registerWasmSimdConv(options: WasmSimdConvOptions = {}): P
   state.minWork = minWork;
   replaceWasmKernel(tf.Conv2D, conv2DSimd);
   replaceWasmKernel(tf.FusedConv2D, fusedConv2DSimd);
+  addWasmKernel(
+    LKB_KERNEL,
+    lkbKernel(() => state!.mem),
+  );
   return build;
 }

@@ -1,6 +1,6 @@
-import { SUBPIXEL_RELAXED_WASM, SUBPIXEL_SIMD_WASM } from './subpixel-wasm.js';
+import { RELAXED_KERNELS_WASM, SIMD_KERNELS_WASM } from './kernels-wasm.js';
 
-/** What subpixel.c exports (pointers and sizes are plain numbers). */
+/** What kernels.c exports (pointers and sizes are plain numbers). */
 export interface SimdExports {
   memory: WebAssembly.Memory;
   __heap_base: WebAssembly.Global;
@@ -9,6 +9,8 @@ export interface SimdExports {
   wino_tail(...args: any[]): void;
   pointwise_tail(...args: any[]): void;
   resize_rows(...args: any[]): void;
+  lkb_pack_fuse(k: number, u: number, C: number, stages: number, groups: number): void;
+  lkb_forward(...args: any[]): void;
 }
 
 export type SimdBuild = 'relaxed' | 'simd';
@@ -24,7 +26,7 @@ let modules: Partial<Record<SimdBuild, Promise<WebAssembly.Module>>> = {};
 
 /** Whether this engine runs the relaxed-SIMD (fused multiply-add) build. */
 export function relaxedSimdSupported(): boolean {
-  return WebAssembly.validate(decode(SUBPIXEL_RELAXED_WASM) as BufferSource);
+  return WebAssembly.validate(decode(RELAXED_KERNELS_WASM) as BufferSource);
 }
 
 /** Forgets the compiled modules (so an engine flag turned on since is seen). */
@@ -42,7 +44,7 @@ export function chooseBuild(want: 'auto' | boolean | undefined): SimdBuild | nul
 /** A fresh instance (own linear memory) of one build; modules are compiled once per thread. */
 export async function instantiateSimd(build: SimdBuild): Promise<SimdExports> {
   modules[build] ??= WebAssembly.compile(
-    decode(build === 'relaxed' ? SUBPIXEL_RELAXED_WASM : SUBPIXEL_SIMD_WASM) as BufferSource,
+    decode(build === 'relaxed' ? RELAXED_KERNELS_WASM : SIMD_KERNELS_WASM) as BufferSource,
   );
   const instance = await WebAssembly.instantiate(await modules[build]!, {});
   return instance.exports as unknown as SimdExports;

@@ -1,0 +1,146 @@
+import * as tf from '@tensorflow/tfjs';
+import type { SimdArena } from './simd-module.js';
+
+/** The TF.js kernel name of a whole Large Kernel Block (registered for wasm by registerWasmSimdKernels). */
+export const LKB_KERNEL = 'HsrkitLargeKernelBlock';
+
+/** Activation codes of kernels.c's lkb_forward. */
+const ACT = { linear: 0, relu: 1, gelu: 2 } as const;
+
+/** Whether kernels.c's lkb_forward takes a block of C channels in `groups` fusion groups. */
+export function lkbKernelApplies(channels: number, groups: number): boolean {
+  return channels % groups === 0 && (channels / groups) % 8 === 0;
+}
+
+type TensorInfo = tf.TensorInfo;
+
+/** A wasm-backend tensor's values: a view of the heap where reachable, else a copy. */
+export function wasmTensorData(backend: tf.KernelBackend, t: TensorInfo, n: number): Float32Array {
+  const b = backend as unknown as {
+    dataIdMap?: { get(id: object): { memoryOffset: number } | undefined };
+    wasm?: { HEAPF32?: Float32Array };
+  };
+  const entry = b.dataIdMap?.get(t.dataId);
+  const heap = b.wasm?.HEAPF32;
+  if (entry && heap && entry.memoryOffset % 4 === 0)
+    return heap.subarray(entry.memoryOffset / 4, entry.memoryOffset / 4 + n);
+  return backend.readSync(t.dataId) as Float32Array;
+}
+
+/**
+ * The LKB kernel over kernels.c's lkb_forward: inputs `x`, `dw{t}_kernel`/`dw{t}_bias`,
+ * `fuse_kernel`, `fuse_bias`, `ca_down_kernel`, `ca_down_bias`, `ca_up_kernel`, `ca_up_bias`;
+ * attrs `dilations`, `kernelSize`, `fusionGroups`, `activation`. Same numbers as the layer's TF.js
+ * ops to float32 rounding (erf by the same Abramowitz-Stegun form TF.js uses).
+ */
+export function lkbKernel(memOf: () => SimdArena): tf.KernelFunc {
+  // Packed fusion kernels by the weight's dataId (dropped with the weight).
+  const packed = new WeakMap<object, Float32Array>();
+  return ({ inputs, attrs, backend: kb }) => {
+    const backend = kb as tf.KernelBackend;
+    const mem = memOf();
+    const ex = mem.ex;
+    const named = inputs as Record<string, TensorInfo>;
+    const {
+      dilations,
+      kernelSize: k,
+      fusionGroups: groups,
+      activation,
+    } = attrs as unknown as {
+      dilations: number[];
+      kernelSize: number;
+      fusionGroups: number;
+      activation: keyof typeof ACT;
+    };
+    const x = named.x;
+    const [n, h, w, C] = x.shape;
+    const stages = dilations.length + 1;
+    const hid = named.ca_down_kernel.shape[1];
+    const read = (t: TensorInfo) =>
+      wasmTensorData(
+        backend,
+        t,
+        t.shape.reduce((p, q) => p * q, 1),
+      );
+    const mark = mem.mark;
+    try {
+      const fuse = named.fuse_kernel;
+      let u = packed.get(fuse.dataId);
+      const Kg = (stages * C) / groups;
+      const panels = Math.ceil(C / 8);
+      if (!u) {
+        const at = mem.take(4 * panels * Kg * 8);
+        const raw = mem.take(4 * Kg * C);
+        mem.f32(raw, Kg * C).set(read(fuse));
+        ex.lkb_pack_fuse(raw, at, C, stages, groups);
+        u = mem.f32(at, panels * Kg * 8).slice();
+        packed.set(fuse.dataId, u);
+        mem.reset(mark);
+      }
+      const put = (values: Float32Array) => {
+        const at = mem.take(4 * values.length);
+        mem.f32(at, values.length).set(values);
+        return at;
+      };
+      const uAt = put(u);
+      const dilAt = mem.take(4 * Math.max(1, dilations.length));
+      mem.i32(dilAt, dilations.length).set(dilations);
+      const dwKAt = mem.take(4 * Math.max(1, dilations.length) * k * k * C);
+      const dwBAt = mem.take(4 * Math.max(1, dilations.length) * C);
+      dilations.forEach((_, i) => {
+        mem.f32(dwKAt + 4 * i * k * k * C, k * k * C).set(read(named[`dw${i + 1}_kernel`]));
+        mem.f32(dwBAt + 4 * i * C, C).set(read(named[`dw${i + 1}_bias`]));
+      });
+      const fuseBAt = put(read(named.fuse_bias));
+      const downKAt = put(read(named.ca_down_kernel));
+      const downBAt = put(read(named.ca_down_bias));
+      const upKAt = put(read(named.ca_up_kernel));
+      const upBAt = put(read(named.ca_up_bias));
+      const pixels = h * w;
+      const xAt = mem.take(4 * pixels * C);
+      const outAt = mem.take(4 * n * pixels * C);
+      const sAt = mem.take(4 * pixels * stages * C);
+      const fAt = mem.take(4 * pixels * C);
+      const pooledAt = mem.take(4 * C);
+      const hiddenAt = mem.take(4 * Math.max(1, hid));
+      const input = read(x);
+      for (let b = 0; b < n; b++) {
+        mem.f32(xAt, pixels * C).set(input.subarray(b * pixels * C, (b + 1) * pixels * C));
+        ex.lkb_forward(
+          xAt,
+          h,
+          w,
+          C,
+          stages,
+          k,
+          dilAt,
+          dwKAt,
+          dwBAt,
+          uAt,
+          fuseBAt,
+          groups,
+          ACT[activation],
+          downKAt,
+          downBAt,
+          hid,
+          upKAt,
+          upBAt,
+          outAt + 4 * b * pixels * C,
+          sAt,
+          fAt,
+          pooledAt,
+          hiddenAt,
+        );
+      }
+      const shape = [n, h, w, C];
+      // write() copies into the backend's heap at once.
+      return {
+        dataId: backend.write(mem.f32(outAt, n * pixels * C), shape, 'float32'),
+        shape,
+        dtype: 'float32',
+      };
+    } finally {
+      mem.reset(mark);
+    }
+  };
+}
