@@ -145,21 +145,16 @@ async function run(id: number, req: Request & { type: 'run' }): Promise<RunResul
     // On wasm (and cpu) the upsampler, shuffle and bicubic skip run as one WebAssembly SIMD pass;
     // on WebGPU/WebGL the model runs as it is.
     const { runner } = await fusedTileRunner(model);
-    await upscaleTiled(
-      memorySource(input.data, lr.rows, lr.cols, bands),
-      runner,
-      sink,
-      {
-        scale,
-        tile,
-        overlap,
-        signal: controller.signal,
-        onProgress: (done, total) => {
-          Object.assign(tiles, { done, total });
-          post({ type: 'progress', id, done, total });
-        },
+    await upscaleTiled(memorySource(input.data, lr.rows, lr.cols, bands), runner, sink, {
+      scale,
+      tile,
+      overlap,
+      signal: controller.signal,
+      onProgress: (done, total) => {
+        Object.assign(tiles, { done, total });
+        post({ type: 'progress', id, done, total });
       },
-    );
+    });
     const hr = { rows: lr.rows * scale, cols: lr.cols * scale, bands };
     // Back to the input's units (the model works in the units it was trained in).
     const srData = record

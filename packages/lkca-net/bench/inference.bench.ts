@@ -229,7 +229,9 @@ const md = [
   ...rows.map((r) => {
     const ratio = r.ratio !== null ? r.ratio.toFixed(2) : 'n/a';
     const ours =
-      r.ms[labels[0]] && r.ms[labels[1]] ? `${(r.ms[labels[0]] / r.ms[labels[1]]).toFixed(2)}x` : 'n/a';
+      r.ms[labels[0]] && r.ms[labels[1]]
+        ? `${(r.ms[labels[0]] / r.ms[labels[1]]).toFixed(2)}x`
+        : 'n/a';
     return `| ${r.upsampler} | ${r.size} | ${r.params} | ${r.gmac.toFixed(2)} | ${r.tiles ?? 'n/a'} | ${labels.map((l) => fmt(r.ms[l])).join(' | ')} | ${fmt(r.torch1)} | ${fmt(r.torchN)} | ${ratio} | ${ours} |`;
   }),
   '',

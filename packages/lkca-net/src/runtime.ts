@@ -1,4 +1,8 @@
-import { registerWasmSimdKernels, relaxedSimdSupported, resetSubPixelModules } from '@hsrkit/layers';
+import {
+  registerWasmSimdKernels,
+  relaxedSimdSupported,
+  resetSubPixelModules,
+} from '@hsrkit/layers';
 import * as tf from '@tensorflow/tfjs';
 
 /** The runtimes one call can pick. 'auto': node-gpu, node, then wasm in Node; webgpu, webgl, wasm in browsers. */

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { SimdArena } from './simd-module.js';
 
 /** The TF.js kernel name of a whole Large Kernel Block (registered for wasm by registerWasmSimdKernels). */
