@@ -16,9 +16,10 @@ if (process.argv[2] === 'child') {
   const { loadModel } = await import('../src/io-node.js');
   const { DEMO_MODEL_PATH } = await import('../src/demo-scene.js');
   const { upscaleFile } = await import('../src/upscale-file.js');
-  const { modelTileRunner } = await import('../src/tiled-inference.js');
+  const { fusedTileRunner } = await import('../src/fused-tail-runner.js');
   const { startTileWorkers } = await import('../src/tile-workers.js');
-  await selectRuntime('wasm');
+  // As the CLI runs it: our WebAssembly kernels in this thread and in the workers.
+  await selectRuntime('wasm', { winogradConv: true });
   const model = await loadModel(DEMO_MODEL_PATH);
   const n = Number(workers);
   const pool =
@@ -28,7 +29,7 @@ if (process.argv[2] === 'child') {
   const t0 = performance.now();
   await upscaleFile(input, output, {
     model,
-    runner: pool?.runner ?? modelTileRunner(model),
+    runner: pool?.runner ?? (await fusedTileRunner(model)).runner,
     concurrency: n,
     tile: 64,
     overlap: 16,
