@@ -50,7 +50,8 @@ export async function startRuntime(
   for (const runtime of runtimeOrder(preference)) {
     let model: tf.LayersModel | undefined;
     try {
-      const info = await select(runtime);
+      // On wasm: @hsrkit/layers' own SIMD kernels (Winograd/GEMM convs, one-call LKB blocks).
+      const info = await select(runtime, { winogradConv: true });
       model = await open();
       await probe(model, bands);
       attempts.push({ runtime, ok: true });
