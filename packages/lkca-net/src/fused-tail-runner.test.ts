@@ -2,7 +2,12 @@ import { restoreStockWasmKernels } from '@hsrkit/layers';
 import { maxAbsDiff, seededValues, useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fusedTileRunner } from './fused-tail-runner.js';
+import { saveModel } from './io-node.js';
+import { startTileWorkers } from './tile-workers.js';
 import { lkcaNet, type UpsamplerKind } from './model.js';
 import { MemorySink, memorySource, modelTileRunner, upscaleTiled } from './tiled-inference.js';
 
@@ -55,6 +60,34 @@ describe('fusedTileRunner: LKCA-Net with its tail fused in WebAssembly', () => {
     });
     expect(maxAbsDiff(plain.data, sinks[0].data)).toBeLessThan(1e-4);
     model.dispose();
+  });
+
+  it('two workers fuse the tail, skip zero-weight rows and add into the shared sink: same result', async () => {
+    const bands = 8;
+    const model = lkcaNet({ bands, scale: 4, channels: 16, blocks: 2 });
+    const [rows, cols] = [44, 30];
+    const lr = Float32Array.from(seededValues(rows * cols * bands, 9), (v) => (v + 1) / 2);
+    const opts = { scale: 4, tile: 24, overlap: 8, concurrency: 2 };
+    const plain = new MemorySink(rows * 4, cols * 4, bands, { shared: false });
+    await upscaleTiled(memorySource(lr, rows, cols, bands), modelTileRunner(model), plain, opts);
+    const dir = await mkdtemp(join(tmpdir(), 'lkca-fused-'));
+    try {
+      await saveModel(model, dir);
+      const pool = await startTileWorkers({ modelPath: dir, runtime: 'wasm', workers: 2 });
+      try {
+        expect(pool.devices.every((d) => /sub-pixel tail fused/.test(d))).toBe(true);
+        const sink = new MemorySink(rows * 4, cols * 4, bands);
+        expect(sink.shared).toBeDefined();
+        await upscaleTiled(memorySource(lr, rows, cols, bands), pool.runner, sink, opts);
+        const scale = plain.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        expect(maxAbsDiff(sink.data, plain.data) / scale).toBeLessThan(1e-4);
+      } finally {
+        await pool.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      model.dispose();
+    }
   });
 
   it('says why it runs the plain model (no sub-pixel tail)', async () => {

@@ -37,7 +37,7 @@ export async function fusedTileRunner(
     return { runner: modelTileRunner(model), simd: null, reason: split.reason };
   const tail = await SubPixelTail.create(split.spec, options);
   const { features } = split;
-  const runner: TileRunner = async (lr, h, w, b) => {
+  const runner: TileRunner = async (lr, h, w, b, rows) => {
     const f = tf.tidy(() => features.predict(tf.tensor4d(lr, [1, h, w, b])) as tf.Tensor);
     let data: Float32Array;
     try {
@@ -45,7 +45,8 @@ export async function fusedTileRunner(
     } finally {
       f.dispose();
     }
-    return tail.run(data, h, w, lr, { view: options.view });
+    // Rows that blending weighs 0 are not computed.
+    return tail.run(data, h, w, lr, { view: options.view, rows });
   };
   return { runner, simd: tail.simd };
 }

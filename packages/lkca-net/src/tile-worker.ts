@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadModel } from './io-node.js';
 import { selectRuntime } from './runtime.js';
 import { fusedTileRunner } from './fused-tail-runner.js';
-import { accumulateShared, modelTileRunner } from './tiled-inference.js';
+import { accumulateShared, modelTileRunner, weightedRows } from './tiled-inference.js';
 
 const port = parentPort!;
 try {
@@ -24,7 +24,9 @@ try {
   port.postMessage({ type: 'ready', device: `${info.backend}: ${info.device}${tail}` });
   port.on('message', async (m) => {
     try {
-      const out = await run(new Float32Array(m.data), m.height, m.width, m.bands);
+      const rows: [number, number] | undefined =
+        m.type === 'tile-into' ? weightedRows(m.wy, m.window.height / m.height) : undefined;
+      const out = await run(new Float32Array(m.data), m.height, m.width, m.bands, rows);
       if (m.type === 'tile-into') {
         // Straight into the sink's shared output, under its row locks.
         accumulateShared(m.out, m.window, out, m.wy, m.wx);

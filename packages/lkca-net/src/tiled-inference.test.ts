@@ -16,7 +16,9 @@ import {
   modelTileRunner,
   planTiles,
   upscaleTiled,
+  weightedRows,
 } from './tiled-inference.js';
+import { axisBlendWeights } from './tiling.js';
 
 // A local SR net with a known receptive field: two 3x3 convs (radius 2 LR samples), a 3x3
 // sub-pixel conv (radius 1) and a nearest-neighbour upsample: radius 3 in LR, 6 in HR at x2.
@@ -85,6 +87,28 @@ describe('planTiles', () => {
     expect([p.rowStarts.length * p.colStarts.length, p.height, p.width]).toEqual([2, 72, 128]);
     // Without bands and scale: edge 64, i.e. three balanced tiles of 54 per axis.
     expect(planTiles(128, 128, {}).height).toBe(54);
+  });
+
+  it('weightedRows: the LR rows of a tile whose HR rows blending does not weigh 0', () => {
+    const wy = new Float32Array(12).fill(1);
+    expect(weightedRows(wy, 3)).toEqual([0, 4]);
+    wy.fill(0, 0, 4); // HR rows 0..3 unused: LR row 0 and a part of row 1
+    wy.fill(0, 10); // HR rows 10, 11: part of LR row 3
+    expect(weightedRows(wy, 3)).toEqual([1, 4]);
+    wy.fill(0, 9);
+    expect(weightedRows(wy, 3)).toEqual([1, 3]);
+    // The real blend weights of two 40-row tiles (overlap 16) at x4: 4 LR rows of each go unused.
+    const plan = planTiles(64, 64, { concurrency: 2, bands: 128, scale: 4 });
+    const w = axisBlendWeights(
+      256,
+      plan.rowStarts.map((r) => r * 4),
+      plan.height * 4,
+      plan.overlapRows * 4,
+    );
+    expect(w.map((t) => weightedRows(t, 4))).toEqual([
+      [0, 36],
+      [4, 40],
+    ]);
   });
 
   it('never cuts tiles below twice the overlap: a tiny image stays one tile', () => {

@@ -20,7 +20,8 @@ export interface TileSource {
 
 /**
  * Where weighted HR tiles go; the weights of all tiles add up to 1 at every output sample (so a
- * sample where one tile's weight is 1 gets nothing from the others, which sinks may exploit).
+ * sample where one tile's weight is 1 gets nothing from the others, which sinks may exploit). A
+ * sink must skip samples of weight 0: runners may leave rows that blending weighs 0 uncomputed.
  */
 export interface TileSink {
   /** Adds `data * wy[y] * wx[x]` (BIP `[height, width, bands]`) into the output at `window`. */
@@ -113,12 +114,17 @@ function addRow(
   }
 }
 
-/** Runs the model on one LR tile (BIP, `[h, w, B]`) and returns the HR tile (BIP, `[h*s, w*s, B]`). */
+/**
+ * Runs the model on one LR tile (BIP, `[h, w, B]`) and returns the HR tile (BIP, `[h*s, w*s, B]`).
+ * `rows` [first, end), when given, are the LR rows whose output is used (blending gives the
+ * others weight 0): a runner may leave the rest of the output unspecified.
+ */
 export type TileRunner = ((
   lr: Float32Array,
   height: number,
   width: number,
   bands: number,
+  rows?: [number, number],
 ) => Promise<Float32Array>) & {
   /**
    * Optional: runs the tile and adds it, weighted, into a sink's shared output itself (a worker
@@ -242,6 +248,19 @@ export function planTiles(
   };
 }
 
+/** The LR rows [first, end) of a tile whose HR rows (scale s) have nonzero blend weight. */
+export function weightedRows(wy: Float32Array, scale: number): [number, number] {
+  let first = -1;
+  let last = -1;
+  for (let y = 0; y < wy.length; y++)
+    if (wy[y] !== 0) {
+      if (first < 0) first = y;
+      last = y;
+    }
+  if (first < 0) return [0, Math.ceil(wy.length / scale)];
+  return [Math.floor(first / scale), Math.floor(last / scale) + 1];
+}
+
 /** Runs `model` on one tile in this thread (values in the model's own units). */
 export function modelTileRunner(model: tf.LayersModel): TileRunner {
   return async (lr, h, w, b) => {
@@ -302,7 +321,7 @@ export async function upscaleTiled(
         // The runner's thread adds the tile itself, under row locks: no hand-over, no serial add.
         await runner.accumulateInto(lr, th, tw, source.bands, shared, hrWin, wy[i], wx[j]);
       } else {
-        const hr = await runner(lr, th, tw, source.bands);
+        const hr = await runner(lr, th, tw, source.bands, weightedRows(wy[i], s));
         if (hr.length !== th * s * tw * s * source.bands)
           throw new RangeError(
             `the model returned ${hr.length} values for a ${th}x${tw}x${source.bands} tile; expected x${s} (${th * s}x${tw * s}x${source.bands})`,

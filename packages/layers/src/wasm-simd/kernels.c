@@ -177,11 +177,12 @@ static inline void at6(const v128_t *m, v128_t *y) {
 }
 
 // V[k][t][cinP] = B^T d B for the tiles t < nt starting at tile row tr0 (tw tiles per row), d
-// the 6x6 input tile at rows 4 tr - 1.., columns 4 tc - 1.. ('same' padding: zeros outside).
-static void wino_input(const float *F, int h, int w, int cin, int cinP, int tr0, int nt, int tw,
-                       float *V) {
+// the 6x6 input tile at rows row0 + 4 tr - 1.., columns 4 tc - 1.. ('same' padding: zeros
+// outside the h x w input).
+static void wino_input(const float *F, int h, int w, int cin, int cinP, int row0, int tr0, int nt,
+                       int tw, float *V) {
   for (int t = 0; t < nt; t++) {
-    int y0 = 4 * (tr0 + t / tw) - 1, x0 = 4 * (t % tw) - 1;
+    int y0 = row0 + 4 * (tr0 + t / tw) - 1, x0 = 4 * (t % tw) - 1;
     for (int c = 0; c < cinP; c += 4) {
       v128_t d[6][6], r[6][6], col[6], out[6];
       for (int i = 0; i < 6; i++)
@@ -218,18 +219,19 @@ static void wino_input(const float *F, int h, int w, int cin, int cinP, int tr0,
 #define PC 4
 #endif
 
-// Winograd 3x3 'same' convolution of F [h][w][cin] for tile rows [tr0, tr1) (a tile is 4x4
-// outputs), + bias, each output (oy, ox, co) written or added at
-// out[oy*rowStride + ox*colStride + off[co]]. contig[g] is 1 where off[4g..4g+3] are consecutive.
+// Winograd 3x3 'same' convolution of F [h][w][cin] for output rows [row0, rowEnd), tile rows
+// [tr0, tr1) of them (tile row tr: rows row0 + 4 tr ..; a tile is 4x4 outputs), + bias, each
+// output (oy, ox, co) written or added at out[oy*rowStride + ox*colStride + off[co]]. contig[g]
+// is 1 where off[4g..4g+3] are consecutive.
 // Scratch: V [36][nt][cinP], M [36][nt][8*PC], nt = (tr1 - tr0) * ceil(w/4).
 EXPORT(wino_tail)
 void wino_tail(const float *F, int h, int w, int cin, int groups, const float *u,
                const float *bias, int cout, float *out, int rowStride, int colStride,
-               const int32_t *off, const uint8_t *contig, int accumulate, int tr0, int tr1,
-               float *V, float *M) {
+               const int32_t *off, const uint8_t *contig, int accumulate, int row0, int rowEnd,
+               int tr0, int tr1, float *V, float *M) {
   int tw = (w + 3) / 4, cinP = (cin + 3) & ~3, cinG = cin / groups, coutG = cout / groups;
   int panels = (cout + NR - 1) / NR, nt = (tr1 - tr0) * tw, ldm = NR * PC;
-  wino_input(F, h, w, cin, cinP, tr0, nt, tw, V);
+  wino_input(F, h, w, cin, cinP, row0, tr0, nt, tw, V);
   for (int p0 = 0; p0 < panels; p0 += PC) {
     int pc = panels - p0 < PC ? panels - p0 : PC;
     for (int p = p0; p < p0 + pc; p++) {
@@ -240,7 +242,7 @@ void wino_tail(const float *F, int h, int w, int cin, int groups, const float *u
     }
     int nq = (pc * NR) / 4; // 4-channel groups in this pass
     for (int t = 0; t < nt; t++) {
-      int oy0 = 4 * (tr0 + t / tw), ox0 = 4 * (t % tw);
+      int oy0 = row0 + 4 * (tr0 + t / tw), ox0 = 4 * (t % tw);
       for (int q = 0; q < nq; q++) {
         int co0 = p0 * NR + 4 * q;
         if (co0 >= cout) break;
@@ -258,7 +260,7 @@ void wino_tail(const float *F, int h, int w, int cin, int groups, const float *u
           at6(zc, y);
           for (int i = 0; i < 4; i++) {
             int oy = oy0 + i;
-            if (oy >= h) break;
+            if (oy >= rowEnd) break;
             scatter4(out + oy * rowStride + ox * colStride, off, contig, co0, cout,
                      wasm_f32x4_add(y[i], bv), accumulate);
           }

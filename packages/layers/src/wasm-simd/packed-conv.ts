@@ -70,8 +70,10 @@ export interface PackedConvRun {
   contigAt: number;
   /** Add to what the output holds instead of overwriting it. */
   accumulate: boolean;
-  /** Called before each block of input rows [row0, row1) is convolved (e.g. to write a skip). */
+  /** Called before each block of output rows [row0, row1) is computed (e.g. to write a skip). */
   beforeRows?: (row0: number, row1: number) => void;
+  /** Output rows to compute, [first, end) (default all): the others are left as they are. */
+  rows?: [number, number];
 }
 
 /**
@@ -99,10 +101,11 @@ export function runPackedConv(mem: SimdArena, conv: PackedConv, r: PackedConvRun
     r.contigAt,
     acc,
   ];
+  const [row0, rowEnd] = r.rows ?? [0, h];
   if (conv.kernelSize === 3) {
     const cinP = Math.ceil(cin / 4) * 4;
     const tw = Math.ceil(w / 4);
-    const th = Math.ceil(h / 4);
+    const th = Math.ceil((rowEnd - row0) / 4);
     // Tile rows per call: the transformed input block V stays about 1 MB (cache-resident).
     const blockRows = Math.max(1, Math.floor(2 ** 20 / (36 * tw * cinP * 4)));
     const nt = Math.min(blockRows, th) * tw;
@@ -110,12 +113,12 @@ export function runPackedConv(mem: SimdArena, conv: PackedConv, r: PackedConvRun
     const mAt = mem.take(4 * 36 * nt * PANEL * PANELS_PER_PASS);
     for (let tr0 = 0; tr0 < th; tr0 += blockRows) {
       const tr1 = Math.min(th, tr0 + blockRows);
-      r.beforeRows?.(4 * tr0, Math.min(h, 4 * tr1));
-      ex.wino_tail(...common, tr0, tr1, vAt, mAt);
+      r.beforeRows?.(row0 + 4 * tr0, Math.min(rowEnd, row0 + 4 * tr1));
+      ex.wino_tail(...common, row0, rowEnd, tr0, tr1, vAt, mAt);
     }
   } else {
     const mAt = mem.take(4 * w * PANEL * PANELS_PER_PASS);
-    for (let y = 0; y < h; y++) {
+    for (let y = row0; y < rowEnd; y++) {
       r.beforeRows?.(y, y + 1);
       ex.pointwise_tail(...common, y, y + 1, mAt);
     }

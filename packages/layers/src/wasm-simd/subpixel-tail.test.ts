@@ -148,6 +148,31 @@ describe('SubPixelTail: conv + PixelShuffle + bicubic skip in one WebAssembly SI
     }
   });
 
+  for (const k of [3, 1] as const)
+    it(`computes only the rows asked for (${k}x${k}), the same as a whole run there`, async () => {
+      const [h, w, cin, bands, s] = [17, 10, 8, 4, 3];
+      const cout = bands * s * s;
+      const kernel = Float32Array.from(seededValues(k * k * cin * cout, 17), (v) => v * 0.3);
+      const tail = await SubPixelTail.create({ kernel, kernelShape: [k, k, cin, cout], scale: s });
+      const f = Float32Array.from(seededValues(h * w * cin, 19));
+      const lr = Float32Array.from(seededValues(h * w * bands, 23));
+      const whole = tail.run(f, h, w, lr);
+      const rowLen = w * s * s * bands; // one LR row's worth of HR samples
+      for (const [r0, r1] of [
+        [0, 5],
+        [3, 9],
+        [6, 17],
+        [16, 17],
+      ]) {
+        const part = tail.run(f, h, w, lr, { rows: [r0, r1] });
+        const a = part.subarray(r0 * rowLen, r1 * rowLen);
+        const b = whole.subarray(r0 * rowLen, r1 * rowLen);
+        expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
+      }
+      expect(() => tail.run(f, h, w, lr, { rows: [5, 5] })).toThrow(/rows/);
+      expect(() => tail.run(f, h, w, lr, { rows: [0, 18] })).toThrow(/rows/);
+    });
+
   it('rejects bad specs and inputs with a typed error naming the field', async () => {
     const kernel = new Float32Array(9 * 4 * 16);
     const spec = {

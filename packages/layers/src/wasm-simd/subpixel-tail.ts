@@ -189,13 +189,15 @@ export class SubPixelTail {
    * The HR cube `[h*s, w*s, bands]` (BIP) from the features `[h, w, Cin]` fed to the upsampling
    * conv and, with the bicubic skip, the LR input `[h, w, bands]` (both BIP float32). A fresh
    * array, or with `view: true` a view of the module's memory, valid until the next run (no copy).
+   * `rows: [r0, r1)` computes only the HR rows of LR rows r0..r1-1 (the rest of the result is
+   * unspecified): a tile's rows that blending gives weight 0 need not be computed.
    */
   run(
     features: Float32Array,
     height: number,
     width: number,
     lr?: Float32Array | null,
-    options: { view?: boolean } = {},
+    options: { view?: boolean; rows?: [number, number] } = {},
   ): Float32Array {
     const mem = this.mem;
     const ex = mem.ex;
@@ -221,6 +223,19 @@ export class SubPixelTail {
       );
     const H = height * s;
     const W = width * s;
+    const rowRange = options.rows ?? [0, height];
+    if (
+      !Number.isInteger(rowRange[0]) ||
+      !Number.isInteger(rowRange[1]) ||
+      rowRange[0] < 0 ||
+      rowRange[1] > height ||
+      rowRange[0] >= rowRange[1]
+    )
+      throw new LayerConfigError(
+        where,
+        'rows',
+        `must be [first, end) with 0 <= first < end <= ${height}, got [${rowRange}]`,
+      );
     mem.reset();
     const rows = this.bicubicSkip ? this.taps(height) : null;
     const cols = this.bicubicSkip ? this.taps(width) : null;
@@ -262,6 +277,7 @@ export class SubPixelTail {
       offAt,
       contigAt,
       accumulate: this.bicubicSkip,
+      rows: rowRange,
       // The skip first, for the rows each block then adds to (still in cache).
       beforeRows: (lrRow0, lrRow1) => {
         if (rows && cols)
