@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { lowRankConvert } from '@hsrkit/lowrank';
 import { fusedTileRunner } from './fused-tail-runner.js';
 import { saveModel } from './io-node.js';
 import { startTileWorkers } from './tile-workers.js';
@@ -89,6 +90,25 @@ describe('fusedTileRunner: LKCA-Net with its tail fused in WebAssembly', () => {
       model.dispose();
     }
   });
+
+  for (const method of ['svd', 'group'] as const)
+    it(`fuses a model compressed by @hsrkit/lowrank (${method}) and gives its output`, async () => {
+      const bands = 8;
+      const model = lkcaNet({ bands, scale: 4, channels: 16, blocks: 1 });
+      const { model: small } = await lowRankConvert(model, {
+        layers: [{ layer: 'upsampler', method, rank: 4, groups: 2 }],
+      });
+      const [h, w] = [9, 13];
+      const lr = Float32Array.from(seededValues(h * w * bands, 15), (v) => (v + 1) / 2);
+      const want = await modelTileRunner(small)(lr, h, w, bands);
+      const fused = await fusedTileRunner(small);
+      expect(fused.reason).toBeUndefined();
+      const got = await fused.runner(lr, h, w, bands);
+      const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      expect(maxAbsDiff(got, want) / scale).toBeLessThan(2e-5);
+      model.dispose();
+      small.dispose();
+    });
 
   it('says why it runs the plain model (no sub-pixel tail)', async () => {
     const x = tf.input({ shape: [null, null, 3] });
