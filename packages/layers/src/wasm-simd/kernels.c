@@ -384,18 +384,13 @@ static inline v128_t v_erf(v128_t x) {
 // [panels][(n+1)Cg][8].
 EXPORT(lkb_pack_fuse)
 void lkb_pack_fuse(const float *k, float *u, int C, int stages, int groups) {
-  int Cg = C / groups, K = stages * Cg, panels = (C + NR - 1) / NR, coutG = C / groups;
+  int Cg = C / groups, K = stages * Cg, panels = (C + NR - 1) / NR;
   for (int p = 0; p < panels; p++)
     for (int t = 0; t < stages; t++)
       for (int c = 0; c < Cg; c++)
         for (int l = 0; l < NR; l++) {
           int co = p * NR + l;
-          float v = 0;
-          if (co < C) {
-            (void)coutG;
-            v = k[(c * stages + t) * C + co];
-          }
-          u[(p * K + t * Cg + c) * NR + l] = v;
+          u[(p * K + t * Cg + c) * NR + l] = co < C ? k[(c * stages + t) * C + co] : 0.0f;
         }
 }
 

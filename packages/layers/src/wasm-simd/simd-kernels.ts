@@ -5,7 +5,7 @@ import {
   replaceWasmKernel,
   stockWasmKernel,
 } from '../wasm-training/stock-kernels.js';
-import { LKB_KERNEL, lkbKernel } from './lkb-kernel.js';
+import { LKB_KERNEL, lkbKernel, wasmTensorData } from './lkb-kernel.js';
 import { markContiguous, type PackedConv, packConv, runPackedConv } from './packed-conv.js';
 import { chooseBuild, instantiateSimd, SimdArena, type SimdBuild } from './simd-module.js';
 
@@ -89,19 +89,6 @@ function packed(backend: tf.KernelBackend, filter: TensorInfo): Packed {
   return entry;
 }
 
-/** Bytes of a wasm-backend tensor, without the copy readSync makes where the heap is reachable (see wasmTensorData). */
-function tensorData(backend: tf.KernelBackend, t: TensorInfo, n: number): Float32Array {
-  const b = backend as unknown as {
-    dataIdMap?: { get(id: object): { memoryOffset: number } | undefined };
-    wasm?: { HEAPF32?: Float32Array };
-  };
-  const entry = b.dataIdMap?.get(t.dataId);
-  const heap = b.wasm?.HEAPF32;
-  if (entry && heap && entry.memoryOffset % 4 === 0)
-    return heap.subarray(entry.memoryOffset / 4, entry.memoryOffset / 4 + n);
-  return backend.readSync(t.dataId) as Float32Array;
-}
-
 /** The conv's geometry where this kernel takes it, else null. */
 function takes(x: TensorInfo, filter: TensorInfo, attrs: ConvAttrs) {
   if (!state || x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
@@ -142,11 +129,10 @@ function simdConv(
   const p = packed(backend, filter);
   const mark = mem.mark;
   try {
-    const cinG = cin / p.groups;
     const weightsAt = mem.take(4 * p.weights.length);
     mem.f32(weightsAt, p.weights.length).set(p.weights);
     const biasAt = bias ? mem.take(4 * cout) : 0;
-    if (bias) mem.f32(biasAt, cout).set(tensorData(backend, bias, cout));
+    if (bias) mem.f32(biasAt, cout).set(wasmTensorData(backend, bias, cout));
     const conv: PackedConv = {
       kernelSize: p.shape[0] as 1 | 3,
       cin,
@@ -155,7 +141,6 @@ function simdConv(
       weightsAt,
       biasAt,
     };
-    void cinG;
     const offAt = mem.take(4 * cout);
     const off = mem.i32(offAt, cout);
     for (let c = 0; c < cout; c++) off[c] = c;
@@ -164,7 +149,7 @@ function simdConv(
     const pixels = h * w;
     const fAt = mem.take(4 * pixels * cin);
     const outAt = mem.take(4 * n * pixels * cout);
-    const input = tensorData(backend, x, n * pixels * cin);
+    const input = wasmTensorData(backend, x, n * pixels * cin);
     const scratch = mem.mark;
     for (let b = 0; b < n; b++) {
       mem.f32(fAt, pixels * cin).set(input.subarray(b * pixels * cin, (b + 1) * pixels * cin));
