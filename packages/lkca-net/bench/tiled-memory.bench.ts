@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 if (process.argv[2] === 'child') {
-  const [, , , input, output, workers] = process.argv;
+  const [, , , input, output, workers, tileArg] = process.argv;
   const { selectRuntime } = await import('../src/runtime.js');
   const { loadModel } = await import('../src/io-node.js');
   const { DEMO_MODEL_PATH } = await import('../src/demo-scene.js');
@@ -31,7 +31,8 @@ if (process.argv[2] === 'child') {
     model,
     runner: pool?.runner ?? (await fusedTileRunner(model)).runner,
     concurrency: n,
-    tile: 64,
+    // 'default': the CLI's default edge (defaultTileEdge: 128 for these 31 bands at x4).
+    tile: tileArg === 'default' ? undefined : Number(tileArg),
     overlap: 16,
   });
   const ms = performance.now() - t0;
@@ -61,7 +62,12 @@ try {
       }
     const input = join(dir, `lr${size}.hdr`);
     await writeCube(input, { ...scene, rows: size, cols: size, data, interleave: 'bip' });
-    for (const workers of [1, 2]) {
+    for (const [workers, tile] of [
+      [1, '64'],
+      [2, '64'],
+      [1, 'default'],
+      [2, 'default'],
+    ]) {
       const out = execFileSync(
         'npx',
         [
@@ -70,8 +76,9 @@ try {
           join(here, 'tiled-memory.bench.ts'),
           'child',
           input,
-          join(dir, `sr${size}-${workers}.hdr`),
+          join(dir, `sr${size}-${workers}-${tile}.hdr`),
           String(workers),
+          tile,
         ],
         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
       );
@@ -81,11 +88,12 @@ try {
         sr: `${size * 4}x${size * 4}x${scene.bands}`,
         srMiB: ((size * 4) ** 2 * scene.bands * 4) / 2 ** 20,
         workers,
+        tile: tile === 'default' ? 'default (128)' : Number(tile),
         ...r,
       };
       console.log(JSON.stringify(row));
       results.push(row);
-      rmSync(join(dir, `sr${size}-${workers}.img`), { force: true });
+      rmSync(join(dir, `sr${size}-${workers}-${tile}.img`), { force: true });
     }
   }
 } finally {

@@ -37,11 +37,24 @@ export class Float32FileSink implements TileSink {
     const rowFloats = win.width * b;
     const buf = new Float32Array(rowFloats);
     const bytes = new Uint8Array(buf.buffer);
+    // Where every weight of a row is 1 the tile is that row's only contributor (weights add up
+    // to 1 and other tiles skip weight 0): the row is written as it is, without reading it back.
+    const fullCols = wx.every((v) => v === 1);
     for (let y = 0; y < win.height; y++) {
       if (wy[y] === 0) continue;
       const pos = ((win.row + y) * this.cols + win.col) * b * 4;
-      await this.handle.read(bytes, 0, bytes.byteLength, pos);
       const src = y * rowFloats;
+      if (fullCols && wy[y] === 1) {
+        const row = data.subarray(src, src + rowFloats);
+        await this.handle.write(
+          new Uint8Array(row.buffer, row.byteOffset, row.byteLength),
+          0,
+          row.byteLength,
+          pos,
+        );
+        continue;
+      }
+      await this.handle.read(bytes, 0, bytes.byteLength, pos);
       for (let x = 0; x < win.width; x++) {
         const w = wy[y] * wx[x];
         if (w === 0) continue;
