@@ -62,12 +62,13 @@ try {
       }
     const input = join(dir, `lr${size}.hdr`);
     await writeCube(input, { ...scene, rows: size, cols: size, data, interleave: 'bip' });
-    for (const [workers, tile] of [
+    const runs: [number, string][] = [
       [1, '64'],
       [2, '64'],
       [1, 'default'],
       [2, 'default'],
-    ]) {
+    ];
+    for (const [workers, tile] of runs) {
       const out = execFileSync(
         'npx',
         [

@@ -12,13 +12,8 @@ import {
 } from '@hsrkit/hsi-data';
 import { float32Bip } from './cube-float.js';
 import { modelBands, readModelMetadata } from './model-metadata.js';
-import {
-  MemorySink,
-  memorySource,
-  modelTileRunner,
-  type TileRunner,
-  upscaleTiled,
-} from './tiled-inference.js';
+import { fusedTileRunner } from './fused-tail-runner.js';
+import { MemorySink, memorySource, type TileRunner, upscaleTiled } from './tiled-inference.js';
 import { modelScale, UpscaleInputError } from './upscale-file.js';
 
 export interface SceneEvaluation {
@@ -72,10 +67,12 @@ export async function evaluateScene(
   const record = readModelMetadata(model).normalization;
   const lrModel = record ? float32Bip(applyNormalization(lr, record)) : lr;
   const sink = new MemorySink(rows, cols, gt.bands);
+  // By default the sub-pixel tail runs fused on wasm/cpu (the model as it is elsewhere).
+  const runner = opts.runner ?? (await fusedTileRunner(model)).runner;
   const t0 = performance.now();
   await upscaleTiled(
     memorySource(lrModel.data as Float32Array, lr.rows, lr.cols, lr.bands),
-    opts.runner ?? modelTileRunner(model),
+    runner,
     sink,
     {
       scale,
