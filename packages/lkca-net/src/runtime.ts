@@ -295,7 +295,16 @@ export async function selectRuntime(
   if (tf.getBackend() !== backendOf[name]) await tf.setBackend(backendOf[name]);
   await tf.ready();
   if ((name === 'wasm' || name === 'cpu') && opts.relaxedSimd !== false) await allowRelaxedSimd();
-  if (name === 'wasm' && opts.winogradConv)
-    await registerWasmSimdKernels({ relaxedSimd: opts.relaxedSimd === false ? false : 'auto' });
+  if (name === 'wasm' && opts.winogradConv) {
+    const build = await registerWasmSimdKernels({
+      relaxedSimd: opts.relaxedSimd === false ? false : 'auto',
+    });
+    const simd = build === 'relaxed' ? 'relaxed SIMD, FMA' : 'SIMD';
+    return {
+      requested: name,
+      backend: tf.getBackend(),
+      device: `${device} + @hsrkit/layers kernels (${simd})`,
+    };
+  }
   return { requested: name, backend: tf.getBackend(), device };
 }
