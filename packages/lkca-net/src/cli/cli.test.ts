@@ -277,6 +277,10 @@ describe('lkca CLI', () => {
     expect(b.json.params).toBeGreaterThan(0);
     // Two workers: the 48x48 input is cut into two tiles, as `upscale --workers 2` would.
     expect(b.json).toMatchObject({ workers: 2, tiles: 2, rows: 48, cols: 48 });
+    // Each worker says what it runs: wasm with @hsrkit/layers' kernels and the fused tail.
+    expect(b.json.devices).toHaveLength(2);
+    for (const d of b.json.devices)
+      expect(d).toMatch(/^wasm: .*@hsrkit\/layers kernels.*sub-pixel tail fused/);
     expect(b.json.gmac_per_s).toBeCloseTo(b.json.gmac / (b.json.ms_median / 1000), 6);
   });
 

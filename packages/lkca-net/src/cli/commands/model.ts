@@ -540,6 +540,7 @@ export function modelCommands(program: Command): void {
             macs: r.macs,
             gmac: r.macs / 1e9,
             workers: r.workers,
+            devices: r.devices,
             tiles: r.tiles,
             tile: r.tileSize,
             ms_median: r.ms_median,
