@@ -20,8 +20,8 @@ export interface TileSource {
 
 /**
  * Where weighted HR tiles go; the weights of all tiles add up to 1 at every output sample (so a
- * sample where one tile's weight is 1 gets nothing from the others, which sinks may exploit). A
- * sink must skip samples of weight 0: runners may leave rows that blending weighs 0 uncomputed.
+ * sample where one tile's weight is 1 gets nothing from the others, which sinks may exploit).
+ * Runners may leave rows that blending weighs 0 uncomputed (zeros, in fusedTileRunner's case).
  */
 export interface TileSink {
   /** Adds `data * wy[y] * wx[x]` (BIP `[height, width, bands]`) into the output at `window`. */
@@ -117,7 +117,7 @@ function addRow(
 /**
  * Runs the model on one LR tile (BIP, `[h, w, B]`) and returns the HR tile (BIP, `[h*s, w*s, B]`).
  * `rows` [first, end), when given, are the LR rows whose output is used (blending gives the
- * others weight 0): a runner may leave the rest of the output unspecified.
+ * others weight 0): a runner may leave the rest of the output uncomputed (sinks skip weight 0).
  */
 export type TileRunner = ((
   lr: Float32Array,

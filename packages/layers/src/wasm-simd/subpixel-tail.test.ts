@@ -168,6 +168,9 @@ describe('SubPixelTail: conv + PixelShuffle + bicubic skip in one WebAssembly SI
         const a = part.subarray(r0 * rowLen, r1 * rowLen);
         const b = whole.subarray(r0 * rowLen, r1 * rowLen);
         expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
+        // The rest is zeros (not the previous run's values).
+        expect(part.subarray(0, r0 * rowLen).every((v) => v === 0)).toBe(true);
+        expect(part.subarray(r1 * rowLen).every((v) => v === 0)).toBe(true);
       }
       expect(() => tail.run(f, h, w, lr, { rows: [5, 5] })).toThrow(/rows/);
       expect(() => tail.run(f, h, w, lr, { rows: [0, 18] })).toThrow(/rows/);

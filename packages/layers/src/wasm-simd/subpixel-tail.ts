@@ -190,7 +190,7 @@ export class SubPixelTail {
    * conv and, with the bicubic skip, the LR input `[h, w, bands]` (both BIP float32). A fresh
    * array, or with `view: true` a view of the module's memory, valid until the next run (no copy).
    * `rows: [r0, r1)` computes only the HR rows of LR rows r0..r1-1 (the rest of the result is
-   * unspecified): a tile's rows that blending gives weight 0 need not be computed.
+   * zeros): a tile's rows that blending gives weight 0 need not be computed.
    */
   run(
     features: Float32Array,
@@ -300,6 +300,11 @@ export class SubPixelTail {
       },
     });
     const result = mem.f32(outAt, H * W * bands);
+    // Rows not asked for hold zeros, not a previous run's values: a sink that weighs them 0
+    // without skipping them still gets 0 (never 0 * NaN).
+    const hrRow = W * bands;
+    result.fill(0, 0, rowRange[0] * s * hrRow);
+    result.fill(0, rowRange[1] * s * hrRow);
     return options.view ? result : result.slice();
   }
 
