@@ -25,7 +25,7 @@ try {
   port.on('message', async (m) => {
     try {
       const rows: [number, number] | undefined =
-        m.type === 'tile-into' ? weightedRows(m.wy, m.window.height / m.height) : undefined;
+        m.type === 'tile-into' ? weightedRows(m.wy, m.window.height / m.height) : m.rows;
       const out = await run(new Float32Array(m.data), m.height, m.width, m.bands, rows);
       if (m.type === 'tile-into') {
         // Straight into the sink's shared output, under its row locks.

@@ -106,8 +106,9 @@ export async function startTileWorkers(opts: WorkerPoolOptions): Promise<TileWor
       release(w);
     }
   };
-  const runner: TileRunner = (lr, height, width, bands) =>
-    send({ type: 'tile', height, width, bands }, lr);
+  // `rows` (the tile's rows that blending uses) go along, so the worker skips the others.
+  const runner: TileRunner = (lr, height, width, bands, rows) =>
+    send({ type: 'tile', height, width, bands, rows }, lr);
   // Shared memory crosses to the worker without a copy; the worker adds the tile in itself.
   runner.accumulateInto = async (lr, height, width, bands, out, window, wy, wx) => {
     await send({ type: 'tile-into', height, width, bands, out, window, wy, wx }, lr);

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { SimdArena } from './simd-module.js';
+import { type SimdArena, wasmTensorData } from './simd-module.js';
 
 /** The TF.js kernel name of a whole Large Kernel Block (registered for wasm by registerWasmSimdKernels). */
 export const LKB_KERNEL = 'HsrkitLargeKernelBlock';
@@ -13,19 +13,6 @@ export function lkbKernelApplies(channels: number, groups: number): boolean {
 }
 
 type TensorInfo = tf.TensorInfo;
-
-/** A wasm-backend tensor's values: a view of the heap where reachable, else a copy. */
-export function wasmTensorData(backend: tf.KernelBackend, t: TensorInfo, n: number): Float32Array {
-  const b = backend as unknown as {
-    dataIdMap?: { get(id: object): { memoryOffset: number } | undefined };
-    wasm?: { HEAPF32?: Float32Array };
-  };
-  const entry = b.dataIdMap?.get(t.dataId);
-  const heap = b.wasm?.HEAPF32;
-  if (entry && heap && entry.memoryOffset % 4 === 0)
-    return heap.subarray(entry.memoryOffset / 4, entry.memoryOffset / 4 + n);
-  return backend.readSync(t.dataId) as Float32Array;
-}
 
 /**
  * The LKB kernel over kernels.c's lkb_forward: inputs `x`, `dw{t}_kernel`/`dw{t}_bias`,

@@ -13,6 +13,8 @@ export interface PackedConv {
   groups: number;
   /** Address of the packed kernel: [36][panels][Cin/g][8] (3x3) or [panels][Cin/g][8] (1x1). */
   weightsAt: number;
+  /** Its length in floats. */
+  weightsLength: number;
   /** Address of the bias [Cout], or 0 for none. */
   biasAt: number;
 }
@@ -38,7 +40,15 @@ export function packConv(
   if (kh === 3) mem.ex.wino_pack(rawAt, weightsAt, cinG, cout);
   else mem.ex.pointwise_pack(rawAt, weightsAt, cinG, cout);
   mem.reset(mark);
-  return { kernelSize: kh as 1 | 3, cin: cinG * groups, cout, groups, weightsAt, biasAt };
+  return {
+    kernelSize: kh as 1 | 3,
+    cin: cinG * groups,
+    cout,
+    groups,
+    weightsAt,
+    weightsLength: packed,
+    biasAt,
+  };
 }
 
 /** contig[g] = 1 where off[4g..4g+3] are consecutive (one vector store), else 0. */

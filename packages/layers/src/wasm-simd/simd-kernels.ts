@@ -5,9 +5,15 @@ import {
   replaceWasmKernel,
   stockWasmKernel,
 } from '../wasm-training/stock-kernels.js';
-import { LKB_KERNEL, lkbKernel, wasmTensorData } from './lkb-kernel.js';
+import { LKB_KERNEL, lkbKernel } from './lkb-kernel.js';
 import { markContiguous, type PackedConv, packConv, runPackedConv } from './packed-conv.js';
-import { chooseBuild, instantiateSimd, SimdArena, type SimdBuild } from './simd-module.js';
+import {
+  chooseBuild,
+  instantiateSimd,
+  SimdArena,
+  type SimdBuild,
+  wasmTensorData,
+} from './simd-module.js';
 
 type TensorInfo = tf.TensorInfo;
 
@@ -82,8 +88,11 @@ function packed(backend: tf.KernelBackend, filter: TensorInfo): Packed {
   const { mem } = state!;
   const mark = mem.mark;
   const p = packConv(mem, k, [kh, kw, cin / groups, cout], groups, null);
-  const n = (kh === 3 ? 36 : 1) * Math.ceil(cout / 8) * (cin / groups) * 8;
-  const entry = { weights: mem.f32(p.weightsAt, n).slice(), shape: [kh, kw, cin, cout], groups };
+  const entry = {
+    weights: mem.f32(p.weightsAt, p.weightsLength).slice(),
+    shape: [kh, kw, cin, cout],
+    groups,
+  };
   mem.reset(mark);
   packedByFilter.set(filter.dataId, entry);
   return entry;
@@ -139,6 +148,7 @@ function simdConv(
       cout,
       groups: p.groups,
       weightsAt,
+      weightsLength: p.weights.length,
       biasAt,
     };
     const offAt = mem.take(4 * cout);

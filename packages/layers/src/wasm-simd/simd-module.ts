@@ -1,3 +1,4 @@
+import type * as tf from '@tensorflow/tfjs';
 import { RELAXED_KERNELS_WASM, SIMD_KERNELS_WASM } from './kernels-wasm.js';
 
 /** What kernels.c exports (pointers and sizes are plain numbers). */
@@ -85,4 +86,21 @@ export class SimdArena {
   u8(at: number, n: number): Uint8Array {
     return new Uint8Array(this.ex.memory.buffer, at, n);
   }
+}
+
+/** A wasm-backend tensor's values: a view of the heap where reachable, else a copy. */
+export function wasmTensorData(
+  backend: tf.KernelBackend,
+  t: tf.TensorInfo,
+  n: number,
+): Float32Array {
+  const b = backend as unknown as {
+    dataIdMap?: { get(id: object): { memoryOffset: number } | undefined };
+    wasm?: { HEAPF32?: Float32Array };
+  };
+  const entry = b.dataIdMap?.get(t.dataId);
+  const heap = b.wasm?.HEAPF32;
+  if (entry && heap && entry.memoryOffset % 4 === 0)
+    return heap.subarray(entry.memoryOffset / 4, entry.memoryOffset / 4 + n);
+  return backend.readSync(t.dataId) as Float32Array;
 }
