@@ -52,7 +52,7 @@ try {
 import * as tf from '@tensorflow/tfjs';
 import { lkcaNet, selectRuntime, saveModel, loadModel, modelCost, upscaleFile, modelTileRunner, DEMO_SCENE_PATH } from '@hsrkit/lkca-net';
 import { lowRankConvert, findUpsamplers } from '@hsrkit/lowrank';
-import { readCube, cropCube, writeCube, cubeInfo } from '@hsrkit/hsi-data';
+import { readCube, cropCube, writeCube, cubeInfo } from '@hsrkit/hsi-data/node';
 import { PixelShuffle } from '@hsrkit/layers';
 import { decaySchedules } from '@hsrkit/distill';
 

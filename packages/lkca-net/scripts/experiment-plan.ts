@@ -1,7 +1,7 @@
 // The pure part of scripts/experiment.ts (issue 8): which scenes, which degradations, which variants
 // in which order, how many steps, the command line, and the results table. No TF.js here, so it is
 // tested on its own (experiment-plan.test.ts).
-import type { Region } from '@hsrkit/hsi-data';
+import type { Region } from '@hsrkit/hsi-data/node';
 
 export class ExperimentUsageError extends Error {
   constructor(message: string) {

@@ -23,7 +23,7 @@ import {
   readCube,
   splitTrainTest,
   writePng,
-} from '@hsrkit/hsi-data';
+} from '@hsrkit/hsi-data/node';
 import { registerWasmTrainingKernels } from '@hsrkit/layers';
 import { analyzeLayer, type LayerAnalysis, plotSpectrumSvg } from '@hsrkit/lowrank';
 import * as tf from '@tensorflow/tfjs';

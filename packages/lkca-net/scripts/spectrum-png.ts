@@ -2,7 +2,7 @@
 // not rendered: drawn into RGBA here and encoded by @hsrkit/hsi-data's PNG writer (no new
 // dependency). Same content: singular values / largest on a log axis, cumulative energy dashed,
 // the 90 % energy rank marked, one colour per spectrum, a legend. Text uses a 5x7 bitmap font.
-import type { RgbImage } from '@hsrkit/hsi-data';
+import type { RgbImage } from '@hsrkit/hsi-data/node';
 
 export interface SpectrumCurve {
   label: string;

@@ -15,7 +15,7 @@ import { loadModel, saveModel } from '../src/io-node.js';
 import { lkcaStudent, lkcaTeacher } from '../src/model.js';
 import { selectRuntime } from '../src/runtime.js';
 import { trainOnScenes } from '../src/training.js';
-import { cropCube } from '@hsrkit/hsi-data';
+import { cropCube } from '@hsrkit/hsi-data/node';
 import { DEMO_HOLD_OUT, DEMO_SCALE, readDemoScene } from '../src/demo-scene.js';
 
 const phase = process.argv[2];

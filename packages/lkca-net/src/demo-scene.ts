@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type Cube, readCube, type Region } from '@hsrkit/hsi-data';
+import { type Cube, readCube, type Region } from '@hsrkit/hsi-data/node';
 
 /** The shipped real scene (CAVE balloons, 256 x 256 x 31; see assets/scene/SOURCES.md). */
 export const DEMO_SCENE_PATH = fileURLToPath(

@@ -9,7 +9,7 @@ import {
   downsampleCube,
   type MetricPreset,
   type MetricReport,
-} from '@hsrkit/hsi-data';
+} from '@hsrkit/hsi-data/node';
 import { float32Bip } from './cube-float.js';
 import { modelBands, readModelMetadata } from './model-metadata.js';
 import { fusedTileRunner } from './fused-tail-runner.js';

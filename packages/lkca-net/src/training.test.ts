@@ -1,4 +1,4 @@
-import { cropCube } from '@hsrkit/hsi-data';
+import { cropCube } from '@hsrkit/hsi-data/node';
 import { registerWasmTrainingKernels } from '@hsrkit/layers';
 import { useBackend } from '@hsrkit/testing';
 import type * as tf from '@tensorflow/tfjs';

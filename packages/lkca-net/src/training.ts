@@ -19,7 +19,7 @@ import {
   type Region,
   splitTrainTest,
   toInterleave,
-} from '@hsrkit/hsi-data';
+} from '@hsrkit/hsi-data/node';
 import { LKCA_LAYER_NAMES, type LkcaNetConfig, lkcaNet } from './model.js';
 import { readModelMetadata, withModelMetadata } from './model-metadata.js';
 

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cropCube, readCube, writeCube } from '@hsrkit/hsi-data';
+import { cropCube, readCube, writeCube } from '@hsrkit/hsi-data/node';
 import { useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

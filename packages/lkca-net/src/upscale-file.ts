@@ -14,7 +14,7 @@ import {
   readCube,
   readCubeWindow,
   writeCube,
-} from '@hsrkit/hsi-data';
+} from '@hsrkit/hsi-data/node';
 import { Float32FileSink } from './file-sink.js';
 import { modelBands, readModelMetadata } from './model-metadata.js';
 import { float32Bip } from './cube-float.js';

@@ -7,7 +7,7 @@
 // stops early after `minutes` of wall time (default 12) and records the steps it did.
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cubeToTensor, readCube } from '@hsrkit/hsi-data';
+import { cubeToTensor, readCube } from '@hsrkit/hsi-data/node';
 import { bicubicResize } from '@hsrkit/layers';
 import * as tf from '@tensorflow/tfjs';
 import { edsrBaseline, espcn } from '../bench/models.js';

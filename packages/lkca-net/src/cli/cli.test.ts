@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { computeMetrics, cropCube, readCube, toInterleave, writeCube } from '@hsrkit/hsi-data';
+import { computeMetrics, cropCube, readCube, toInterleave, writeCube } from '@hsrkit/hsi-data/node';
 import { maxAbsDiff, useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';

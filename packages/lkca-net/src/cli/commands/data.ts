@@ -13,7 +13,7 @@ import {
   toInterleave,
   writeCube,
   writePng,
-} from '@hsrkit/hsi-data';
+} from '@hsrkit/hsi-data/node';
 import * as tf from '@tensorflow/tfjs';
 import {
   CliUsageError,

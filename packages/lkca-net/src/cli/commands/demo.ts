@@ -8,7 +8,7 @@ import {
   falseColor,
   writeCube,
   writePng,
-} from '@hsrkit/hsi-data';
+} from '@hsrkit/hsi-data/node';
 import type { Command } from 'commander';
 import {
   DEMO_HOLD_OUT,

@@ -10,7 +10,7 @@ import {
   lowRankConvert,
   plotSpectrumSvg,
 } from '@hsrkit/lowrank';
-import { applyNormalization, cropCube, readCube, toInterleave } from '@hsrkit/hsi-data';
+import { applyNormalization, cropCube, readCube, toInterleave } from '@hsrkit/hsi-data/node';
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { evaluateScene } from '../../evaluate.js';
