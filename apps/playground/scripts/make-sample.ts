@@ -5,18 +5,14 @@
 // Run: npm run sample -w apps/playground
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { cropCube, downsampleCube, toInterleave, writeCube } from '@hsrkit/hsi-data';
-import { DEMO_HOLD_OUT, DEMO_SCALE, DEMO_SCENE_PATH, readDemoScene } from '@hsrkit/lkca-net';
+import { cropCube, downsampleCube, toBipCube, writeCube } from '@hsrkit/hsi-data/node';
+import { DEMO_HOLD_OUT, DEMO_SCALE, DEMO_SCENE_PATH, readDemoScene } from '@hsrkit/lkca-net/node';
 
 const out = fileURLToPath(new URL('../public/sample/', import.meta.url));
 await mkdir(out, { recursive: true });
 const scene = await readDemoScene();
 const hr = cropCube(DEMO_SCENE_PATH, scene, DEMO_HOLD_OUT);
-const hrFloat = {
-  ...toInterleave(hr, 'bip'),
-  data: Float32Array.from(toInterleave(hr, 'bip').data),
-};
-const lr = downsampleCube(hrFloat, DEMO_SCALE);
+const lr = downsampleCube(toBipCube(hr), DEMO_SCALE);
 const description = `CAVE balloons, rows ${DEMO_HOLD_OUT.row}.., cols ${DEMO_HOLD_OUT.col}.. (held out of training)`;
 console.log(
   await writeCube(`${out}balloons-lr-x4.hdr`, lr, {

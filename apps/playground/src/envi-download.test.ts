@@ -1,7 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { readEnvi } from '@hsrkit/hsi-data';
+import { readEnviFrom } from '@hsrkit/hsi-data';
 import { expect, it } from 'vitest';
 import { enviDownload } from './envi-download.js';
 
@@ -22,16 +19,11 @@ it('builds an ENVI pair that hsi-data reads back exactly, with the metadata', as
     'test',
   );
   expect([files.headerName, files.dataName]).toEqual(['scene_sr_x4.hdr', 'scene_sr_x4.img']);
-  const dir = await mkdtemp(join(tmpdir(), 'playground-envi-'));
-  try {
-    await writeFile(join(dir, files.headerName), new Uint8Array(await files.header.arrayBuffer()));
-    await writeFile(join(dir, files.dataName), new Uint8Array(await files.data.arrayBuffer()));
-    const back = await readEnvi(join(dir, files.headerName));
-    expect([back.rows, back.cols, back.bands, back.interleave]).toEqual([3, 4, 5, 'bip']);
-    expect(back.data).toEqual(data);
-    expect(back.wavelengths).toEqual([400, 450, 500, 550, 600]);
-    expect(back.mapInfo).toBe('UTM, 1, 1, 0, 0, 7.5, 7.5, 11, North, WGS-84');
-  } finally {
-    await rm(dir, { recursive: true });
-  }
+  expect(files.data.size).toBe(3 * 4 * 5 * 4);
+  const back = await readEnviFrom({ header: files.header, data: files.data });
+  expect([back.rows, back.cols, back.bands, back.interleave]).toEqual([3, 4, 5, 'bip']);
+  expect(back.data).toEqual(data);
+  expect(back.wavelengths).toEqual([400, 450, 500, 550, 600]);
+  expect(back.mapInfo).toBe('UTM, 1, 1, 0, 0, 7.5, 7.5, 11, North, WGS-84');
+  expect(back.metadata?.description).toBe('test');
 });

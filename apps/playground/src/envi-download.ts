@@ -1,7 +1,6 @@
-// The SR cube as an ENVI pair (float32, BIP) built in memory for download; the header comes from
-// @hsrkit/hsi-data's own writer, so GDAL, ENVI and spectral-python read it.
-import { formatEnviHeader } from '@hsrkit/hsi-data';
-import type { BipCube } from './bip-cube.js';
+// The SR cube as an ENVI pair (float32, BIP) built in memory for download, by @hsrkit/hsi-data's
+// own encoder (the bytes its Node `writeCube` writes), so GDAL, ENVI and spectral-python read it.
+import { type BipCube, encodeCube } from '@hsrkit/hsi-data';
 
 export interface EnviDownload {
   headerName: string;
@@ -11,19 +10,16 @@ export interface EnviDownload {
 }
 
 export function enviDownload(cube: BipCube, stem: string, description?: string): EnviDownload {
-  const text = formatEnviHeader(cube, {
+  const [data, header] = encodeCube(`${stem}.hdr`, cube, {
     interleave: 'bip',
     sampleType: 'float32',
     byteOrder: 0,
     description,
   });
-  // Typed arrays are little-endian on every platform browsers run on (checked, not assumed).
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1)
-    throw new Error('big-endian platform: ENVI byte order 0 needs a byte swap');
   return {
-    headerName: `${stem}.hdr`,
-    dataName: `${stem}.img`,
-    header: new Blob([text], { type: 'text/plain' }),
-    data: new Blob([cube.data as Float32Array<ArrayBuffer>], { type: 'application/octet-stream' }),
+    headerName: header.name,
+    dataName: data.name,
+    header: new Blob(header.parts, { type: 'text/plain' }),
+    data: new Blob(data.parts, { type: 'application/octet-stream' }),
   };
 }

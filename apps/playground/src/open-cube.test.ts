@@ -1,17 +1,29 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PlaygroundInputError } from './errors.js';
-import { pickCubeFile } from './open-cube.js';
+import { openCube, pickCubeFile } from './open-cube.js';
+
+const sample = (name: string) =>
+  fileURLToPath(new URL(`../public/sample/${name}`, import.meta.url));
 
 describe('pickCubeFile', () => {
   it('takes an ENVI header when its data file is picked with it, in any order', () => {
-    expect(pickCubeFile(['scene.img', 'scene.hdr'])).toBe('scene.hdr');
-    expect(pickCubeFile(['scene.hdr', 'scene'])).toBe('scene.hdr');
-    expect(pickCubeFile(['scene.img.hdr', 'scene.img'])).toBe('scene.img.hdr');
-    expect(pickCubeFile(['a.HDR', 'a.BSQ'].map((n) => n.toLowerCase()))).toBe('a.hdr');
+    expect(pickCubeFile(['scene.img', 'scene.hdr'])).toEqual({
+      header: 'scene.hdr',
+      data: 'scene.img',
+    });
+    expect(pickCubeFile(['scene.hdr', 'scene'])).toEqual({ header: 'scene.hdr', data: 'scene' });
+    expect(pickCubeFile(['scene.img.hdr', 'scene.img'])).toEqual({
+      header: 'scene.img.hdr',
+      data: 'scene.img',
+    });
+    expect(pickCubeFile(['a.HDR', 'a.BSQ'])).toEqual({ header: 'a.HDR', data: 'a.BSQ' });
   });
 
   it('takes a single .mat, .tif, .tiff or .npy', () => {
-    for (const f of ['x.mat', 'x.tif', 'x.TIFF', 'x.npy']) expect(pickCubeFile([f])).toBe(f);
+    for (const f of ['x.mat', 'x.tif', 'x.TIFF', 'x.npy'])
+      expect(pickCubeFile([f])).toEqual({ file: f });
   });
 
   it('says what is missing or wrong', () => {
@@ -23,15 +35,49 @@ describe('pickCubeFile', () => {
       ],
       [['scene.hdr', 'other.img'], /without its data file/],
       [['scene.img'], /ENVI data without its header: choose the \.hdr file too/],
-      [
-        ['a.mat', 'b.npy'],
-        /choose one cube at a time \(got b\.npy, a\.mat\)|choose one cube at a time/,
-      ],
+      [['a.mat', 'b.npy'], /choose one cube at a time \(got a\.mat, b\.npy\)/],
       [['notes.txt'], /notes\.txt: not a cube format/],
     ];
     for (const [names, message] of cases) {
       expect(() => pickCubeFile(names)).toThrow(PlaygroundInputError);
       expect(() => pickCubeFile(names)).toThrow(message);
     }
+  });
+});
+
+describe('openCube reads the picked Blobs with the browser entry of hsi-data', () => {
+  const picked = async (...names: string[]) =>
+    Promise.all(
+      names.map(async (name) => ({ name, blob: new Blob([await readFile(sample(name))]) })),
+    );
+
+  it('the embedded sample: ENVI pair (LR) and MATLAB v5 (HR), as BIP float32 with metadata', async () => {
+    const lr = await openCube(await picked('balloons-lr-x4.img', 'balloons-lr-x4.hdr'));
+    expect(lr).toMatchObject({ name: 'balloons-lr-x4.hdr', format: 'ENVI', sampleType: 'float32' });
+    expect([lr.cube.rows, lr.cube.cols, lr.cube.bands, lr.cube.interleave]).toEqual([
+      32,
+      32,
+      31,
+      'bip',
+    ]);
+    expect(lr.cube.data).toBeInstanceOf(Float32Array);
+    expect(lr.cube.wavelengths).toHaveLength(31);
+    const hr = await openCube(await picked('balloons-hr.mat'));
+    expect(hr).toMatchObject({ format: 'MAT', interleave: 'bsq' });
+    expect([hr.cube.rows, hr.cube.cols, hr.cube.bands, hr.cube.interleave]).toEqual([
+      128,
+      128,
+      31,
+      'bip',
+    ]);
+  });
+
+  it("what the reader refuses comes with hsi-data's typed error naming the picked file", async () => {
+    const [hdr] = await picked('balloons-lr-x4.hdr');
+    const cut = { name: 'balloons-lr-x4.img', blob: new Blob([new Uint8Array(100)]) };
+    await expect(openCube([hdr, cut])).rejects.toMatchObject({
+      name: 'HsiTruncatedError',
+      file: 'balloons-lr-x4.img',
+    });
   });
 });

@@ -1,31 +1,41 @@
-// Turns the files a user picked into one cube, read by @hsrkit/hsi-data's own readers (through the
-// in-memory node:fs stand-in): ENVI needs the header and its data file chosen together.
-import { type Cube, readCube, sampleTypeOf } from '@hsrkit/hsi-data';
-import { type BipCube, toBipCube } from './bip-cube.js';
+// Turns the files a user picked into one cube, read by @hsrkit/hsi-data's byte readers straight
+// from the picked Files (a read slices the File, never loads what it does not need): ENVI needs
+// the header and its data file chosen together.
+import {
+  type BipCube,
+  blobSource,
+  type CubeBytes,
+  ENVI_DATA_EXTENSIONS,
+  enviDataFileCandidates,
+  extensionOf,
+  isEnviHeaderName,
+  readCubeFrom,
+  sampleTypeOf,
+  toBipCube,
+} from '@hsrkit/hsi-data';
 import { PlaygroundInputError } from './errors.js';
-import { mountFiles, unmountFolderOf } from './vfs/files.js';
 
-const ENVI_DATA = ['', '.img', '.dat', '.raw', '.bsq', '.bil', '.bip'];
+const ENVI_DATA: string[] = ['', ...ENVI_DATA_EXTENSIONS];
 const SINGLE_FILE = ['.mat', '.tif', '.tiff', '.npy'];
 /** What the file input offers (files without an extension are accepted too, as ENVI data). */
 export const CUBE_ACCEPT = ['.hdr', ...ENVI_DATA.filter(Boolean), ...SINGLE_FILE].join(',');
 
-const extOf = (name: string) => {
-  const i = name.lastIndexOf('.');
-  return i <= 0 ? '' : name.slice(i).toLowerCase();
-};
-const stemOf = (name: string) => name.slice(0, name.length - extOf(name).length);
+const extOf = (name: string) => extensionOf(name).toLowerCase();
+
+/** The picked file names that make one cube: an ENVI header and its data file, or one single-file cube. */
+export type CubePick = { header: string; data: string } | { file: string };
 
 /**
- * The one file among `names` to hand to `readCube`: an ENVI header whose data file is also
- * there, or a single .mat / .tif / .npy. Anything else says what is missing.
+ * Which of `names` make the cube: an ENVI header whose data file is also there (the names
+ * hsi-data looks for beside a header), or a single .mat / .tif / .npy. Anything else says what is
+ * missing.
  */
-export function pickCubeFile(names: string[]): string {
+export function pickCubeFile(names: string[]): CubePick {
   if (names.length === 0) throw new PlaygroundInputError('no file chosen');
-  const headers = names.filter((n) => extOf(n) === '.hdr');
+  const headers = names.filter((n) => isEnviHeaderName(n));
   const singles = names.filter((n) => SINGLE_FILE.includes(extOf(n)));
   const unknown = names.filter(
-    (n) => extOf(n) !== '.hdr' && !SINGLE_FILE.includes(extOf(n)) && !ENVI_DATA.includes(extOf(n)),
+    (n) => !isEnviHeaderName(n) && !SINGLE_FILE.includes(extOf(n)) && !ENVI_DATA.includes(extOf(n)),
   );
   if (unknown.length)
     throw new PlaygroundInputError(
@@ -37,17 +47,16 @@ export function pickCubeFile(names: string[]): string {
     );
   if (headers.length === 1) {
     const header = headers[0];
-    const stem = stemOf(header);
-    const data = names.find(
-      (n) => n !== header && (n === stem || (stemOf(n) === stem && ENVI_DATA.includes(extOf(n)))),
-    );
-    if (!data)
+    const data = enviDataFileCandidates(header).find((c) => c !== header && names.includes(c));
+    if (!data) {
+      const stem = header.slice(0, -4);
       throw new PlaygroundInputError(
         `${header} is an ENVI header without its data file: choose both together (e.g. ${header} and ${stem}${extOf(stem) ? '' : '.img'})`,
       );
-    return header;
+    }
+    return { header, data };
   }
-  if (singles.length === 1) return singles[0];
+  if (singles.length === 1) return { file: singles[0] };
   throw new PlaygroundInputError(
     `${names.join(', ')}: ENVI data without its header: choose the .hdr file too`,
   );
@@ -64,21 +73,21 @@ export interface OpenedCube {
 
 /** Reads the cube the picked files hold; samples become BIP float32, metadata is kept. */
 export async function openCube(files: { name: string; blob: Blob }[]): Promise<OpenedCube> {
-  const name = pickCubeFile(files.map((f) => f.name));
-  const paths = mountFiles(files);
-  const path = paths[files.findIndex((f) => f.name === name)];
-  try {
-    const cube: Cube = await readCube(path);
-    return {
-      name,
-      format: extOf(name) === '.hdr' ? 'ENVI' : extOf(name).slice(1).toUpperCase(),
-      sampleType: sampleTypeOf(cube.data),
-      interleave: cube.interleave,
-      cube: toBipCube(cube),
-    };
-  } finally {
-    unmountFolderOf(path);
-  }
+  const pick = pickCubeFile(files.map((f) => f.name));
+  // Each source is named, so errors and the format come from the file's own name.
+  const named = (name: string) =>
+    blobSource(files.find((f) => f.name === name)?.blob as Blob, name);
+  const input: CubeBytes =
+    'header' in pick ? { header: named(pick.header), data: named(pick.data) } : named(pick.file);
+  const name = 'header' in pick ? pick.header : pick.file;
+  const cube = await readCubeFrom(input);
+  return {
+    name,
+    format: 'header' in pick ? 'ENVI' : extOf(name).slice(1).toUpperCase(),
+    sampleType: sampleTypeOf(cube.data),
+    interleave: cube.interleave,
+    cube: toBipCube(cube),
+  };
 }
 
 /** The picked files of an <input type=file>, as openCube takes them. */

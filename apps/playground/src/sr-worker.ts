@@ -10,6 +10,7 @@ import {
   computeMetrics,
   denormalize,
   type MetricOptions,
+  toBipCube,
 } from '@hsrkit/hsi-data';
 import {
   fusedTileRunner,
@@ -22,7 +23,6 @@ import {
   upscaleTiled,
 } from '@hsrkit/lkca-net/browser';
 import * as tf from '@tensorflow/tfjs';
-import { cubeOf, toBipCube } from './bip-cube.js';
 import { describeError, PlaygroundInputError } from './errors.js';
 import { lowRankSummary } from './lowrank-summary.js';
 import {
@@ -34,16 +34,17 @@ import {
 } from './model-loading.js';
 import { startRuntime } from './runtime-fallback.js';
 import { WASM_PATH } from './shipped-models.js';
-import type {
-  BipData,
-  FromWorker,
-  MetricsResult,
-  ModelInfo,
-  Request,
-  RunResult,
-  RuntimePreference,
-  RuntimeReport,
-  ToWorker,
+import {
+  type BipData,
+  cubeOf,
+  type FromWorker,
+  type MetricsResult,
+  type ModelInfo,
+  type Request,
+  type RunResult,
+  type RuntimePreference,
+  type RuntimeReport,
+  type ToWorker,
 } from './worker-protocol.js';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) =>

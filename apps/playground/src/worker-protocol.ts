@@ -1,6 +1,12 @@
 // Messages between the page and the SR worker (sr-worker.ts). Every request carries an id; the
 // worker answers each with one `reply` (and `progress` messages for runs in between).
-import type { MetricReport, NormalizationRecord } from '@hsrkit/hsi-data';
+import type {
+  BipCube,
+  BipImage,
+  CubeMetadata,
+  MetricReport,
+  NormalizationRecord,
+} from '@hsrkit/hsi-data';
 
 /** The order tried when the user leaves the choice to the app; a forced choice still falls back. */
 export const RUNTIME_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -44,12 +50,17 @@ export interface ModelInfo {
   runtime: RuntimeReport;
 }
 
-/** A cube as the worker takes it: BIP float32 samples in the file's units. */
-export interface BipData {
-  rows: number;
-  cols: number;
-  bands: number;
-  data: Float32Array;
+/** A cube as the worker takes it: BIP float32 samples in the file's units, no metadata. */
+export type BipData = BipImage;
+
+/** The samples of a cube, without its metadata, for a message to or from the worker. */
+export function bipData(cube: BipData): BipData {
+  return { rows: cube.rows, cols: cube.cols, bands: cube.bands, data: cube.data };
+}
+
+/** A cube again from samples that crossed the worker boundary, with the metadata given. */
+export function cubeOf(d: BipData, meta: CubeMetadata = {}): BipCube {
+  return { ...meta, rows: d.rows, cols: d.cols, bands: d.bands, interleave: 'bip', data: d.data };
 }
 
 export interface RunResult {

@@ -10,14 +10,14 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { computeMetrics, type Cube, readCube, readEnvi, writeCube } from '@hsrkit/hsi-data';
+import { computeMetrics, type Cube, readCube, readEnvi, writeCube } from '@hsrkit/hsi-data/node';
 import {
   DEMO_MODEL_PATH,
   loadModel,
   modelTileRunner,
   selectRuntime,
   upscaleFile,
-} from '@hsrkit/lkca-net';
+} from '@hsrkit/lkca-net/node';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,9 @@ if (skip) console.warn('\n!!! playground browser test SKIPPED: HSRKIT_SKIP_BROWS
 const app = fileURLToPath(new URL('..', import.meta.url));
 const sample = (name: string) => join(app, 'public/sample', name);
 const LR_FILES = [sample('balloons-lr-x4.hdr'), sample('balloons-lr-x4.img')];
+const MAT_V73 = fileURLToPath(
+  new URL('../../../packages/hsi-data/fixtures/io/mat/balloons_crop_v73.mat', import.meta.url),
+);
 const TEACHER = fileURLToPath(
   new URL('../../../packages/lkca-net/assets/models/lkca-teacher-x4/', import.meta.url),
 );
@@ -58,6 +61,18 @@ async function downloadSr(page: Page, dir: string): Promise<void> {
     const d = await download;
     await d.saveAs(join(dir, d.suggestedFilename()));
   }
+}
+
+/**
+ * Runs SR in the page on the runtime it holds, checks the run used `backend`, downloads the ENVI
+ * result into `dir` and returns it read back.
+ */
+async function runAndDownload(page: Page, backend: string, dir: string): Promise<Cube> {
+  await page.click('#run');
+  const run = await waitFor(page, `the ${backend} run`, (s) => s.run);
+  expect(run.backend).toBe(backend);
+  await downloadSr(page, dir);
+  return readEnvi(join(dir, 'balloons-lr-x4_sr_x4.hdr'));
 }
 
 const state = (page: Page) =>
@@ -137,7 +152,8 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: WEBGPU_ARGS });
     page = await openPage(browser);
     if (shots) await mkdir(shots, { recursive: true });
-  });
+    // A production build (with h5wasm's 4.8 MB chunk) and the Node reference run: minutes on 2 busy cores.
+  }, 600_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -218,6 +234,16 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
       expect(await page.textContent('[data-field=shape]')).toBe('32 rows x 32 cols x 31 bands');
       expect(await clickPixel()).toBe(envi);
     }
+    // MATLAB v7.3 (HDF5): read in the page through h5wasm's browser build, fetched on demand.
+    await page.setInputFiles('#cube-input', [MAT_V73]);
+    await waitFor(
+      page,
+      'the v7.3 file',
+      (s) => s.input?.name === 'balloons_crop_v73.mat',
+      '#cube-error',
+    );
+    expect(await page.textContent('[data-field=format]')).toContain('MAT, uint16');
+    expect(await page.textContent('[data-field=shape]')).toBe('24 rows x 20 cols x 31 bands');
     await page.setInputFiles('#cube-input', LR_FILES);
     await waitFor(
       page,
@@ -375,12 +401,7 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
     );
     expect(model.runtime.attempts).toEqual([{ runtime: 'wasm', ok: true }]);
     expect(model.runtime.device).toMatch(/^WebAssembly \(XNNPACK, SIMD on/);
-    await page.click('#run');
-    const run = await waitFor(page, 'the wasm run', (s) => s.run);
-    expect(run.backend).toBe('wasm');
-    const dir = join(out, 'wasm');
-    await downloadSr(page, dir);
-    const sr = await readEnvi(join(dir, 'balloons-lr-x4_sr_x4.hdr'));
+    const sr = await runAndDownload(page, 'wasm', join(out, 'wasm'));
     expect(diffInModelUnits('page, WASM', sr.data, reference.data)).toBeLessThan(1e-5);
   });
 
@@ -400,12 +421,7 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
       expect(await p.textContent('#runtime-info')).toMatch(
         /^Running on WEBGL .*webgpu ✗ .*webgl ✓/,
       );
-      await p.click('#run');
-      const run = await waitFor(p, 'the webgl run', (s) => s.run);
-      expect(run.backend).toBe('webgl');
-      const dir = join(out, 'webgl');
-      await downloadSr(p, dir);
-      const sr = await readEnvi(join(dir, 'balloons-lr-x4_sr_x4.hdr'));
+      const sr = await runAndDownload(p, 'webgl', join(out, 'webgl'));
       expect(diffInModelUnits('page, WebGL', sr.data, reference.data)).toBeLessThan(1e-3);
     } finally {
       await other.close();

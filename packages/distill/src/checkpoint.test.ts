@@ -1,7 +1,7 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../test/temp-dirs.js';
 import { type CheckpointState, crc32, decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { listCheckpoints, loadCheckpoint, saveCheckpoint } from './checkpoint-node.js';
 import { CheckpointError } from './errors.js';
@@ -38,15 +38,7 @@ function sampleState(step: number): CheckpointState {
   };
 }
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'distill-ckpt-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('distill-ckpt-');
 
 describe('checkpoint format', () => {
   it('crc32 matches the standard check value', () => {

@@ -1,11 +1,6 @@
-import { DistillConfigError } from './errors.js';
-import {
-  cosineBetween,
-  progress,
-  requireFinite,
-  requirePositive,
-  type Schedule,
-} from './schedule.js';
+import { requireFinite, requirePositive } from './number-checks.js';
+import { cosineBetween, progress, type Schedule } from './schedule.js';
+import { type ScheduleBuilders, type SpecParams, scheduleFromSpec } from './schedule-spec.js';
 
 /**
  * The teacher's weight D(t) over training (the loss uses alpha * D(t)), as JSON-able specs.
@@ -23,44 +18,30 @@ export type DecaySpec =
   | { type: 'exponential'; rate: number; every?: number; from?: number }
   | { type: 'step'; every: number; gamma?: number; from?: number };
 
+type Params<K extends DecaySpec['type']> = SpecParams<DecaySpec, K>;
+
 export const decaySchedules = {
   constant(value = 1): Schedule {
     requireFinite('decay.value', value);
     return () => value;
   },
-  linear({ from = 1, to = 0 }: { from?: number; to?: number } = {}): Schedule {
+  linear({ from = 1, to = 0 }: Params<'linear'> = {}): Schedule {
     requireFinite('decay.from', from);
     requireFinite('decay.to', to);
     return (step, total) => from + (to - from) * progress(step, total);
   },
-  cosine({ from = 1, to = 0 }: { from?: number; to?: number } = {}): Schedule {
+  cosine({ from = 1, to = 0 }: Params<'cosine'> = {}): Schedule {
     requireFinite('decay.from', from);
     requireFinite('decay.to', to);
     return (step, total) => cosineBetween(from, to, progress(step, total));
   },
-  exponential({
-    rate,
-    every = 1,
-    from = 1,
-  }: {
-    rate: number;
-    every?: number;
-    from?: number;
-  }): Schedule {
+  exponential({ rate, every = 1, from = 1 }: Params<'exponential'>): Schedule {
     requirePositive('decay.rate', rate);
     requirePositive('decay.every', every);
     requireFinite('decay.from', from);
     return (step) => from * rate ** (step / every);
   },
-  step({
-    every,
-    gamma = 0.5,
-    from = 1,
-  }: {
-    every: number;
-    gamma?: number;
-    from?: number;
-  }): Schedule {
+  step({ every, gamma = 0.5, from = 1 }: Params<'step'>): Schedule {
     requirePositive('decay.every', every);
     requireFinite('decay.gamma', gamma);
     requireFinite('decay.from', from);
@@ -68,25 +49,17 @@ export const decaySchedules = {
   },
 };
 
+const fromSpec: ScheduleBuilders<DecaySpec> = {
+  constant: (spec) => decaySchedules.constant(spec.value ?? 1),
+  linear: decaySchedules.linear,
+  cosine: decaySchedules.cosine,
+  exponential: decaySchedules.exponential,
+  step: decaySchedules.step,
+};
+
 /** A schedule from a spec, or the user's own function of (step, totalSteps). */
 export function resolveDecay(spec: DecaySpec | Schedule | undefined): Schedule {
   if (spec === undefined) return decaySchedules.constant(1);
   if (typeof spec === 'function') return spec;
-  switch (spec?.type) {
-    case 'constant':
-      return decaySchedules.constant(spec.value ?? 1);
-    case 'linear':
-      return decaySchedules.linear(spec);
-    case 'cosine':
-      return decaySchedules.cosine(spec);
-    case 'exponential':
-      return decaySchedules.exponential(spec);
-    case 'step':
-      return decaySchedules.step(spec);
-    default:
-      throw new DistillConfigError(
-        'decay.type',
-        `unknown decay schedule ${JSON.stringify((spec as { type?: unknown })?.type)}; expected constant, linear, cosine, exponential, step or a function`,
-      );
-  }
+  return scheduleFromSpec(spec, fromSpec, 'decay.type', 'decay schedule', ' or a function');
 }

@@ -2,7 +2,13 @@
 // source (epochSource) and its metrics for validation.
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type Cube, inMemorySource, PatchDataset, readEnvi, toInterleave } from '@hsrkit/hsi-data/node';
+import {
+  type Cube,
+  inMemorySource,
+  PatchDataset,
+  readEnvi,
+  toInterleave,
+} from '@hsrkit/hsi-data/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Batch, epochSource } from './data-source.js';
 import { train } from './trainer.js';

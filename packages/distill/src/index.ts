@@ -32,27 +32,18 @@ export {
   type StoredArray,
 } from './checkpoint.js';
 export {
-  listCheckpoints,
-  loadCheckpoint,
-  nodeCheckpointStore,
-  saveCheckpoint,
-} from './checkpoint-node.js';
-export {
   hsiMetrics,
   validate,
   type MetricsFn,
   type ValidationData,
   type ValidationResult,
 } from './validation.js';
-export {
-  train,
-  type CheckpointOptions,
-  type LossSpec,
-  type ProgressEvent,
-  type StepLosses,
-  type StepRecord,
-  type TapSpec,
-  type TrainOptions,
-  type TrainResult,
-  type ValidationOptions,
-} from './trainer.js';
+export type {
+  CheckpointOptions,
+  LossSpec,
+  TapSpec,
+  TrainOptions,
+  ValidationOptions,
+} from './train-options.js';
+export type { ProgressEvent, StepLosses, StepRecord, TrainResult } from './train-result.js';
+export { train } from './trainer.js';

@@ -1,11 +1,6 @@
-import { DistillConfigError } from './errors.js';
-import {
-  cosineBetween,
-  progress,
-  requireFinite,
-  requirePositive,
-  type Schedule,
-} from './schedule.js';
+import { requireFinite, requireInteger, requirePositive } from './number-checks.js';
+import { cosineBetween, progress, type Schedule } from './schedule.js';
+import { type ScheduleBuilders, type SpecParams, scheduleFromSpec } from './schedule-spec.js';
 
 /**
  * Learning rate over training, as JSON-able specs; `lr` is the peak (base) rate.
@@ -23,45 +18,34 @@ export type LrScheduleSpec =
   | { type: 'warmupCosine'; lr: number; warmupSteps: number; minLr?: number }
   | { type: 'exponential'; lr: number; rate: number; every?: number };
 
+type Params<K extends LrScheduleSpec['type']> = SpecParams<LrScheduleSpec, K>;
+
 export const lrSchedules = {
   constant(lr: number): Schedule {
     requirePositive('schedule.lr', lr);
     return () => lr;
   },
-  step({ lr, every, gamma = 0.1 }: { lr: number; every: number; gamma?: number }): Schedule {
+  step({ lr, every, gamma = 0.1 }: Params<'step'>): Schedule {
     requirePositive('schedule.lr', lr);
     requirePositive('schedule.every', every);
     requirePositive('schedule.gamma', gamma);
     return (step) => lr * gamma ** Math.floor(step / every);
   },
-  cosine({ lr, minLr = 0 }: { lr: number; minLr?: number }): Schedule {
+  cosine({ lr, minLr = 0 }: Params<'cosine'>): Schedule {
     requirePositive('schedule.lr', lr);
     requireFinite('schedule.minLr', minLr);
     return (step, total) => cosineBetween(lr, minLr, progress(step, total));
   },
-  warmupCosine({
-    lr,
-    warmupSteps,
-    minLr = 0,
-  }: {
-    lr: number;
-    warmupSteps: number;
-    minLr?: number;
-  }): Schedule {
+  warmupCosine({ lr, warmupSteps, minLr = 0 }: Params<'warmupCosine'>): Schedule {
     requirePositive('schedule.lr', lr);
-    requireFinite('schedule.warmupSteps', warmupSteps);
-    if (warmupSteps < 0 || !Number.isInteger(warmupSteps))
-      throw new DistillConfigError(
-        'schedule.warmupSteps',
-        `expected an integer >= 0, got ${warmupSteps}`,
-      );
+    requireInteger('schedule.warmupSteps', warmupSteps, 0);
     requireFinite('schedule.minLr', minLr);
     return (step, total) => {
       if (step < warmupSteps) return (lr * (step + 1)) / warmupSteps;
       return cosineBetween(lr, minLr, progress(step - warmupSteps, total - warmupSteps));
     };
   },
-  exponential({ lr, rate, every = 1 }: { lr: number; rate: number; every?: number }): Schedule {
+  exponential({ lr, rate, every = 1 }: Params<'exponential'>): Schedule {
     requirePositive('schedule.lr', lr);
     requirePositive('schedule.rate', rate);
     requirePositive('schedule.every', every);
@@ -69,25 +53,23 @@ export const lrSchedules = {
   },
 };
 
+const fromSpec: ScheduleBuilders<LrScheduleSpec> = {
+  constant: (spec) => lrSchedules.constant(spec.lr),
+  step: lrSchedules.step,
+  cosine: lrSchedules.cosine,
+  warmupCosine: lrSchedules.warmupCosine,
+  exponential: lrSchedules.exponential,
+};
+
 /** A schedule from a spec, a fixed rate, or the user's own function of (step, totalSteps). */
 export function resolveLrSchedule(spec: LrScheduleSpec | Schedule | number): Schedule {
   if (typeof spec === 'number') return lrSchedules.constant(spec);
   if (typeof spec === 'function') return spec;
-  switch (spec?.type) {
-    case 'constant':
-      return lrSchedules.constant(spec.lr);
-    case 'step':
-      return lrSchedules.step(spec);
-    case 'cosine':
-      return lrSchedules.cosine(spec);
-    case 'warmupCosine':
-      return lrSchedules.warmupCosine(spec);
-    case 'exponential':
-      return lrSchedules.exponential(spec);
-    default:
-      throw new DistillConfigError(
-        'schedule.type',
-        `unknown LR schedule ${JSON.stringify((spec as { type?: unknown })?.type)}; expected constant, step, cosine, warmupCosine, exponential, a number or a function`,
-      );
-  }
+  return scheduleFromSpec(
+    spec,
+    fromSpec,
+    'schedule.type',
+    'LR schedule',
+    ', a number or a function',
+  );
 }

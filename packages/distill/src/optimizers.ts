@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { DistillConfigError } from './errors.js';
-import { requireFinite } from './schedule.js';
+import { requireFinite } from './number-checks.js';
 
 /**
  * The optimizer, by name. The learning rate comes from the LR schedule and is set before every

@@ -1,17 +1,19 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildStudent,
   buildTeacher,
   distillRun,
+  freshModels,
   maxDiffAll,
   stepData,
+  straightRun,
+  supervisedRun,
   weightValues,
 } from '../test/fixtures.js';
+import { tempDirs } from '../test/temp-dirs.js';
 import { mean, refCosine, refGradient, refSam } from '../test/reference.js';
 import {
   type CheckpointState,
@@ -23,20 +25,15 @@ import type { Batch } from './data-source.js';
 import { CheckpointError, DistillConfigError, DistillDataError } from './errors.js';
 import { SeededRng } from './rng.js';
 import { createAdapter } from './taps.js';
-import { type ProgressEvent, type StepRecord, train } from './trainer.js';
+import type { CheckpointOptions, TrainOptions } from './train-options.js';
+import type { ProgressEvent, StepRecord, TrainResult } from './train-result.js';
+import { train } from './train-node.js';
+import { train as trainWithoutFiles } from './trainer.js';
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'distill-train-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('distill-train-');
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-});
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
 describe('train: supervised', () => {
@@ -196,20 +193,6 @@ describe('train: distillation', () => {
   });
 });
 
-async function freshRun() {
-  return { student: buildStudent(1), teacher: buildTeacher(101) };
-}
-
-async function straightRun(steps: number) {
-  const { student, teacher } = await freshRun();
-  const r = await train({ ...distillRun(steps), student, teacher, data: stepData() });
-  const weights = await weightValues(student, ...r.adapters);
-  r.dispose();
-  student.dispose();
-  teacher.dispose();
-  return { history: r.history, weights };
-}
-
 function expectSameHistory(a: StepRecord[], b: StepRecord[]) {
   expect(a.map((h) => h.step)).toEqual(b.map((h) => h.step));
   a.forEach((h, i) => {
@@ -227,46 +210,60 @@ describe('train: checkpoints and resume', () => {
     reference = await straightRun(2 * N);
   });
 
-  it('abort at N, resume to 2N: the same weights and losses as an uninterrupted run', async () => {
-    const dir = await tempDir();
+  /**
+   * `distillRun(2N)` from fresh models, with `extra` options; `check` sees the models and the
+   * result before everything is disposed.
+   */
+  async function runFresh(
+    extra: Partial<TrainOptions>,
+    check?: (models: ReturnType<typeof freshModels>, r: TrainResult) => Promise<void>,
+  ): Promise<TrainResult> {
+    const models = freshModels();
+    const r = await train({ ...distillRun(2 * N), ...models, data: stepData(), ...extra });
+    await check?.(models, r);
+    r.dispose();
+    models.student.dispose();
+    models.teacher.dispose();
+    return r;
+  }
+
+  /** The run stopped by its AbortSignal after step N. */
+  function abortAtN(checkpoint: CheckpointOptions, resume?: boolean) {
     const ctl = new AbortController();
-    const a = await freshRun();
-    const first = await train({
-      ...distillRun(2 * N),
-      ...a,
-      data: stepData(),
-      checkpoint: { dir, every: 100 },
-      resume: true, // nothing to resume yet: starts fresh
+    return runFresh({
+      checkpoint,
+      resume,
       signal: ctl.signal,
       onProgress: (e) => {
         if (e.step === N) ctl.abort();
       },
     });
+  }
+
+  /**
+   * Fresh models resumed from `checkpoint` at step N run to 2N: the losses (after `before`, the
+   * steps up to N) and the final weights must be those of the uninterrupted run.
+   */
+  async function expectResumeMatchesReference(checkpoint: CheckpointOptions, before: StepRecord[]) {
+    await runFresh({ checkpoint, resume: true }, async ({ student }, r) => {
+      expect(r.resumedFrom).toBe(N);
+      expect(r.step).toBe(2 * N);
+      expectSameHistory([...before, ...r.history], reference.history);
+      expect(
+        maxDiffAll(await weightValues(student, ...r.adapters), reference.weights),
+      ).toBeLessThan(1e-6);
+    });
+  }
+
+  it('abort at N, resume to 2N: the same weights and losses as an uninterrupted run', async () => {
+    const dir = await tempDir();
+    // Nothing to resume yet: starts fresh.
+    const first = await abortAtN({ dir, every: 100 }, true);
     expect(first.resumedFrom).toBeNull();
     expect(first.aborted).toBe(true);
     expect(first.step).toBe(N);
     expect(first.lastCheckpoint).toMatch(/step-000000003\.hsrckpt$/);
-    first.dispose();
-    a.student.dispose();
-    a.teacher.dispose();
-
-    const b = await freshRun();
-    const second = await train({
-      ...distillRun(2 * N),
-      ...b,
-      data: stepData(),
-      checkpoint: { dir, every: 100 },
-      resume: true,
-    });
-    expect(second.resumedFrom).toBe(N);
-    expect(second.step).toBe(2 * N);
-    expectSameHistory([...first.history, ...second.history], reference.history);
-    expect(
-      maxDiffAll(await weightValues(b.student, ...second.adapters), reference.weights),
-    ).toBeLessThan(1e-6);
-    second.dispose();
-    b.student.dispose();
-    b.teacher.dispose();
+    await expectResumeMatchesReference({ dir, every: 100 }, first.history);
   });
 
   it('SIGKILL of a training child process after a checkpoint: resume reaches the same numbers', async () => {
@@ -304,22 +301,7 @@ describe('train: checkpoints and resume', () => {
     expect(lines[N - 1].checkpoint).toMatch(/step-000000003\.hsrckpt$/);
     expect(out).not.toContain('FINISHED');
 
-    const b = await freshRun();
-    const resumed = await train({
-      ...distillRun(2 * N),
-      ...b,
-      data: stepData(),
-      checkpoint: { dir, every: N },
-      resume: true,
-    });
-    expect(resumed.resumedFrom).toBe(N);
-    expectSameHistory(resumed.history, reference.history.slice(N));
-    expect(
-      maxDiffAll(await weightValues(b.student, ...resumed.adapters), reference.weights),
-    ).toBeLessThan(1e-6);
-    resumed.dispose();
-    b.student.dispose();
-    b.teacher.dispose();
+    await expectResumeMatchesReference({ dir, every: N }, reference.history.slice(0, N));
   });
 
   it('works with any CheckpointStore (no file system): in memory, abort then resume', async () => {
@@ -331,42 +313,17 @@ describe('train: checkpoints and resume', () => {
       },
       load: async () => saved[saved.length - 1] ?? null,
     };
-    const ctl = new AbortController();
-    const a = await freshRun();
-    const first = await train({
-      ...distillRun(2 * N),
-      ...a,
-      data: stepData(),
-      checkpoint: { store, every: 2 },
-      signal: ctl.signal,
-      onProgress: (e) => {
-        if (e.step === N) ctl.abort();
-      },
-    });
+    const first = await abortAtN({ store, every: 2 });
     // Saved at step 2 (every 2) and at step 3 on abort.
     expect(saved.map((c) => c.step)).toEqual([2, N]);
     expect(first.lastCheckpoint).toBe('memory#2');
-    first.dispose();
-    const b = await freshRun();
-    const second = await train({
-      ...distillRun(2 * N),
-      ...b,
-      data: stepData(),
-      checkpoint: { store, every: 100 },
-      resume: true,
-    });
+    await expectResumeMatchesReference({ store, every: 100 }, first.history);
     expect(saved.map((c) => c.step)).toEqual([2, N, 2 * N]); // and the final one
-    expectSameHistory([...first.history, ...second.history], reference.history);
-    expect(
-      maxDiffAll(await weightValues(b.student, ...second.adapters), reference.weights),
-    ).toBeLessThan(1e-6);
-    second.dispose();
-    for (const m of [a.student, a.teacher, b.student, b.teacher]) m.dispose();
   });
 
   it('refuses a checkpoint from a different run with CheckpointError', async () => {
     const dir = await tempDir();
-    const a = await freshRun();
+    const a = freshModels();
     const r = await train({
       ...distillRun(2),
       ...a,
@@ -448,13 +405,7 @@ describe('train: data sources and errors', () => {
   it('rejects bad configuration with DistillConfigError naming the field', async () => {
     const student = buildStudent(7);
     const teacher = buildTeacher(107);
-    const base = {
-      student,
-      optimizer: { type: 'adam' as const },
-      schedule: 1e-3,
-      data: stepData(),
-      steps: 2,
-    };
+    const base = { student, ...supervisedRun(2), data: stepData() };
     await expect(train({ ...base, steps: 0 })).rejects.toThrow(/'steps'/);
     await expect(train({ ...base, teacher })).rejects.toThrow(/'taps'/);
     await expect(train({ ...base, taps: ['feat'] })).rejects.toThrow(/'teacher'/);
@@ -464,6 +415,10 @@ describe('train: data sources and errors', () => {
     );
     await expect(train({ ...base, clipNorm: -1 })).rejects.toThrow(/clipNorm/);
     await expect(train({ ...base, resume: true })).rejects.toThrow(/'resume'/);
+    // The browser-safe entry has no file system: a folder is a config error, not a silent no-op.
+    await expect(
+      trainWithoutFiles({ ...base, checkpoint: { dir: '/tmp/x', every: 1 } }),
+    ).rejects.toThrow(/'checkpoint\.dir'.*@hsrkit\/distill\/node/);
     await expect(train({ ...base, teacher, taps: ['feat'], adapters: [] })).rejects.toThrow(
       /1 taps/,
     );
@@ -477,9 +432,7 @@ describe('train: data sources and errors', () => {
     await expect(
       train({
         student,
-        optimizer: { type: 'adam' },
-        schedule: 1e-3,
-        steps: 3,
+        ...supervisedRun(3),
         data: {
           batchAt: () => ({
             lr: tf.zeros([1, 8, 8, 3]) as tf.Tensor4D,
@@ -497,10 +450,8 @@ describe('train: data sources and errors', () => {
     const src = stepData();
     const r = await train({
       student,
-      optimizer: { type: 'adam' },
-      schedule: 1e-3,
+      ...supervisedRun(5),
       data: src,
-      steps: 5,
       signal: AbortSignal.abort(),
     });
     expect(r).toMatchObject({ step: 0, aborted: true });

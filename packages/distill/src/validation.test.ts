@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildStudent, stepData } from '../test/fixtures.js';
+import { buildStudent, stepData, supervisedRun } from '../test/fixtures.js';
 import { mean, refMpsnr } from '../test/reference.js';
 import { DistillConfigError } from './errors.js';
 import { SeededRng } from './rng.js';
@@ -65,10 +65,8 @@ describe('validation', () => {
     const seen: number[] = [];
     const r = await train({
       student,
-      optimizer: { type: 'adam' },
-      schedule: 5e-3,
+      ...supervisedRun(5, 5e-3),
       data: stepData(),
-      steps: 5,
       validation: {
         data: () => batches,
         every: 2,

@@ -1,7 +1,7 @@
 // Tiny seeded models and a seeded, step-addressable data source shared by the trainer tests and
-// the child process of the kill-and-resume test.
+// the child process of the kill-and-resume test (which runs outside vitest: no @hsrkit/testing).
 import * as tf from '@tensorflow/tfjs';
-import type { Batch, SeededRng } from '../src/index.js';
+import { type Batch, SeededRng, train } from '../src/index.js';
 
 function conv(filters: number, seed: number, name: string, activation?: 'relu') {
   return tf.layers.conv2d({
@@ -34,18 +34,10 @@ export function buildTeacher(seed = 101, bands = 3, width = 6): tf.LayersModel {
   return tf.model({ inputs: x, outputs: out, name: 'teacher' });
 }
 
-/** Deterministic values in [0, 1) from (seed, index) (mulberry32), independent of any state. */
+/** Deterministic values in [0, 1) from a seed alone (a fresh generator, not the trainer's). */
 function valuesFor(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  return out;
+  const rng = new SeededRng(seed);
+  return Float32Array.from({ length: n }, () => rng.next());
 }
 
 /**
@@ -123,4 +115,30 @@ export function distillRun(steps: number) {
     steps,
     seed: 42,
   };
+}
+
+/** The student and teacher of `distillRun` (seeds 1 and 101), fresh. */
+export function freshModels(): { student: tf.LayersModel; teacher: tf.LayersModel } {
+  return { student: buildStudent(1), teacher: buildTeacher(101) };
+}
+
+/**
+ * `distillRun(steps)` from fresh models without interruption: each step's losses, the final
+ * weights (student, then adapters) and the tensors left behind once everything is disposed.
+ */
+export async function straightRun(steps: number, data = stepData()) {
+  const { student, teacher } = freshModels();
+  const before = tf.memory().numTensors;
+  const r = await train({ ...distillRun(steps), student, teacher, data });
+  const weights = await weightValues(student, ...r.adapters);
+  r.dispose();
+  const leaked = tf.memory().numTensors - before;
+  student.dispose();
+  teacher.dispose();
+  return { history: r.history, weights, leaked };
+}
+
+/** A plain supervised run: Adam at a fixed rate `lr`. */
+export function supervisedRun(steps: number, lr = 1e-3) {
+  return { optimizer: { type: 'adam' as const }, schedule: lr, steps };
 }

@@ -2,17 +2,14 @@
 // step (after a checkpoint) so the parent can SIGKILL it mid-run.
 // Usage: tsx test/train-child.ts <checkpointDir> <steps> <every> <hangAfterStep>
 import * as tf from '@tensorflow/tfjs';
-import { train } from '../src/index.js';
-import { buildStudent, buildTeacher, distillRun, stepData } from './fixtures.js';
+import { train } from '../src/node.js';
+import { distillRun, freshModels, stepData } from './fixtures.js';
 
 const [dir, steps, every, hangAfter] = process.argv.slice(2);
 await tf.setBackend('cpu');
-const student = buildStudent(1);
-const teacher = buildTeacher(101);
 await train({
   ...distillRun(Number(steps)),
-  student,
-  teacher,
+  ...freshModels(),
   data: stepData(),
   checkpoint: { dir, every: Number(every) },
   onProgress: async (e) => {

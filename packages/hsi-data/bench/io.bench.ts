@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sampleIndex } from '../src/cube.js';
-import { readEnvi, readEnviWindow } from '../src/io/envi.js';
+import { readEnvi, readEnviWindow } from '../src/node/envi-files.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REPEAT = Number(process.env.HSI_BENCH_REPEAT ?? 16);

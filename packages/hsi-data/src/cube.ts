@@ -40,6 +40,42 @@ export interface Cube {
   metadata?: Record<string, string | string[]>;
 }
 
+/** Distance in `data` between neighbouring rows, cols and bands of a cube in `interleave`. */
+export function interleaveStrides(
+  shape: Pick<Cube, 'rows' | 'cols' | 'bands'>,
+  interleave: Interleave,
+): { row: number; col: number; band: number } {
+  const { rows, cols, bands } = shape;
+  switch (interleave) {
+    case 'bsq':
+      return { row: cols, col: 1, band: rows * cols };
+    case 'bil':
+      return { row: bands * cols, col: 1, band: cols };
+    case 'bip':
+      return { row: cols * bands, col: bands, band: 1 };
+  }
+}
+
+/** Everything of a cube but its shape, interleave and samples: what readers find and writers keep. */
+export type CubeMetadata = Omit<Cube, 'rows' | 'cols' | 'bands' | 'interleave' | 'data'>;
+
+/**
+ * A cube whose samples are band-interleaved-by-pixel float32 (`[rows, cols, bands]` in C order):
+ * what models, tensors, metrics and previews consume. `toBipCube` makes one from any cube.
+ */
+export type BipCube = Omit<Cube, 'interleave' | 'data'> & { interleave: 'bip'; data: Float32Array };
+
+/**
+ * The cube as BIP float32, metadata kept. A BIP Float32Array cube is returned as it is (no copy);
+ * anything else is re-ordered and converted in one pass.
+ */
+export function toBipCube(cube: Cube): BipCube {
+  if (cube.interleave === 'bip' && cube.data instanceof Float32Array) return cube as BipCube;
+  const data = new Float32Array(cube.data.length);
+  reorderSamples(cube, cube.data, cube.interleave, data, 'bip');
+  return { ...cube, interleave: 'bip', data };
+}
+
 /** Offset of sample (row, col, band) in `data` for the cube's interleave. */
 export function sampleIndex(
   cube: Pick<Cube, 'rows' | 'cols' | 'bands' | 'interleave'>,
@@ -47,28 +83,54 @@ export function sampleIndex(
   col: number,
   band: number,
 ): number {
-  const { rows, cols, bands } = cube;
-  switch (cube.interleave) {
-    case 'bsq':
-      return (band * rows + row) * cols + col;
-    case 'bil':
-      return (row * bands + band) * cols + col;
-    case 'bip':
-      return (row * cols + col) * bands + band;
+  const s = interleaveStrides(cube, cube.interleave);
+  return row * s.row + col * s.col + band * s.band;
+}
+
+/**
+ * Copies the samples of a `rows x cols x bands` cube from `src` (in `from` order) into `dst` (in `to`
+ * order), converting as typed arrays do. Plain strided loops, innermost along `dst`: this runs on
+ * tens of millions of samples, so no per-sample function call.
+ */
+export function reorderSamples(
+  shape: Pick<Cube, 'rows' | 'cols' | 'bands'>,
+  src: ArrayLike<number>,
+  from: Interleave,
+  dst: CubeArray,
+  to: Interleave,
+): void {
+  const { rows, cols, bands } = shape;
+  const s = interleaveStrides(shape, from);
+  if (to === 'bip') {
+    let o = 0;
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) {
+        const base = r * s.row + c * s.col;
+        for (let b = 0; b < bands; b++) dst[o++] = src[base + b * s.band];
+      }
+  } else if (to === 'bil') {
+    let o = 0;
+    for (let r = 0; r < rows; r++)
+      for (let b = 0; b < bands; b++) {
+        const base = r * s.row + b * s.band;
+        for (let c = 0; c < cols; c++) dst[o++] = src[base + c * s.col];
+      }
+  } else {
+    let o = 0;
+    for (let b = 0; b < bands; b++)
+      for (let r = 0; r < rows; r++) {
+        const base = r * s.row + b * s.band;
+        for (let c = 0; c < cols; c++) dst[o++] = src[base + c * s.col];
+      }
   }
 }
 
 /** A copy of the cube with its data re-ordered to `interleave` (the same cube if it already is). */
 export function toInterleave(cube: Cube, interleave: Interleave): Cube {
   if (cube.interleave === interleave) return cube;
-  const { rows, cols, bands } = cube;
   const Ctor = cube.data.constructor as new (n: number) => CubeArray;
-  const out = new Ctor(rows * cols * bands);
-  const dst = { rows, cols, bands, interleave };
-  for (let r = 0; r < rows; r++)
-    for (let b = 0; b < bands; b++)
-      for (let c = 0; c < cols; c++)
-        out[sampleIndex(dst, r, c, b)] = cube.data[sampleIndex(cube, r, c, b)];
+  const out = new Ctor(cube.data.length);
+  reorderSamples(cube, cube.data, cube.interleave, out, interleave);
   return { ...cube, interleave, data: out };
 }
 
@@ -77,16 +139,14 @@ export function toInterleave(cube: Cube, interleave: Interleave): Cube {
  * (no extra JS copy); anything else is converted once.
  */
 export function cubeToTensor(tf: typeof tfTypes, cube: Cube): tfTypes.Tensor3D {
-  const bip = toInterleave(cube, 'bip');
-  const values = bip.data instanceof Float32Array ? bip.data : Float32Array.from(bip.data);
-  return tf.tensor3d(values, [cube.rows, cube.cols, cube.bands], 'float32');
+  return tf.tensor3d(toBipCube(cube).data, [cube.rows, cube.cols, cube.bands], 'float32');
 }
 
 /** A BIP float32 cube from a `[rows, cols, bands]` (or `[1, rows, cols, bands]`) tensor. */
 export async function tensorToCube(
   tensor: tfTypes.Tensor,
-  meta: Omit<Cube, 'rows' | 'cols' | 'bands' | 'interleave' | 'data'> = {},
-): Promise<Cube> {
+  meta: CubeMetadata = {},
+): Promise<BipCube> {
   const shape =
     tensor.shape.length === 4 && tensor.shape[0] === 1 ? tensor.shape.slice(1) : tensor.shape;
   if (shape.length !== 3)

@@ -1,15 +1,9 @@
-import {
-  describeBackends,
-  expectNoLeak,
-  maxAbsDiff,
-  maxRelDiff,
-  seededValues,
-  useBackend,
-} from '@hsrkit/testing';
+import { describeBackends, maxAbsDiff, seededValues } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ChannelAttention, applyChannelAttention, channelAttention } from './channel-attention.js';
 import { LayerConfigError } from './errors.js';
+import { describeOnCpu, expectGradients, expectSgdStepLowersLoss } from './test-support.js';
 
 const N = 2;
 const H = 3;
@@ -93,57 +87,34 @@ describeBackends('applyChannelAttention', (backend) => {
   });
 
   it(`gradients match central differences of the float64 definition (${backend})`, async () => {
-    await expectNoLeak(async () => {
-      const t = tensors();
-      const g = tf.tensor4d(probe, [N, H, W, C]);
-      const grads = tf.grads((x, dk, db, uk, ub) =>
-        tf.sum(
-          tf.mul(
-            applyChannelAttention(x as tf.Tensor4D, {
-              downKernel: dk as tf.Tensor2D,
-              downBias: db as tf.Tensor1D,
-              upKernel: uk as tf.Tensor2D,
-              upBias: ub as tf.Tensor1D,
-            }),
-            g,
-          ),
-        ),
-      )([t.x, t.downKernel, t.downBias, t.upKernel, t.upBias]);
-      const keys: (keyof Params)[] = ['x', 'down', 'downBias', 'up', 'upBias'];
-      for (let i = 0; i < keys.length; i++)
-        expect(maxRelDiff(await grads[i].data(), numericGradient(keys[i])), keys[i]).toBeLessThan(
-          1e-4,
-        );
-      tf.dispose([g, ...grads, ...Object.values(t)]);
-    });
+    const keys: (keyof Params)[] = ['x', 'down', 'downBias', 'up', 'upBias'];
+    await expectGradients(
+      (x, dk, db, uk, ub) =>
+        applyChannelAttention(x as tf.Tensor4D, {
+          downKernel: dk as tf.Tensor2D,
+          downBias: db as tf.Tensor1D,
+          upKernel: uk as tf.Tensor2D,
+          upBias: ub as tf.Tensor1D,
+        }),
+      () => {
+        const t = tensors();
+        return {
+          inputs: [t.x, t.downKernel, t.downBias, t.upKernel, t.upBias],
+          dy: tf.tensor4d(probe, [N, H, W, C]),
+        };
+      },
+      keys.map((k) => numericGradient(k)),
+      1e-4,
+      keys,
+    );
   });
 
   it(`the layer trains: one SGD step lowers the loss (${backend})`, async () => {
-    const layer = channelAttention({ reduction: 4 });
-    const x = tf.tensor4d(Float32Array.from(params.x), [N, H, W, C]);
-    const target = tf.tensor4d(probe, [N, H, W, C]);
-    const loss = () => tf.mean(tf.square(tf.sub(layer.apply(x) as tf.Tensor, target))) as tf.Scalar;
-    const lossValue = async () => {
-      const l = loss();
-      const v = (await l.data())[0];
-      l.dispose();
-      return v;
-    };
-    const before = await lossValue();
-    const optimizer = tf.train.sgd(1);
-    await expectNoLeak(() => tf.dispose(optimizer.minimize(loss, true) ?? []), 'sgd step');
-    expect(await lossValue()).toBeLessThan(before);
-    optimizer.dispose();
-    tf.dispose([x, target]);
-    layer.dispose();
+    await expectSgdStepLowersLoss(channelAttention({ reduction: 4 }), [N, H, W, C], 1, 11);
   });
 });
 
-describe('ChannelAttention layer (cpu)', () => {
-  beforeAll(async () => {
-    await useBackend('cpu');
-  });
-
+describeOnCpu('ChannelAttention layer', () => {
   it('has the contract weights and equals the loops with those weights', async () => {
     const layer = new ChannelAttention({ reduction: R, name: 'ca' });
     expect(layer.computeOutputShape([null, 5, 5, C])).toEqual([null, 5, 5, C]);

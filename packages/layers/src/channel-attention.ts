@@ -1,16 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { LayerConfigError } from './errors.js';
+import { inputChannels, requirePositiveInt, singleInput, singleShape } from './layer-config.js';
 import {
-  type BaseLayerArgs,
-  type Initializer,
-  type InitializerSpec,
-  requirePositiveInt,
-  inputChannels,
-  kernelAndBiasInitializers,
-  serializeInitializer,
-  singleInput,
-  singleShape,
-} from './layer-config.js';
+  type ChannelAttentionVariables,
+  channelAttentionVariables,
+  readChannelAttention,
+} from './channel-attention-variables.js';
+import { WeightedLayer, type WeightedLayerArgs } from './weighted-layer.js';
 
 /** The four weights of a channel-attention branch (1x1 convs on a 1x1 map are matrices). */
 export interface ChannelAttentionWeights {
@@ -24,10 +20,7 @@ export interface ChannelAttentionWeights {
   upBias: tf.Tensor1D;
 }
 
-/** Width of the squeeze: floor(C / r), at least 1 so narrow test nets still build. */
-export function channelAttentionHidden(channels: number, reduction: number): number {
-  return Math.max(1, Math.floor(channels / reduction));
-}
+export { channelAttentionHidden } from './channel-attention-variables.js';
 
 /**
  * Squeeze-and-excitation channel attention (RCAN style):
@@ -51,13 +44,9 @@ export function applyChannelAttention(x: tf.Tensor4D, w: ChannelAttentionWeights
   });
 }
 
-export interface ChannelAttentionArgs extends BaseLayerArgs {
+export interface ChannelAttentionArgs extends WeightedLayerArgs {
   /** Squeeze ratio r: the hidden width is floor(C / r) (at least 1). Default 16. */
   reduction?: number;
-  /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerSpec;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerSpec;
 }
 
 /**
@@ -65,37 +54,19 @@ export interface ChannelAttentionArgs extends BaseLayerArgs {
  * sigmoid -> scale the input. Weights `down_kernel` [C, C/r], `down_bias`, `up_kernel` [C/r, C],
  * `up_bias` (a PyTorch 1x1 conv weight [out, in, 1, 1] maps by transposing to [in, out]).
  */
-export class ChannelAttention extends tf.layers.Layer {
+export class ChannelAttention extends WeightedLayer {
   static className = 'HsrkitChannelAttention';
   readonly reduction: number;
-  private readonly kernelInitializer: Initializer;
-  private readonly biasInitializer: Initializer;
-  private weightsOfBranch?: {
-    downKernel: tf.LayerVariable;
-    downBias: tf.LayerVariable;
-    upKernel: tf.LayerVariable;
-    upBias: tf.LayerVariable;
-  };
+  private weightsOfBranch?: ChannelAttentionVariables;
 
   constructor(args: ChannelAttentionArgs = {}) {
     super(args);
-    const cls = ChannelAttention.className;
-    this.reduction = requirePositiveInt(args.reduction ?? 16, cls, 'reduction');
-    const init = kernelAndBiasInitializers(args.kernelInitializer, args.biasInitializer, cls);
-    this.kernelInitializer = init.kernel;
-    this.biasInitializer = init.bias;
+    this.reduction = requirePositiveInt(args.reduction ?? 16, this.getClassName(), 'reduction');
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const label = `${ChannelAttention.className} '${this.name}'`;
-    const c = inputChannels(inputShape, label);
-    const hidden = channelAttentionHidden(c, this.reduction);
-    this.weightsOfBranch = {
-      downKernel: this.addWeight('down_kernel', [c, hidden], 'float32', this.kernelInitializer),
-      downBias: this.addWeight('down_bias', [hidden], 'float32', this.biasInitializer),
-      upKernel: this.addWeight('up_kernel', [hidden, c], 'float32', this.kernelInitializer),
-      upBias: this.addWeight('up_bias', [c], 'float32', this.biasInitializer),
-    };
+    const c = inputChannels(inputShape, this.label);
+    this.weightsOfBranch = channelAttentionVariables(this.makeWeight, '', c, this.reduction);
     this.built = true;
   }
 
@@ -104,22 +75,11 @@ export class ChannelAttention extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const w = this.weightsOfBranch!;
-    return applyChannelAttention(singleInput(inputs), {
-      downKernel: w.downKernel.read() as tf.Tensor2D,
-      downBias: w.downBias.read() as tf.Tensor1D,
-      upKernel: w.upKernel.read() as tf.Tensor2D,
-      upBias: w.upBias.read() as tf.Tensor1D,
-    });
+    return applyChannelAttention(singleInput(inputs), readChannelAttention(this.weightsOfBranch!));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      reduction: this.reduction,
-      kernelInitializer: serializeInitializer(this.kernelInitializer) as any,
-      biasInitializer: serializeInitializer(this.biasInitializer) as any,
-    };
+    return { ...super.getConfig(), reduction: this.reduction };
   }
 }
 tf.serialization.registerClass(ChannelAttention);

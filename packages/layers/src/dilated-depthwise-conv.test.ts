@@ -1,87 +1,32 @@
-import {
-  describeBackends,
-  expectNoLeak,
-  maxAbsDiff,
-  maxRelDiff,
-  seededValues,
-  useBackend,
-} from '@hsrkit/testing';
+import { describeBackends, maxAbsDiff, maxRelDiff, seededValues } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   DilatedDepthwiseConv2D,
   dilatedDepthwiseConv2D,
   dilatedDepthwiseConv2d,
 } from './dilated-depthwise-conv.js';
 import { LayerConfigError } from './errors.js';
+import {
+  convGradLoops,
+  convLoops,
+  depthwiseConv,
+  describeOnCpu,
+  expectGradients,
+  expectSgdStepLowersLoss,
+  type LoopConv,
+} from './test-support.js';
 
-interface Case {
-  shape: [number, number, number, number];
-  kh: number;
-  kw: number;
-  d: number;
-}
-
-/** Definition of a stride-1 'same' dilated depthwise conv (TF puts the odd pad after). */
-function forwardLoops(x: Float32Array, f: Float32Array, { shape, kh, kw, d }: Case): Float64Array {
-  const [n, h, w, c] = shape;
-  const top = Math.floor((d * (kh - 1)) / 2);
-  const left = Math.floor((d * (kw - 1)) / 2);
-  const y = new Float64Array(n * h * w * c);
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < h; i++)
-      for (let j = 0; j < w; j++)
-        for (let ch = 0; ch < c; ch++) {
-          let s = 0;
-          for (let p = 0; p < kh; p++)
-            for (let q = 0; q < kw; q++) {
-              const ii = i - top + p * d;
-              const jj = j - left + q * d;
-              if (ii < 0 || jj < 0 || ii >= h || jj >= w) continue;
-              s += x[((b * h + ii) * w + jj) * c + ch] * f[(p * kw + q) * c + ch];
-            }
-          y[((b * h + i) * w + j) * c + ch] = s;
-        }
-  return y;
-}
-
-/** Adjoint of forwardLoops: d(sum(y * g))/dx and /df, straight from the definition. */
-function gradientLoops(x: Float32Array, f: Float32Array, g: Float32Array, cs: Case) {
-  const [n, h, w, c] = cs.shape;
-  const { kh, kw, d } = cs;
-  const top = Math.floor((d * (kh - 1)) / 2);
-  const left = Math.floor((d * (kw - 1)) / 2);
-  const dx = new Float64Array(x.length);
-  const df = new Float64Array(f.length);
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < h; i++)
-      for (let j = 0; j < w; j++)
-        for (let ch = 0; ch < c; ch++) {
-          const gy = g[((b * h + i) * w + j) * c + ch];
-          for (let p = 0; p < kh; p++)
-            for (let q = 0; q < kw; q++) {
-              const ii = i - top + p * d;
-              const jj = j - left + q * d;
-              if (ii < 0 || jj < 0 || ii >= h || jj >= w) continue;
-              const xi = ((b * h + ii) * w + jj) * c + ch;
-              const fi = (p * kw + q) * c + ch;
-              dx[xi] += gy * f[fi];
-              df[fi] += gy * x[xi];
-            }
-        }
-  return { dx, df };
-}
-
-const CASES: Case[] = [
-  { shape: [1, 8, 8, 4], kh: 3, kw: 3, d: 2 },
-  { shape: [2, 7, 9, 3], kh: 3, kw: 3, d: 3 }, // receptive field 7 on a 7-high map
-  { shape: [1, 8, 8, 4], kh: 2, kw: 2, d: 3 }, // even kernel: asymmetric 'same' padding
-  { shape: [1, 6, 6, 2], kh: 3, kw: 3, d: 1 },
+const CASES: LoopConv[] = [
+  depthwiseConv([1, 8, 8, 4], 3, 3, 2),
+  depthwiseConv([2, 7, 9, 3], 3, 3, 3), // receptive field 7 on a 7-high map
+  depthwiseConv([1, 8, 8, 4], 2, 2, 3), // even kernel: asymmetric 'same' padding
+  depthwiseConv([1, 6, 6, 2], 3, 3, 1),
 ];
 
 describeBackends('dilatedDepthwiseConv2d', (backend) => {
   for (const cs of CASES) {
-    const tag = `[${cs.shape}] k${cs.kh}x${cs.kw} d${cs.d}`;
+    const tag = `[${cs.shape}] k${cs.kh}x${cs.kw} d${cs.dilation}`;
     const size = cs.shape.reduce((a, b) => a * b, 1);
     const x = seededValues(size, 11);
     const f = seededValues(cs.kh * cs.kw * cs.shape[3], 12);
@@ -92,59 +37,34 @@ describeBackends('dilatedDepthwiseConv2d', (backend) => {
         dilatedDepthwiseConv2d(
           tf.tensor4d(x, cs.shape),
           tf.tensor4d(f, [cs.kh, cs.kw, cs.shape[3], 1]),
-          cs.d,
+          cs.dilation,
         ),
       );
       const got = await y.data();
       y.dispose();
-      expect(maxAbsDiff(got, forwardLoops(x, f, cs))).toBeLessThan(1e-5);
+      expect(maxAbsDiff(got, convLoops(x, f, cs))).toBeLessThan(1e-5);
     });
 
     it(`custom gradient equals the loop adjoint ${tag} (${backend})`, async () => {
-      await expectNoLeak(async () => {
-        const xt = tf.tensor4d(x, cs.shape);
-        const ft = tf.tensor4d(f, [cs.kh, cs.kw, cs.shape[3], 1]);
-        const gt = tf.tensor4d(g, cs.shape);
-        const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-          tf.sum(tf.mul(dilatedDepthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, cs.d), gt)),
-        )([xt, ft]);
-        const ref = gradientLoops(x, f, g, cs);
-        expect(dx.shape).toEqual(cs.shape);
-        expect(df.shape).toEqual([cs.kh, cs.kw, cs.shape[3], 1]);
-        expect(maxRelDiff(await dx.data(), ref.dx)).toBeLessThan(1e-5);
-        expect(maxRelDiff(await df.data(), ref.df)).toBeLessThan(1e-5);
-        tf.dispose([xt, ft, gt, dx, df]);
-      });
+      const ref = convGradLoops(x, f, g, cs);
+      await expectGradients(
+        (a, b) => dilatedDepthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, cs.dilation),
+        () => ({
+          inputs: [tf.tensor4d(x, cs.shape), tf.tensor4d(f, [cs.kh, cs.kw, cs.shape[3], 1])],
+          dy: tf.tensor4d(g, cs.shape),
+        }),
+        [ref.dx, ref.dw],
+      );
     });
   }
 
   it(`the layer trains: one SGD step lowers the loss (${backend})`, async () => {
     const layer = dilatedDepthwiseConv2D({ kernelSize: 3, dilationRate: 2 });
-    const x = tf.tensor4d(seededValues(1 * 8 * 8 * 4, 21), [1, 8, 8, 4]);
-    const target = tf.tensor4d(seededValues(1 * 8 * 8 * 4, 22), [1, 8, 8, 4]);
-    const loss = () => tf.mean(tf.square(tf.sub(layer.apply(x) as tf.Tensor, target))) as tf.Scalar;
-    const lossValue = async () => {
-      const l = loss();
-      const v = (await l.data())[0];
-      l.dispose();
-      return v;
-    };
-    const before = await lossValue();
-    const optimizer = tf.train.sgd(0.5);
-    await expectNoLeak(() => tf.dispose(optimizer.minimize(loss, true) ?? []), 'sgd step');
-    const after = await lossValue();
-    expect(after).toBeLessThan(before);
-    optimizer.dispose();
-    tf.dispose([x, target]);
-    layer.dispose();
+    await expectSgdStepLowersLoss(layer, [1, 8, 8, 4], 0.5, 21);
   });
 });
 
-describe('dilatedDepthwiseConv2d vs the space-to-batch formulation (cpu)', () => {
-  beforeAll(async () => {
-    await useBackend('cpu');
-  });
-
+describeOnCpu('dilatedDepthwiseConv2d vs the space-to-batch formulation', () => {
   /** pad 'same' -> spaceToBatchND -> plain depthwise conv -> batchToSpaceND -> crop: autodiffable. */
   function spaceToBatchConv(x: tf.Tensor4D, f: tf.Tensor4D, d: number): tf.Tensor4D {
     const [, h, w] = x.shape;
@@ -205,11 +125,7 @@ describe('dilatedDepthwiseConv2d vs the space-to-batch formulation (cpu)', () =>
   }
 });
 
-describe('DilatedDepthwiseConv2D layer (cpu)', () => {
-  beforeAll(async () => {
-    await useBackend('cpu');
-  });
-
+describeOnCpu('DilatedDepthwiseConv2D layer', () => {
   it('has the contract weights, output shape and bias', async () => {
     const layer = new DilatedDepthwiseConv2D({ kernelSize: 3, dilationRate: 5, name: 'dw' });
     expect(layer.computeOutputShape([null, 16, 12, 6])).toEqual([null, 16, 12, 6]);
@@ -224,13 +140,8 @@ describe('DilatedDepthwiseConv2D layer (cpu)', () => {
     const y = layer.apply(x) as tf.Tensor;
     expect(tf.memory().numTensors).toBe(tensorsBefore + 1); // only the output survives
     expect(y.shape).toEqual([2, 16, 12, 6]);
-    const ref = forwardLoops((await x.data()) as Float32Array, f, {
-      shape: [2, 16, 12, 6],
-      kh: 3,
-      kw: 3,
-      d: 5,
-    });
-    for (let i = 0; i < ref.length; i++) ref[i] += bias[i % 6];
+    const x32 = (await x.data()) as Float32Array;
+    const ref = convLoops(x32, f, depthwiseConv([2, 16, 12, 6], 3, 3, 5), bias);
     expect(maxAbsDiff(await y.data(), ref)).toBeLessThan(1e-5);
     tf.dispose([x, y]);
     layer.dispose();

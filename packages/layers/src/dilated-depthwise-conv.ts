@@ -1,16 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { LayerConfigError } from './errors.js';
 import {
-  type BaseLayerArgs,
-  type Initializer,
   type InitializerSpec,
-  requirePositiveInt,
   inputChannels,
-  kernelAndBiasInitializers,
-  serializeInitializer,
+  requirePositiveInt,
   singleInput,
   singleShape,
 } from './layer-config.js';
+import { ConvKernelLayer, type ConvKernelLayerArgs } from './conv-kernel-layer.js';
 
 const OP = 'dilatedDepthwiseConv2d';
 
@@ -120,63 +117,33 @@ export function dilatedDepthwiseConv2d(
   return op(x, filter) as tf.Tensor4D;
 }
 
-export interface DilatedDepthwiseConv2DArgs extends BaseLayerArgs {
-  /** Square kernel side. */
-  kernelSize: number;
+export interface DilatedDepthwiseConv2DArgs extends Omit<ConvKernelLayerArgs, 'kernelInitializer'> {
   /** Dilation on both axes (1 = ordinary depthwise conv). */
   dilationRate: number;
-  useBias?: boolean;
   /** Default 'glorotUniform' (as tf.layers.depthwiseConv2d). */
   depthwiseInitializer?: InitializerSpec;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerSpec;
 }
 
 /**
  * Depthwise conv with a real dilation (tf.layers.depthwiseConv2d silently drops `dilationRate`)
  * that trains on every backend. Weights: `depthwise_kernel` [k, k, C, 1], `bias` [C].
  */
-export class DilatedDepthwiseConv2D extends tf.layers.Layer {
+export class DilatedDepthwiseConv2D extends ConvKernelLayer {
   static className = 'HsrkitDilatedDepthwiseConv2D';
-  readonly kernelSize: number;
   readonly dilationRate: number;
-  readonly useBias: boolean;
-  private readonly depthwiseInitializer: Initializer;
-  private readonly biasInitializer: Initializer;
-  private depthwiseKernel?: tf.LayerVariable;
-  private bias?: tf.LayerVariable;
 
   constructor(args: DilatedDepthwiseConv2DArgs) {
-    super(args);
-    const cls = DilatedDepthwiseConv2D.className;
-    if (args == null)
-      throw new LayerConfigError(cls, 'args', 'kernelSize and dilationRate are required');
-    this.kernelSize = requirePositiveInt(args.kernelSize, cls, 'kernelSize');
-    this.dilationRate = requirePositiveInt(args.dilationRate, cls, 'dilationRate');
-    this.useBias = args.useBias ?? true;
-    const init = kernelAndBiasInitializers(
-      args.depthwiseInitializer,
-      args.biasInitializer,
-      cls,
-      'depthwiseInitializer',
-    );
-    this.depthwiseInitializer = init.kernel;
-    this.biasInitializer = init.bias;
+    super(args as ConvKernelLayerArgs, {
+      kernelField: 'depthwiseInitializer',
+      required: 'kernelSize and dilationRate',
+    });
+    this.dilationRate = requirePositiveInt(args.dilationRate, this.getClassName(), 'dilationRate');
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const label = `${DilatedDepthwiseConv2D.className} '${this.name}'`;
-    const channels = inputChannels(inputShape, label);
+    const channels = inputChannels(inputShape, this.label);
     const k = this.kernelSize;
-    this.depthwiseKernel = this.addWeight(
-      'depthwise_kernel',
-      [k, k, channels, 1],
-      'float32',
-      this.depthwiseInitializer,
-    );
-    if (this.useBias)
-      this.bias = this.addWeight('bias', [channels], 'float32', this.biasInitializer);
-    this.built = true;
+    this.buildKernelAndBias('depthwise_kernel', [k, k, channels, 1], channels);
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
@@ -184,26 +151,15 @@ export class DilatedDepthwiseConv2D extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const kernel = this.kernel!.read() as tf.Tensor4D;
     return tf.tidy(() => {
-      const x = singleInput(inputs);
-      const y = dilatedDepthwiseConv2d(
-        x,
-        this.depthwiseKernel!.read() as tf.Tensor4D,
-        this.dilationRate,
-      );
+      const y = dilatedDepthwiseConv2d(singleInput(inputs), kernel, this.dilationRate);
       return this.bias ? tf.add(y, this.bias.read()) : y;
     });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      kernelSize: this.kernelSize,
-      dilationRate: this.dilationRate,
-      useBias: this.useBias,
-      depthwiseInitializer: serializeInitializer(this.depthwiseInitializer) as any,
-      biasInitializer: serializeInitializer(this.biasInitializer) as any,
-    };
+    return { ...super.getConfig(), dilationRate: this.dilationRate };
   }
 }
 tf.serialization.registerClass(DilatedDepthwiseConv2D);

@@ -1,14 +1,16 @@
-import {
-  describeBackends,
-  expectNoLeak,
-  maxAbsDiff,
-  maxRelDiff,
-  seededValues,
-  useBackend,
-} from '@hsrkit/testing';
+import { describeBackends, maxAbsDiff, seededValues } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { LayerConfigError } from './errors.js';
+import {
+  convGradLoops,
+  convLoops,
+  describeOnCpu,
+  expectGradients,
+  expectSgdStepLowersLoss,
+  type LoopConv,
+  pytorchGroupedConv,
+} from './test-support.js';
 import {
   GroupedConv2D,
   groupedConv2D,
@@ -16,93 +18,18 @@ import {
   pytorchGroupedKernelToTf,
 } from './grouped-conv.js';
 
-interface Case {
-  /** NHWC input */
-  shape: [number, number, number, number];
-  cout: number;
-  k: number;
-  groups: number;
-}
-
-/**
- * PyTorch's conv2d(groups=g) definition on an NHWC image with a PyTorch-layout weight
- * [Cout, Cin/g, k, k]: y[o] = b[o] + sum over the input channels of o's group. 'same' padding,
- * the odd pad after (PyTorch padding='same' does the same).
- */
-function pytorchConvLoops(
-  x: Float32Array,
-  weight: Float32Array,
-  bias: Float32Array | undefined,
-  { shape, cout, k, groups }: Case,
-): Float64Array {
-  const [n, h, w, cin] = shape;
-  const ig = cin / groups;
-  const og = cout / groups;
-  const pad = Math.floor((k - 1) / 2);
-  const y = new Float64Array(n * h * w * cout);
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < h; i++)
-      for (let j = 0; j < w; j++)
-        for (let o = 0; o < cout; o++) {
-          const group = Math.floor(o / og);
-          let s = bias ? bias[o] : 0;
-          for (let ci = 0; ci < ig; ci++)
-            for (let p = 0; p < k; p++)
-              for (let q = 0; q < k; q++) {
-                const ii = i + p - pad;
-                const jj = j + q - pad;
-                if (ii < 0 || jj < 0 || ii >= h || jj >= w) continue;
-                s +=
-                  x[((b * h + ii) * w + jj) * cin + group * ig + ci] *
-                  weight[((o * ig + ci) * k + p) * k + q];
-              }
-          y[((b * h + i) * w + j) * cout + o] = s;
-        }
-  return y;
-}
-
-/** Adjoint of pytorchConvLoops for loss = sum(y * g): dx, and dW in PyTorch layout. */
-function pytorchConvGradLoops(x: Float32Array, weight: Float32Array, g: Float32Array, cs: Case) {
-  const [n, h, w, cin] = cs.shape;
-  const { cout, k, groups } = cs;
-  const ig = cin / groups;
-  const og = cout / groups;
-  const pad = Math.floor((k - 1) / 2);
-  const dx = new Float64Array(x.length);
-  const dw = new Float64Array(weight.length);
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < h; i++)
-      for (let j = 0; j < w; j++)
-        for (let o = 0; o < cout; o++) {
-          const gy = g[((b * h + i) * w + j) * cout + o];
-          const group = Math.floor(o / og);
-          for (let ci = 0; ci < ig; ci++)
-            for (let p = 0; p < k; p++)
-              for (let q = 0; q < k; q++) {
-                const ii = i + p - pad;
-                const jj = j + q - pad;
-                if (ii < 0 || jj < 0 || ii >= h || jj >= w) continue;
-                const xi = ((b * h + ii) * w + jj) * cin + group * ig + ci;
-                const wi = ((o * ig + ci) * k + p) * k + q;
-                dx[xi] += gy * weight[wi];
-                dw[wi] += gy * x[xi];
-              }
-        }
-  return { dx, dw };
-}
-
-const CASES: Case[] = [
-  { shape: [1, 6, 6, 8], cout: 8, k: 3, groups: 4 },
-  { shape: [2, 5, 7, 6], cout: 9, k: 1, groups: 3 },
-  { shape: [1, 5, 5, 4], cout: 6, k: 2, groups: 2 }, // even kernel: pad after
-  { shape: [1, 4, 4, 3], cout: 5, k: 3, groups: 1 }, // plain conv
+const CASES: LoopConv[] = [
+  pytorchGroupedConv([1, 6, 6, 8], 8, 3, 4),
+  pytorchGroupedConv([2, 5, 7, 6], 9, 1, 3),
+  pytorchGroupedConv([1, 5, 5, 4], 6, 2, 2), // even kernel: pad after
+  pytorchGroupedConv([1, 4, 4, 3], 5, 3, 1), // plain conv
 ];
 
 describeBackends('groupedConv2d', (backend) => {
   for (const cs of CASES) {
-    const tag = `[${cs.shape}] -> ${cs.cout} k${cs.k} g${cs.groups}`;
+    const tag = `[${cs.shape}] -> ${cs.cout} k${cs.kh} g${cs.groups}`;
     const size = cs.shape.reduce((a, b) => a * b, 1);
-    const ptShape = [cs.cout, cs.shape[3] / cs.groups, cs.k, cs.k] as const;
+    const ptShape = [cs.cout, cs.shape[3] / cs.groups, cs.kh, cs.kw] as const;
     const x = seededValues(size, 51);
     const ptWeight = seededValues(
       ptShape.reduce((a, b) => a * b, 1),
@@ -124,58 +51,31 @@ describeBackends('groupedConv2d', (backend) => {
       expect(y.shape).toEqual([...cs.shape.slice(0, 3), cs.cout]);
       const got = await y.data();
       y.dispose();
-      expect(maxAbsDiff(got, pytorchConvLoops(x, ptWeight, bias, cs))).toBeLessThan(1e-5);
+      expect(maxAbsDiff(got, convLoops(x, ptWeight, cs, bias))).toBeLessThan(1e-5);
     });
 
     it(`gradients equal the loop adjoint ${tag} (${backend})`, async () => {
-      await expectNoLeak(async () => {
-        const xt = tf.tensor4d(x, cs.shape);
-        const kt = tf.tensor4d(tfKernel.values, tfKernel.shape);
-        const gt = tf.tensor4d(g, [...cs.shape.slice(0, 3), cs.cout] as [
-          number,
-          number,
-          number,
-          number,
-        ]);
-        const [dx, dk] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-          tf.sum(tf.mul(groupedConv2d(a as tf.Tensor4D, b as tf.Tensor4D, cs.groups), gt)),
-        )([xt, kt]);
-        const ref = pytorchConvGradLoops(x, ptWeight, g, cs);
-        expect(dk.shape).toEqual(tfKernel.shape);
-        expect(maxRelDiff(await dx.data(), ref.dx)).toBeLessThan(1e-5);
-        const dwTf = pytorchGroupedKernelToTf(new Float32Array(ref.dw), ptShape).values;
-        expect(maxRelDiff(await dk.data(), dwTf)).toBeLessThan(1e-5);
-        tf.dispose([xt, kt, gt, dx, dk]);
-      });
+      const ref = convGradLoops(x, ptWeight, g, cs);
+      const dwTf = pytorchGroupedKernelToTf(new Float32Array(ref.dw), ptShape).values;
+      const [n, h, w] = cs.shape;
+      await expectGradients(
+        (a, b) => groupedConv2d(a as tf.Tensor4D, b as tf.Tensor4D, cs.groups),
+        () => ({
+          inputs: [tf.tensor4d(x, cs.shape), tf.tensor4d(tfKernel.values, tfKernel.shape)],
+          dy: tf.tensor4d(g, [n, h, w, cs.cout]),
+        }),
+        [ref.dx, dwTf],
+      );
     });
   }
 
   it(`the layer trains: one SGD step lowers the loss (${backend})`, async () => {
     const layer = groupedConv2D({ filters: 8, kernelSize: 3, groups: 4 });
-    const x = tf.tensor4d(seededValues(1 * 6 * 6 * 8, 61), [1, 6, 6, 8]);
-    const target = tf.tensor4d(seededValues(1 * 6 * 6 * 8, 62), [1, 6, 6, 8]);
-    const loss = () => tf.mean(tf.square(tf.sub(layer.apply(x) as tf.Tensor, target))) as tf.Scalar;
-    const lossValue = async () => {
-      const l = loss();
-      const v = (await l.data())[0];
-      l.dispose();
-      return v;
-    };
-    const before = await lossValue();
-    const optimizer = tf.train.sgd(0.2);
-    await expectNoLeak(() => tf.dispose(optimizer.minimize(loss, true) ?? []), 'sgd step');
-    expect(await lossValue()).toBeLessThan(before);
-    optimizer.dispose();
-    tf.dispose([x, target]);
-    layer.dispose();
+    await expectSgdStepLowersLoss(layer, [1, 6, 6, 8], 0.2, 61);
   });
 });
 
-describe('GroupedConv2D layer and PyTorch mapping (cpu)', () => {
-  beforeAll(async () => {
-    await useBackend('cpu');
-  });
-
+describeOnCpu('GroupedConv2D layer and PyTorch mapping', () => {
   it('maps a hand-written PyTorch groups=2 weight', () => {
     // PyTorch weight [Cout=4, Cin/g=1, 1, 2]: w[o][0][0][q] = 10*o + q.
     const pt = new Float32Array([0, 1, 10, 11, 20, 21, 30, 31]);

@@ -1,16 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { LayerConfigError } from './errors.js';
-import {
-  type BaseLayerArgs,
-  type Initializer,
-  type InitializerSpec,
-  requirePositiveInt,
-  inputChannels,
-  kernelAndBiasInitializers,
-  serializeInitializer,
-  singleInput,
-  singleShape,
-} from './layer-config.js';
+import { channelsDividedBy, requirePositiveInt, singleInput, singleShape } from './layer-config.js';
+import { ConvKernelLayer, type ConvKernelLayerArgs } from './conv-kernel-layer.js';
 
 const OP = 'groupedConv2d';
 
@@ -192,42 +183,26 @@ export function pytorchGroupedKernelToTf(
   return { values, shape: [kh, kw, inPerGroup, cout] };
 }
 
-export interface GroupedConv2DArgs extends BaseLayerArgs {
+export interface GroupedConv2DArgs extends ConvKernelLayerArgs {
   /** Output channels; must be divisible by `groups`. */
   filters: number;
-  /** Square kernel side. */
-  kernelSize: number;
   /** Number of groups; must divide the input and output widths. */
   groups: number;
-  useBias?: boolean;
-  /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerSpec;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerSpec;
 }
 
 /**
  * Grouped conv layer (stride 1, 'same'). Weights `kernel` [k, k, Cin/g, filters], `bias` [filters].
  * Load a PyTorch `groups=g` conv with `pytorchGroupedKernelToTf`.
  */
-export class GroupedConv2D extends tf.layers.Layer {
+export class GroupedConv2D extends ConvKernelLayer {
   static className = 'HsrkitGroupedConv2D';
   readonly filters: number;
-  readonly kernelSize: number;
   readonly groups: number;
-  readonly useBias: boolean;
-  private readonly kernelInitializer: Initializer;
-  private readonly biasInitializer: Initializer;
-  private kernel?: tf.LayerVariable;
-  private bias?: tf.LayerVariable;
 
   constructor(args: GroupedConv2DArgs) {
-    super(args);
-    const cls = GroupedConv2D.className;
-    if (args == null)
-      throw new LayerConfigError(cls, 'args', 'filters, kernelSize and groups are required');
+    super(args, { required: 'filters, kernelSize and groups' });
+    const cls = this.getClassName();
     this.filters = requirePositiveInt(args.filters, cls, 'filters');
-    this.kernelSize = requirePositiveInt(args.kernelSize, cls, 'kernelSize');
     this.groups = requirePositiveInt(args.groups, cls, 'groups');
     if (this.filters % this.groups !== 0)
       throw new LayerConfigError(
@@ -235,34 +210,12 @@ export class GroupedConv2D extends tf.layers.Layer {
         'groups',
         `${this.groups} groups do not divide filters=${this.filters}`,
       );
-    this.useBias = args.useBias ?? true;
-    const init = kernelAndBiasInitializers(args.kernelInitializer, args.biasInitializer, cls);
-    this.kernelInitializer = init.kernel;
-    this.biasInitializer = init.bias;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const label = `${GroupedConv2D.className} '${this.name}'`;
-    const cin = inputChannels(inputShape, label);
-    if (cin % this.groups !== 0)
-      throw new LayerConfigError(
-        label,
-        'groups',
-        `${this.groups} groups do not divide the ${cin} input channels of input shape ` +
-          `[${singleShape(inputShape, label)
-            .map((d) => (d == null ? 'null' : d))
-            .join(', ')}]`,
-      );
+    const cin = channelsDividedBy(inputShape, this.label, this.groups, 'groups');
     const k = this.kernelSize;
-    this.kernel = this.addWeight(
-      'kernel',
-      [k, k, cin / this.groups, this.filters],
-      'float32',
-      this.kernelInitializer,
-    );
-    if (this.useBias)
-      this.bias = this.addWeight('bias', [this.filters], 'float32', this.biasInitializer);
-    this.built = true;
+    this.buildKernelAndBias('kernel', [k, k, cin / this.groups, this.filters], this.filters);
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
@@ -282,15 +235,7 @@ export class GroupedConv2D extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      groups: this.groups,
-      useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer) as any,
-      biasInitializer: serializeInitializer(this.biasInitializer) as any,
-    };
+    return { ...super.getConfig(), filters: this.filters, groups: this.groups };
   }
 }
 tf.serialization.registerClass(GroupedConv2D);

@@ -7,6 +7,7 @@ export * from './pixel-shuffle.js';
 export * from './channel-attention.js';
 export * from './lkb.js';
 export * from './bicubic.js';
+export * from './wasm-core/index.js';
 export * from './wasm-training/index.js';
 export * from './wasm-winograd/index.js';
 export * from './wasm-simd/index.js';

@@ -101,3 +101,26 @@ export function inputChannels(inputShape: tf.Shape | tf.Shape[], layer: string):
     throw new LayerConfigError(layer, 'inputShape', 'the channel dimension must be known');
   return c;
 }
+
+/**
+ * The channel count of a single NHWC input shape, which `divisor` (groups) must divide; else a
+ * LayerConfigError on `field` naming the shape.
+ */
+export function channelsDividedBy(
+  inputShape: tf.Shape | tf.Shape[],
+  label: string,
+  divisor: number,
+  field: string,
+): number {
+  const c = inputChannels(inputShape, label);
+  if (c % divisor !== 0)
+    throw new LayerConfigError(
+      label,
+      field,
+      `${divisor} groups do not divide the ${c} input channels of input shape ` +
+        `[${singleShape(inputShape, label)
+          .map((d) => (d == null ? 'null' : d))
+          .join(', ')}]`,
+    );
+  return c;
+}

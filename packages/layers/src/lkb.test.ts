@@ -1,14 +1,8 @@
-import {
-  describeBackends,
-  expectNoLeak,
-  maxAbsDiff,
-  maxRelDiff,
-  seededValues,
-  useBackend,
-} from '@hsrkit/testing';
+import { describeBackends, maxAbsDiff, maxRelDiff, seededValues } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { LayerConfigError } from './errors.js';
+import { describeOnCpu, expectSgdStepLowersLoss } from './test-support.js';
 import { LargeKernelBlock, type LargeKernelBlockArgs, largeKernelBlock } from './lkb.js';
 
 // ---- An independent LKB in float64 loops, written from the spec (not from lkb.ts) ----
@@ -242,31 +236,11 @@ describeBackends('LargeKernelBlock', (backend) => {
   }
 
   it(`trains without extra kernels: one SGD step lowers the loss (${backend})`, async () => {
-    const layer = largeKernelBlock({ reduction: 4 });
-    const x = tf.tensor4d(seededValues(1 * 8 * 8 * 8, 401), [1, 8, 8, 8]);
-    const target = tf.tensor4d(seededValues(1 * 8 * 8 * 8, 402), [1, 8, 8, 8]);
-    const loss = () => tf.mean(tf.square(tf.sub(layer.apply(x) as tf.Tensor, target))) as tf.Scalar;
-    const lossValue = async () => {
-      const l = loss();
-      const v = (await l.data())[0];
-      l.dispose();
-      return v;
-    };
-    const before = await lossValue();
-    const optimizer = tf.train.sgd(0.1);
-    await expectNoLeak(() => tf.dispose(optimizer.minimize(loss, true) ?? []), 'sgd step');
-    expect(await lossValue()).toBeLessThan(before);
-    optimizer.dispose();
-    tf.dispose([x, target]);
-    layer.dispose();
+    await expectSgdStepLowersLoss(largeKernelBlock({ reduction: 4 }), [1, 8, 8, 8], 0.1, 401);
   });
 });
 
-describe('LargeKernelBlock layer (cpu)', () => {
-  beforeAll(async () => {
-    await useBackend('cpu');
-  });
-
+describeOnCpu('LargeKernelBlock layer', () => {
   it('one LKB at C = 64 with the defaults has exactly 4996 parameters, named per contract', () => {
     const layer = largeKernelBlock({ name: 'lkb' });
     const x = tf.zeros([1, 4, 4, 64]);
@@ -327,7 +301,7 @@ describe('LargeKernelBlock layer (cpu)', () => {
     const layer = largeKernelBlock({ fusionGroups: 4 });
     expect(() => layer.build([null, 8, 8, 6])).toThrow(LayerConfigError);
     expect(() => layer.build([null, 8, 8, 6])).toThrow(
-      /fusionGroups.*6 channels.*\[null, 8, 8, 6\]/,
+      /fusionGroups.*6 input channels.*\[null, 8, 8, 6\]/,
     );
   });
 });

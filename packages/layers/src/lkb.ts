@@ -1,20 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
-import { applyChannelAttention, channelAttentionHidden } from './channel-attention.js';
+import { applyChannelAttention } from './channel-attention.js';
+import {
+  type ChannelAttentionVariables,
+  channelAttentionVariables,
+  readChannelAttention,
+} from './channel-attention-variables.js';
 import { dilatedDepthwiseConv2d } from './dilated-depthwise-conv.js';
 import { LayerConfigError } from './errors.js';
 import { LKB_KERNEL, lkbKernelApplies } from './wasm-simd/lkb-kernel.js';
-import { groupedConv2d, groupedKernelToDense } from './grouped-conv.js';
 import {
-  type BaseLayerArgs,
-  type Initializer,
-  type InitializerSpec,
-  requirePositiveInt,
-  inputChannels,
-  kernelAndBiasInitializers,
-  serializeInitializer,
-  singleInput,
-  singleShape,
-} from './layer-config.js';
+  largeKernelBlockTrainingOp,
+  lkbTrainingApplies,
+} from './wasm-training/lkb-training-kernels.js';
+import { groupedConv2d, groupedKernelToDense } from './grouped-conv.js';
+import { channelsDividedBy, requirePositiveInt, singleInput, singleShape } from './layer-config.js';
+import { WeightedLayer, type WeightedLayerArgs } from './weighted-layer.js';
 
 export type LkbActivation = 'gelu' | 'relu' | 'linear';
 const ACTIVATIONS: readonly LkbActivation[] = ['gelu', 'relu', 'linear'];
@@ -30,7 +30,7 @@ function activate(x: tf.Tensor, activation: LkbActivation): tf.Tensor {
   return x;
 }
 
-export interface LargeKernelBlockArgs extends BaseLayerArgs {
+export interface LargeKernelBlockArgs extends WeightedLayerArgs {
   /** Side of every depthwise kernel. Default 3. */
   kernelSize?: number;
   /** Dilation of each cascaded depthwise conv, in order (any length >= 1). Default [5, 7]. */
@@ -41,10 +41,6 @@ export interface LargeKernelBlockArgs extends BaseLayerArgs {
   reduction?: number;
   /** Activation after the fusion conv. Default 'gelu' (exact erf form). */
   activation?: LkbActivation;
-  /** Every kernel; default 'glorotUniform'. */
-  kernelInitializer?: InitializerSpec;
-  /** Every bias; default 'zeros'. */
-  biasInitializer?: InitializerSpec;
 }
 
 /**
@@ -57,27 +53,20 @@ export interface LargeKernelBlockArgs extends BaseLayerArgs {
  * `fuse_kernel` [1, 1, (n+1)C/g, C], `fuse_bias` [C], `ca_down_kernel` [C, C/r], `ca_down_bias`,
  * `ca_up_kernel` [C/r, C], `ca_up_bias`. At C = 64 with the defaults: 4996 parameters.
  */
-export class LargeKernelBlock extends tf.layers.Layer {
+export class LargeKernelBlock extends WeightedLayer {
   static className = 'HsrkitLargeKernelBlock';
   readonly kernelSize: number;
   readonly dilations: number[];
   readonly fusionGroups: number;
   readonly reduction: number;
   readonly activation: LkbActivation;
-  private readonly kernelInitializer: Initializer;
-  private readonly biasInitializer: Initializer;
   private depthwise: { kernel: tf.LayerVariable; bias: tf.LayerVariable }[] = [];
   private fuse?: { kernel: tf.LayerVariable; bias: tf.LayerVariable };
-  private attention?: {
-    downKernel: tf.LayerVariable;
-    downBias: tf.LayerVariable;
-    upKernel: tf.LayerVariable;
-    upBias: tf.LayerVariable;
-  };
+  private attention?: ChannelAttentionVariables;
 
   constructor(args: LargeKernelBlockArgs = {}) {
     super(args);
-    const cls = LargeKernelBlock.className;
+    const cls = this.getClassName();
     this.kernelSize = requirePositiveInt(args.kernelSize ?? 3, cls, 'kernelSize');
     const dilations = args.dilations ?? [5, 7];
     if (!Array.isArray(dilations) || dilations.length === 0)
@@ -97,47 +86,22 @@ export class LargeKernelBlock extends tf.layers.Layer {
         `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(activation)}`,
       );
     this.activation = activation;
-    const init = kernelAndBiasInitializers(args.kernelInitializer, args.biasInitializer, cls);
-    this.kernelInitializer = init.kernel;
-    this.biasInitializer = init.bias;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const label = `${LargeKernelBlock.className} '${this.name}'`;
-    const c = inputChannels(inputShape, label);
-    if (c % this.fusionGroups !== 0)
-      throw new LayerConfigError(
-        label,
-        'fusionGroups',
-        `${this.fusionGroups} groups do not divide the ${c} channels of input shape ` +
-          `[${singleShape(inputShape, label)
-            .map((d) => (d == null ? 'null' : d))
-            .join(', ')}]`,
-      );
+    const c = channelsDividedBy(inputShape, this.label, this.fusionGroups, 'fusionGroups');
     const k = this.kernelSize;
-    const kInit = this.kernelInitializer;
-    const bInit = this.biasInitializer;
+    const make = this.makeWeight;
     this.depthwise = this.dilations.map((_, i) => ({
-      kernel: this.addWeight(`dw${i + 1}_kernel`, [k, k, c, 1], 'float32', kInit),
-      bias: this.addWeight(`dw${i + 1}_bias`, [c], 'float32', bInit),
+      kernel: make('kernel', `dw${i + 1}_kernel`, [k, k, c, 1]),
+      bias: make('bias', `dw${i + 1}_bias`, [c]),
     }));
     const stacked = (this.dilations.length + 1) * c;
     this.fuse = {
-      kernel: this.addWeight(
-        'fuse_kernel',
-        [1, 1, stacked / this.fusionGroups, c],
-        'float32',
-        kInit,
-      ),
-      bias: this.addWeight('fuse_bias', [c], 'float32', bInit),
+      kernel: make('kernel', 'fuse_kernel', [1, 1, stacked / this.fusionGroups, c]),
+      bias: make('bias', 'fuse_bias', [c]),
     };
-    const hidden = channelAttentionHidden(c, this.reduction);
-    this.attention = {
-      downKernel: this.addWeight('ca_down_kernel', [c, hidden], 'float32', kInit),
-      downBias: this.addWeight('ca_down_bias', [hidden], 'float32', bInit),
-      upKernel: this.addWeight('ca_up_kernel', [hidden, c], 'float32', kInit),
-      upBias: this.addWeight('ca_up_bias', [c], 'float32', bInit),
-    };
+    this.attention = channelAttentionVariables(make, 'ca_', c, this.reduction);
     this.built = true;
   }
 
@@ -149,32 +113,45 @@ export class LargeKernelBlock extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = singleInput(inputs);
       const c = x.shape[3];
+      // Training on wasm with registerWasmSimdTrainingKernels(): the whole block is one op with
+      // its own gradient (wasm-training/lkb-training-kernels.ts).
+      const trainFused = lkbTrainingApplies(x, this.fusionGroups);
       // Inference on wasm with registerWasmSimdKernels(): the whole block is one kernel call.
       // Not while gradients are recorded (it has none) and not where it does not apply.
       if (
-        !tf.engine().isTapeOn() &&
-        x.dtype === 'float32' &&
-        tf.getKernel(LKB_KERNEL, tf.getBackend()) !== undefined &&
-        lkbKernelApplies(c, this.fusionGroups)
+        trainFused ||
+        (!tf.engine().isTapeOn() &&
+          x.dtype === 'float32' &&
+          tf.getKernel(LKB_KERNEL, tf.getBackend()) !== undefined &&
+          lkbKernelApplies(c, this.fusionGroups))
       ) {
+        const ca = readChannelAttention(this.attention!);
         const weights: Record<string, tf.Tensor> = {
           fuse_kernel: this.fuse!.kernel.read(),
           fuse_bias: this.fuse!.bias.read(),
-          ca_down_kernel: this.attention!.downKernel.read(),
-          ca_down_bias: this.attention!.downBias.read(),
-          ca_up_kernel: this.attention!.upKernel.read(),
-          ca_up_bias: this.attention!.upBias.read(),
+          ca_down_kernel: ca.downKernel,
+          ca_down_bias: ca.downBias,
+          ca_up_kernel: ca.upKernel,
+          ca_up_bias: ca.upBias,
         };
         this.depthwise.forEach((dw, i) => {
           weights[`dw${i + 1}_kernel`] = dw.kernel.read();
           weights[`dw${i + 1}_bias`] = dw.bias.read();
         });
-        return tf.engine().runKernel(LKB_KERNEL, { x, ...weights }, {
+        const attrs = {
           dilations: this.dilations,
           kernelSize: this.kernelSize,
           fusionGroups: this.fusionGroups,
           activation: this.activation,
-        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        };
+        if (trainFused) return largeKernelBlockTrainingOp(x as tf.Tensor4D, weights, attrs);
+        return tf
+          .engine()
+          .runKernel(
+            LKB_KERNEL,
+            { x, ...weights },
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor;
       }
       const stages: tf.Tensor4D[] = [x];
       this.dilations.forEach((d, i) => {
@@ -200,28 +177,18 @@ export class LargeKernelBlock extends tf.layers.Layer {
         c,
       ]) as tf.Tensor4D;
       const fused = groupedConv2d(stacked, rowsByStage, 1, this.fuse!.bias.read() as tf.Tensor1D);
-      const a = this.attention!;
-      const attended = applyChannelAttention(activate(fused, this.activation) as tf.Tensor4D, {
-        downKernel: a.downKernel.read() as tf.Tensor2D,
-        downBias: a.downBias.read() as tf.Tensor1D,
-        upKernel: a.upKernel.read() as tf.Tensor2D,
-        upBias: a.upBias.read() as tf.Tensor1D,
-      });
+      const attended = applyChannelAttention(
+        activate(fused, this.activation) as tf.Tensor4D,
+        readChannelAttention(this.attention!),
+      );
       return tf.add(x, attended);
     });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      kernelSize: this.kernelSize,
-      dilations: [...this.dilations],
-      fusionGroups: this.fusionGroups,
-      reduction: this.reduction,
-      activation: this.activation,
-      kernelInitializer: serializeInitializer(this.kernelInitializer) as any,
-      biasInitializer: serializeInitializer(this.biasInitializer) as any,
-    };
+    const { kernelSize, fusionGroups, reduction, activation } = this;
+    const dilations = [...this.dilations];
+    return { ...super.getConfig(), kernelSize, dilations, fusionGroups, reduction, activation };
   }
 }
 tf.serialization.registerClass(LargeKernelBlock);

@@ -1,13 +1,8 @@
-import {
-  describeBackends,
-  expectNoLeak,
-  maxAbsDiff,
-  seededValues,
-  useBackend,
-} from '@hsrkit/testing';
+import { describeBackends, expectNoLeak, maxAbsDiff, seededValues } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { LayerConfigError } from './errors.js';
+import { describeOnCpu } from './test-support.js';
 import {
   PixelShuffle,
   pixelShuffle,
@@ -88,11 +83,7 @@ describeBackends('pixelShuffle', (backend) => {
   }
 });
 
-describe('PixelShuffle layer and PyTorch channel order (cpu)', () => {
-  beforeAll(async () => {
-    await useBackend('cpu');
-  });
-
+describeOnCpu('PixelShuffle layer and PyTorch channel order', () => {
   it('pytorchToTfShuffleChannels makes TF shuffle of gathered channels equal torch pixel_shuffle', () => {
     const [n, h, w, cout, s] = [1, 2, 3, 3, 2];
     const cin = cout * s * s;

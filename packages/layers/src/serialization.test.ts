@@ -31,53 +31,42 @@ async function saveAndLoad(model: tf.LayersModel): Promise<tf.LayersModel> {
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData }));
 }
 
+/** The layers applied in turn to an input of `input` (batch axis included, left out here). */
+function chain(input: number[], layers: tf.layers.Layer[]): tf.LayersModel {
+  const x = tf.input({ shape: input.slice(1) });
+  const y = layers.reduce((t, layer) => layer.apply(t) as tf.SymbolicTensor, x);
+  return tf.model({ inputs: x, outputs: y });
+}
+
 const cases: {
   title: string;
   classNames: string[];
-  build: () => tf.LayersModel;
+  layers: () => tf.layers.Layer[];
   input: number[];
 }[] = [
   {
     title: 'DilatedDepthwiseConv2D',
     classNames: [DilatedDepthwiseConv2D.className],
     input: [2, 7, 6, 5],
-    build: () => {
-      const x = tf.input({ shape: [7, 6, 5] });
-      const y = dilatedDepthwiseConv2D({ kernelSize: 3, dilationRate: 2 }).apply(x);
-      return tf.model({ inputs: x, outputs: y as tf.SymbolicTensor });
-    },
+    layers: () => [dilatedDepthwiseConv2D({ kernelSize: 3, dilationRate: 2 })],
   },
   {
     title: 'GroupedConv2D',
     classNames: [GroupedConv2D.className],
     input: [1, 5, 5, 6],
-    build: () => {
-      const x = tf.input({ shape: [5, 5, 6] });
-      const y = groupedConv2D({ filters: 9, kernelSize: 3, groups: 3 }).apply(x);
-      return tf.model({ inputs: x, outputs: y as tf.SymbolicTensor });
-    },
+    layers: () => [groupedConv2D({ filters: 9, kernelSize: 3, groups: 3 })],
   },
   {
     title: 'PixelShuffle',
     classNames: [PixelShuffle.className],
     input: [1, 3, 4, 8],
-    build: () => {
-      const x = tf.input({ shape: [3, 4, 8] });
-      const y = pixelShuffle2D({ scale: 2 }).apply(
-        tf.layers.conv2d({ filters: 8, kernelSize: 1 }).apply(x),
-      );
-      return tf.model({ inputs: x, outputs: y as tf.SymbolicTensor });
-    },
+    layers: () => [tf.layers.conv2d({ filters: 8, kernelSize: 1 }), pixelShuffle2D({ scale: 2 })],
   },
   {
     title: 'ChannelAttention',
     classNames: [ChannelAttention.className],
     input: [2, 4, 4, 8],
-    build: () => {
-      const x = tf.input({ shape: [4, 4, 8] });
-      const y = channelAttention({ reduction: 4 }).apply(x);
-      return tf.model({ inputs: x, outputs: y as tf.SymbolicTensor });
-    },
+    layers: () => [channelAttention({ reduction: 4 })],
   },
   {
     title: 'a small SR net using every layer',
@@ -89,22 +78,15 @@ const cases: {
       PixelShuffle.className,
     ],
     input: [1, 6, 6, 4],
-    build: () => {
-      const x = tf.input({ shape: [6, 6, 4] });
-      let f = groupedConv2D({ filters: 8, kernelSize: 3, groups: 2 }).apply(x);
-      f = largeKernelBlock({ reduction: 4, dilations: [2, 3] }).apply(f);
-      f = largeKernelBlock({
-        reduction: 4,
-        kernelSize: 5,
-        dilations: [1, 2, 1],
-        fusionGroups: 8,
-      }).apply(f);
-      f = dilatedDepthwiseConv2D({ kernelSize: 3, dilationRate: 3, useBias: false }).apply(f);
-      f = channelAttention({ reduction: 2 }).apply(f);
-      f = groupedConv2D({ filters: 16, kernelSize: 3, groups: 4 }).apply(f);
-      const y = pixelShuffle2D({ scale: 2 }).apply(f);
-      return tf.model({ inputs: x, outputs: y as tf.SymbolicTensor });
-    },
+    layers: () => [
+      groupedConv2D({ filters: 8, kernelSize: 3, groups: 2 }),
+      largeKernelBlock({ reduction: 4, dilations: [2, 3] }),
+      largeKernelBlock({ reduction: 4, kernelSize: 5, dilations: [1, 2, 1], fusionGroups: 8 }),
+      dilatedDepthwiseConv2D({ kernelSize: 3, dilationRate: 3, useBias: false }),
+      channelAttention({ reduction: 2 }),
+      groupedConv2D({ filters: 16, kernelSize: 3, groups: 4 }),
+      pixelShuffle2D({ scale: 2 }),
+    ],
   },
 ];
 
@@ -113,7 +95,7 @@ describeBackends(
   (backend) => {
     for (const c of cases) {
       it(`${c.title}: same config, same weights, identical outputs (${backend})`, async () => {
-        const model = c.build();
+        const model = chain(c.input, c.layers());
         randomizeWeights(model, 500);
         const loaded = await saveAndLoad(model);
         const topologyText = JSON.stringify(loaded.toJSON(null, false));

@@ -11,10 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { restoreStockWasmKernels } from '@hsrkit/layers';
 import * as tf from '@tensorflow/tfjs';
-import { benchInference } from '../src/inference-bench.js';
-import { saveModel } from '../src/io-node.js';
+import { benchInference, type RuntimeName, saveModel, selectRuntime } from '@hsrkit/inference/node';
 import { lkcaNet, type UpsamplerKind } from '../src/model.js';
-import { type RuntimeName, selectRuntime } from '../src/runtime.js';
+import { modelCost } from '../src/model-cost.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repeats = Number(process.env.BENCH_REPEATS ?? 7);
@@ -154,6 +153,7 @@ try {
       const r = await benchInference({
         model,
         modelPath: path,
+        cost: modelCost,
         runtime: v.runtime,
         winogradConv: v.ours,
         fusedTail: v.ours,
@@ -163,7 +163,7 @@ try {
         repeats: reps,
       });
       row.params = r.params;
-      row.gmac = r.macs / 1e9;
+      row.gmac = r.macs! / 1e9;
       if (v.label === user) row.tiles = `${r.tiles} of ${r.tileSize.join('x')}`;
       return r;
     };

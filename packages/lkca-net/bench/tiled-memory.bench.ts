@@ -12,12 +12,10 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 
 if (process.argv[2] === 'child') {
   const [, , , input, output, workers, tileArg] = process.argv;
-  const { selectRuntime } = await import('../src/runtime.js');
-  const { loadModel } = await import('../src/io-node.js');
+  const { fusedTileRunner, loadModel, selectRuntime, startTileWorkers, upscaleFile } = await import(
+    '@hsrkit/inference/node'
+  );
   const { DEMO_MODEL_PATH } = await import('../src/demo-scene.js');
-  const { upscaleFile } = await import('../src/upscale-file.js');
-  const { fusedTileRunner } = await import('../src/fused-tail-runner.js');
-  const { startTileWorkers } = await import('../src/tile-workers.js');
   // As the CLI runs it: our WebAssembly kernels in this thread and in the workers.
   await selectRuntime('wasm', { winogradConv: true });
   const model = await loadModel(DEMO_MODEL_PATH);
@@ -42,7 +40,7 @@ if (process.argv[2] === 'child') {
 }
 
 const { readDemoScene } = await import('../src/demo-scene.js');
-const { writeCube, toInterleave } = await import('@hsrkit/hsi-data');
+const { writeCube, toInterleave } = await import('@hsrkit/hsi-data/node');
 const scene = toInterleave(await readDemoScene(), 'bip');
 const dir = mkdtempSync(join(tmpdir(), 'lkca-tiled-mem-'));
 const results: Record<string, unknown>[] = [];

@@ -1,146 +1,113 @@
-// Training-step benchmark: one step (forward + backward + Adam update) of the LKCA student on the
-// wasm backend, with registerWasmTrainingKernels(), against the cpu backend in the same run.
+// Training-step benchmark against PyTorch: the step time of `lkca train`'s path (trainOnScenes:
+// patch sampling, MATLAB-bicubic LR, L1 loss, gradient clipping, one Adam step, on the wasm
+// backend with whatever kernels the trainer picks by default) for the design's student, against
+// a PyTorch 1.13 copy of the same spec (bench/pytorch_train_step.py) with 1 and 2 threads. The
+// three are timed in turns, round after round, in one run; each number is the median over rounds
+// of one round's mean step time after warm-up steps.
 // Run: npx tsx --conditions=source bench/train-step.bench.ts   (from packages/lkca-net)
-// Writes bench/results/train-step.json and .md.
-import { renameSync, writeFileSync } from 'node:fs';
+// Env: TRAIN_BENCH_ONLY=31:conv,128:svd (subset), TRAIN_BENCH_ROUNDS (3), TRAIN_BENCH_STEPS (6),
+// TRAIN_BENCH_OUT (file name stem, default train-step), PYTHON (default /usr/bin/python3).
+// Writes bench/results/<stem>.json and .md.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { registerWasmTrainingKernels, restoreStockWasmKernels } from '@hsrkit/layers';
+import type { Cube } from '@hsrkit/hsi-data';
 import * as tf from '@tensorflow/tfjs';
 import { lkcaNet, type UpsamplerKind } from '../src/model.js';
-import { selectRuntime } from '../src/runtime.js';
+import { trainOnScenes } from '../src/training.js';
+import { startWasmForBench } from './wasm-runtime.js';
 
-const BATCH = 8;
-const LR = 16;
 const SCALE = 4;
-const BLOCKS = 4;
-/** A cpu step estimated above this at batch 8 is measured at batch 1 and scaled (cpu cost is linear in batch). */
-const CPU_DIRECT_LIMIT_MS = 120_000;
-const WASM_STEPS = 5;
+const BATCH = 8;
+const HR_PATCH = 64;
+const WARMUP = 2;
+const STEPS = Number(process.env.TRAIN_BENCH_STEPS ?? 6);
+const ROUNDS = Number(process.env.TRAIN_BENCH_ROUNDS ?? 3);
+const STEM = process.env.TRAIN_BENCH_OUT ?? 'train-step';
+const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
+const here = dirname(fileURLToPath(import.meta.url));
 
-type Engine = 'cpu' | 'wasm' | 'wasm-fast';
-const ENGINE_LABEL: Record<Engine, string> = {
-  cpu: 'cpu (tfjs-backend-cpu)',
-  wasm: 'wasm + registerWasmTrainingKernels()',
-  'wasm-fast': 'wasm + registerWasmTrainingKernels({ replaceSlowKernels: true })',
-};
+const ALL: { bands: number; upsampler: UpsamplerKind }[] = [];
+for (const bands of [31, 128])
+  for (const upsampler of ['conv', 'group', 'svd'] as UpsamplerKind[])
+    ALL.push({ bands, upsampler });
+const only = process.env.TRAIN_BENCH_ONLY?.split(',').map((s) => s.trim());
+const CONFIGS = only ? ALL.filter((c) => only.includes(`${c.bands}:${c.upsampler}`)) : ALL;
 
-interface Measurement {
-  bands: number;
-  upsampler: UpsamplerKind;
-  params: number;
-  engine: Engine;
-  /** Batch the timed steps ran at. */
-  measuredBatch: number;
-  /** Milliseconds per timed step, at measuredBatch. */
-  stepsMs: number[];
-  /** Median step time at batch 8 (scaled by 8/measuredBatch when measured at batch 1). */
-  stepMsAtBatch8: number;
-  scaled: boolean;
-  firstLoss: number;
-  lastLoss: number;
-  /** cpu only: the batch-1 probe step, in ms. */
-  cpuBatch1Ms?: number;
+/** A smooth seeded 256 x 256 scene (values in [0, 1]): the data path costs what a real one does. */
+function syntheticScene(bands: number): Cube {
+  const rows = 256;
+  const cols = 256;
+  const data = new Float32Array(rows * cols * bands);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++)
+      for (let b = 0; b < bands; b++)
+        data[(r * cols + c) * bands + b] =
+          0.5 + 0.25 * Math.sin(r / 7 + b / 5) * Math.cos(c / 9 - b / 11) + 0.1 * Math.sin(r * c);
+  return { rows, cols, bands, interleave: 'bip', data };
 }
 
-/** Deterministic inputs in [0, 1): an LR cube and its HR target. */
-function batchOf(batch: number, bands: number): { lr: tf.Tensor4D; hr: tf.Tensor4D } {
-  return tf.tidy(() => ({
-    lr: tf.randomUniform([batch, LR, LR, bands], 0, 1, 'float32', 1) as tf.Tensor4D,
-    hr: tf.randomUniform([batch, LR * SCALE, LR * SCALE, bands], 0, 1, 'float32', 2) as tf.Tensor4D,
-  }));
-}
-
-async function useEngine(engine: Engine): Promise<void> {
-  await selectRuntime(engine === 'cpu' ? 'cpu' : 'wasm');
-  if (engine === 'cpu') return;
-  // Stand-ins from an earlier 'wasm-fast' run stay registered until put back.
-  restoreStockWasmKernels();
-  registerWasmTrainingKernels({ replaceSlowKernels: engine === 'wasm-fast' });
-}
-
-/** Builds the model on the current backend and times `steps` Adam steps after `warmup` ones. */
-async function timeSteps(
-  bands: number,
-  upsampler: UpsamplerKind,
-  batch: number,
-  warmup: number,
-  steps: number,
-) {
-  const model = lkcaNet({ bands, scale: SCALE, blocks: BLOCKS, upsampler });
-  const params = model.countParams();
-  const { lr, hr } = batchOf(batch, bands);
-  const optimizer = tf.train.adam(1e-4);
-  const step = async (): Promise<number> => {
-    const loss = optimizer.minimize(
-      () =>
-        tf.mean(
-          tf.abs(tf.sub(model.apply(lr, { training: true }) as tf.Tensor4D, hr)),
-        ) as tf.Scalar,
-      true,
-    ) as tf.Scalar;
-    const value = (await loss.data())[0];
-    loss.dispose();
-    return value;
-  };
+/** Times one trainOnScenes run: mean ms of the steps after WARMUP (from its progress events). */
+async function timeOurs(cube: Cube, upsampler: UpsamplerKind, seed: number) {
+  const at: number[] = [];
   const losses: number[] = [];
-  for (let i = 0; i < warmup; i++) losses.push(await step());
-  const stepsMs: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    losses.push(await step());
-    stepsMs.push(performance.now() - t0);
-  }
-  optimizer.dispose();
-  model.dispose();
-  tf.dispose([lr, hr]);
-  return { params, stepsMs, firstLoss: losses[0], lastLoss: losses[losses.length - 1] };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-async function measure(
-  engine: Engine,
-  bands: number,
-  upsampler: UpsamplerKind,
-): Promise<Measurement> {
-  await useEngine(engine);
-  let batch = BATCH;
-  let run: Awaited<ReturnType<typeof timeSteps>>;
-  let cpuBatch1Ms: number | undefined;
-  if (engine === 'cpu') {
-    // One untimed-warmup-free step at batch 1 first: decides whether batch 8 fits the time limit.
-    const probe = await timeSteps(bands, upsampler, 1, 0, 1);
-    cpuBatch1Ms = Math.round(probe.stepsMs[0]);
-    if (probe.stepsMs[0] * BATCH <= CPU_DIRECT_LIMIT_MS)
-      run = await timeSteps(bands, upsampler, BATCH, 0, 1);
-    else {
-      run = probe;
-      batch = 1;
-    }
-  } else {
-    run = await timeSteps(bands, upsampler, BATCH, 1, WASM_STEPS);
-  }
-  const m: Measurement = {
-    bands,
-    upsampler,
-    params: run.params,
-    engine,
-    measuredBatch: batch,
-    stepsMs: run.stepsMs.map((t) => Math.round(t * 10) / 10),
-    stepMsAtBatch8: Math.round(median(run.stepsMs) * (BATCH / batch) * 10) / 10,
-    scaled: batch !== BATCH,
-    firstLoss: run.firstLoss,
-    lastLoss: run.lastLoss,
-    cpuBatch1Ms,
+  const student = lkcaNet({ bands: cube.bands, scale: SCALE, upsampler });
+  const res = await trainOnScenes({
+    scenes: [cube],
+    scale: SCALE,
+    student,
+    steps: WARMUP + STEPS,
+    batchSize: BATCH,
+    patchSize: HR_PATCH,
+    seed,
+    onProgress: (e) => {
+      at[e.step] = performance.now();
+      losses.push(e.losses.total);
+    },
+  });
+  const ms = (at[WARMUP + STEPS] - at[WARMUP]) / STEPS;
+  const kernels = (res.result as { kernels?: string }).kernels ?? 'not reported';
+  res.result.dispose();
+  res.model.dispose();
+  return {
+    ms,
+    params: student.countParams(),
+    firstLoss: losses[0],
+    lastLoss: losses.at(-1)!,
+    kernels,
   };
-  console.log(
-    `B=${bands} ${upsampler.padEnd(4)} ${engine.padEnd(9)} ${m.stepMsAtBatch8.toFixed(1).padStart(10)} ms/step at batch 8` +
-      `${m.scaled ? ` (measured at batch 1: ${m.stepsMs[0].toFixed(0)} ms, x8)` : ''}  loss ${m.firstLoss.toFixed(4)} -> ${m.lastLoss.toFixed(4)}`,
-  );
-  return m;
 }
+
+/** The PyTorch peer, one long-lived process (its nets and optimizers persist between requests). */
+class TorchPeer {
+  private proc: ChildProcessWithoutNullStreams;
+  private lines: AsyncIterator<string>;
+  constructor() {
+    this.proc = spawn(PYTHON, [join(here, 'pytorch_train_step.py')], { stdio: 'pipe' });
+    this.proc.stderr.on('data', (d) => process.stderr.write(d));
+    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+  async time(bands: number, upsampler: UpsamplerKind, threads: number) {
+    const req = { bands, scale: SCALE, lr: HR_PATCH / SCALE, upsampler, batch: BATCH, threads };
+    this.proc.stdin.write(`${JSON.stringify({ ...req, warmup: WARMUP, steps: STEPS })}\n`);
+    const line = await this.lines.next();
+    if (line.done) throw new Error('the PyTorch peer exited');
+    return JSON.parse(line.value) as { ms_per_step: number; params: number; torch: string };
+  }
+  close() {
+    this.proc.stdin.end();
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const r1 = (x: number) => Math.round(x * 10) / 10;
+const r2 = (x: number) => Math.round(x * 100) / 100;
 
 function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
@@ -148,89 +115,100 @@ function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+/** Ratios of an earlier run (e.g. the baseline before our kernels), if its JSON is there. */
+function earlier(stem: string): Map<string, { oursMs: number; ratio2: number }> {
+  const map = new Map<string, { oursMs: number; ratio2: number }>();
+  try {
+    const j = JSON.parse(readFileSync(join(here, 'results', `${stem}.json`), 'utf8'));
+    for (const r of j.summary) map.set(`${r.bands}:${r.upsampler}`, r);
+  } catch {}
+  return map;
+}
+
 async function main(): Promise<void> {
   const started = new Date().toISOString();
-  const results: Measurement[] = [];
-  for (const bands of [31, 128])
-    for (const upsampler of ['svd', 'conv'] as UpsamplerKind[])
-      for (const engine of ['wasm', 'wasm-fast', 'cpu'] as Engine[])
-        results.push(await measure(engine, bands, upsampler));
-
-  // The batch-1-and-scale shortcut assumes cpu step time grows linearly with the batch: check it.
-  await useEngine('cpu');
-  const cpuBatch1 = results.find(
-    (r) => r.engine === 'cpu' && r.bands === 31 && r.upsampler === 'svd',
-  )!;
-  const batch2 = await timeSteps(31, 'svd', 2, 0, 1);
-  const cpuLinearity = {
-    config: 'bands 31, svd',
-    batch1Ms: cpuBatch1.cpuBatch1Ms,
-    batch2Ms: Math.round(batch2.stepsMs[0]),
-    batch8Ms: cpuBatch1.scaled ? null : cpuBatch1.stepMsAtBatch8,
-  };
-  console.log(
-    `cpu linearity check (B=31 svd): batch 1 ${cpuLinearity.batch1Ms} ms, batch 2 ${cpuLinearity.batch2Ms} ms, batch 8 ${cpuLinearity.batch8Ms ?? 'not run'} ms`,
-  );
-
+  const runtime = await startWasmForBench();
+  console.log(`runtime: ${runtime}`);
+  const torch = new TorchPeer();
   const rows = [];
-  for (const bands of [31, 128])
-    for (const upsampler of ['svd', 'conv'] as UpsamplerKind[]) {
-      const of = (e: Engine) =>
-        results.find((r) => r.bands === bands && r.upsampler === upsampler && r.engine === e)!;
-      const [cpu, wasm, fast] = [of('cpu'), of('wasm'), of('wasm-fast')];
+  try {
+    for (const { bands, upsampler } of CONFIGS) {
+      const cube = syntheticScene(bands);
+      const ours: number[] = [];
+      const t1: number[] = [];
+      const t2: number[] = [];
+      let last: Awaited<ReturnType<typeof timeOurs>> | undefined;
+      let torchParams = 0;
+      let torchVersion = '';
+      for (let round = 0; round < ROUNDS; round++) {
+        last = await timeOurs(cube, upsampler, round);
+        ours.push(last.ms);
+        const a = await torch.time(bands, upsampler, 1);
+        const b = await torch.time(bands, upsampler, 2);
+        t1.push(a.ms_per_step);
+        t2.push(b.ms_per_step);
+        torchParams = a.params;
+        torchVersion = a.torch;
+        console.log(
+          `B=${bands} ${upsampler.padEnd(5)} round ${round}: ours ${last.ms.toFixed(1)} ms, torch 1t ${a.ms_per_step.toFixed(1)} ms, 2t ${b.ms_per_step.toFixed(1)} ms`,
+        );
+      }
+      const oursMs = median(ours);
       rows.push({
         bands,
         upsampler,
-        params: cpu.params,
-        cpuMs: cpu.stepMsAtBatch8,
-        cpuScaledFromBatch1: cpu.scaled,
-        wasmMs: wasm.stepMsAtBatch8,
-        wasmFastMs: fast.stepMsAtBatch8,
-        speedupWasm: Math.round((cpu.stepMsAtBatch8 / wasm.stepMsAtBatch8) * 10) / 10,
-        speedupWasmFast: Math.round((cpu.stepMsAtBatch8 / fast.stepMsAtBatch8) * 10) / 10,
+        params: last!.params,
+        torchParams,
+        torch: torchVersion,
+        oursMs: r1(oursMs),
+        torch1Ms: r1(median(t1)),
+        torch2Ms: r1(median(t2)),
+        ratio1: r2(oursMs / median(t1)),
+        ratio2: r2(oursMs / median(t2)),
+        rounds: { ours: ours.map(r1), torch1: t1.map(r1), torch2: t2.map(r1) },
+        loss: { first: last!.firstLoss, last: last!.lastLoss },
+        kernels: last!.kernels,
       });
     }
+  } finally {
+    torch.close();
+  }
   const setup = {
     started,
     node: process.version,
     cpu: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,
     tfjs: tf.version.tfjs,
-    model: `lkcaNet({bands, scale: ${SCALE}, blocks: ${BLOCKS}, upsampler})`,
+    runtime,
+    model: `lkcaNet({bands, scale: ${SCALE}, upsampler}) (4 LKB, C = 64)`,
+    path: 'trainOnScenes: 256x256 synthetic scene, PatchDataset, L1, clipNorm 1, Adam, cosine lr',
     batch: BATCH,
-    lrPatch: [LR, LR],
-    hrPatch: [LR * SCALE, LR * SCALE],
-    loss: 'L1',
-    optimizer: 'Adam(1e-4)',
-    wasmTimedSteps: WASM_STEPS,
-    wasmWarmupSteps: 1,
-    engines: ENGINE_LABEL,
-    cpuLinearity,
-    note: `cpu steps estimated above ${CPU_DIRECT_LIMIT_MS / 1000} s at batch ${BATCH} are measured at batch 1 and multiplied by ${BATCH}`,
+    hrPatch: HR_PATCH,
+    warmupSteps: WARMUP,
+    timedSteps: STEPS,
+    rounds: ROUNDS,
   };
-  const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
-  writeAtomic(
-    join(dir, 'train-step.json'),
-    `${JSON.stringify({ setup, summary: rows, measurements: results }, null, 2)}\n`,
-  );
+  const dir = join(here, 'results');
+  const before = STEM === 'train-step' ? earlier('train-step-baseline') : new Map();
+  writeAtomic(join(dir, `${STEM}.json`), `${JSON.stringify({ setup, summary: rows }, null, 2)}\n`);
+  const hasBefore = before.size > 0;
   const md = [
-    '# LKCA-Net training step: wasm vs cpu',
+    '# LKCA-Net training step: `lkca train` path (TF.js wasm) vs PyTorch (CPU)',
     '',
-    `One Adam step (forward + backward + update, L1 loss) of \`${setup.model}\`, batch ${BATCH},`,
-    `${LR}x${LR} LR -> ${LR * SCALE}x${LR * SCALE} HR patches. ${setup.cpu}, Node ${setup.node}, tfjs ${setup.tfjs}, ${started}.`,
-    `wasm: median of ${WASM_STEPS} steps after 1 warm-up step. ${setup.note}`,
-    `(check, bands 31 svd: cpu batch 1 ${cpuLinearity.batch1Ms} ms, batch 2 ${cpuLinearity.batch2Ms} ms, batch 8 ${cpuLinearity.batch8Ms ?? 'not run'} ms).`,
-    'The machine is shared with other jobs: timings carry their noise; wasm and cpu run in the same process, one after the other.',
-    'Weights are freshly initialised per run (random), inputs are seeded uniform noise: the numbers time the step, not the fit.',
+    `One training step of \`${setup.model}\`, batch ${BATCH}, ${HR_PATCH}x${HR_PATCH} HR patches (x${SCALE}).`,
+    `Ours: ${setup.path}, so it includes the data path; ${runtime}.`,
+    `PyTorch ${rows[0]?.torch ?? ''}: the same net (scripts/pytorch_reference.py), random tensors, L1, clip_grad_norm_(1), Adam (bench/pytorch_train_step.py).`,
+    `Ours, PyTorch 1 thread and PyTorch 2 threads timed in turns; each cell is the median over ${ROUNDS} rounds of the mean of ${STEPS} steps after ${WARMUP} warm-up steps.`,
+    `${setup.cpu}, Node ${setup.node}, tfjs ${setup.tfjs}, ${started}. The machine is shared: ratios from one run are what to compare.`,
     '',
-    '| bands | upsampler | params | cpu ms/step | wasm ms/step | speedup | wasm, replaceSlowKernels ms/step | speedup |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|',
-    ...rows.map(
-      (r) =>
-        `| ${r.bands} | ${r.upsampler} | ${r.params} | ${r.cpuMs.toFixed(0)}${r.cpuScaledFromBatch1 ? ' (batch 1 x8)' : ''} | ${r.wasmMs.toFixed(0)} | ${r.speedupWasm}x | ${r.wasmFastMs.toFixed(0)} | ${r.speedupWasmFast}x |`,
-    ),
+    `| bands | upsampler | params | ours ms/step | PyTorch 1t ms | PyTorch 2t ms | ours / PyTorch 1t | ours / PyTorch 2t |${hasBefore ? ' before: ours ms | before: ours / 2t |' : ''}`,
+    `|---:|---|---:|---:|---:|---:|---:|---:|${hasBefore ? '---:|---:|' : ''}`,
+    ...rows.map((r) => {
+      const b = before.get(`${r.bands}:${r.upsampler}`);
+      return `| ${r.bands} | ${r.upsampler} | ${r.params} | ${r.oursMs.toFixed(0)} | ${r.torch1Ms.toFixed(0)} | ${r.torch2Ms.toFixed(0)} | ${r.ratio1.toFixed(2)} | **${r.ratio2.toFixed(2)}** |${hasBefore ? ` ${b ? b.oursMs.toFixed(0) : '-'} | ${b ? b.ratio2.toFixed(2) : '-'} |` : ''}`;
+    }),
     '',
   ].join('\n');
-  writeAtomic(join(dir, 'train-step.md'), md);
+  writeAtomic(join(dir, `${STEM}.md`), md);
   console.log(`\n${md}`);
 }
 

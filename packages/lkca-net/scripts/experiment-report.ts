@@ -1,5 +1,6 @@
 // results.json's shape and results.md from it (pure, tested in experiment-plan.test.ts). The
 // findings are computed from the numbers, so a rerun that lands elsewhere rewrites them honestly.
+import type { MetricName } from '@hsrkit/hsi-data';
 import {
   type DegradationSpec,
   KD_ALPHA,
@@ -11,14 +12,8 @@ import {
   type VariantId,
 } from './experiment-plan.js';
 
-export interface Metrics {
-  mpsnr: number;
-  mssim: number;
-  sam: number;
-  ergas: number;
-  cc: number;
-  rmse: number;
-}
+/** The six scores of hsi-data's computeMetrics. */
+export type Metrics = Record<MetricName, number>;
 
 export interface VariantResult {
   id: VariantId;

@@ -22,18 +22,16 @@ import {
   denormalize,
   readCube,
   splitTrainTest,
+  toBipCube,
   writePng,
 } from '@hsrkit/hsi-data/node';
 import { registerWasmTrainingKernels } from '@hsrkit/layers';
 import { analyzeLayer, type LayerAnalysis, plotSpectrumSvg } from '@hsrkit/lowrank';
 import * as tf from '@tensorflow/tfjs';
-import { float32Bip } from '../src/cube-float.js';
 import { readDemoScene } from '../src/demo-scene.js';
-import { loadModel, saveModel } from '../src/io-node.js';
+import { loadModel, readModelMetadata, saveModel, selectRuntime } from '@hsrkit/inference/node';
 import { LKCA_LAYER_NAMES, lkcaNet } from '../src/model.js';
 import { modelCost } from '../src/model-cost.js';
-import { readModelMetadata } from '../src/model-metadata.js';
-import { selectRuntime } from '../src/runtime.js';
 import { trainOnScenes } from '../src/training.js';
 import {
   type DegradationSpec,
@@ -132,7 +130,7 @@ function holdOutPair(
   spec: SceneSpec,
   deg: DegradationSpec,
 ): { gt: tf.Tensor4D; lr: tf.Tensor4D; peak: number } {
-  const crop = float32Bip(cropCube('holdOut', cube, spec.holdOut));
+  const crop = toBipCube(cropCube('holdOut', cube, spec.holdOut));
   const gt = tf.tensor4d(crop.data, [1, crop.rows, crop.cols, crop.bands]);
   const lr = degrade(gt, {
     scale: SCALE,

@@ -11,10 +11,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { benchInference } from '../src/inference-bench.js';
+import { benchInference, selectRuntime } from '@hsrkit/inference/node';
 import { lkcaNet, type UpsamplerKind } from '../src/model.js';
 import { modelCost } from '../src/model-cost.js';
-import { selectRuntime } from '../src/runtime.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -117,7 +116,12 @@ for (const upsampler of ['conv', 'group', 'svd'] as UpsamplerKind[]) {
 // The path `lkca upscale` takes on the GPU: 64x64 tiles (overlap 16) of a 256x256 LR scene.
 await selectRuntime('webgpu');
 const tiledModel = lkcaNet({ bands: 128, scale: 4, upsampler: 'conv' });
-const tiled = await benchInference({ model: tiledModel, size: tiledSize, repeats: 3 });
+const tiled = await benchInference({
+  model: tiledModel,
+  cost: modelCost,
+  size: tiledSize,
+  repeats: 3,
+});
 tiledModel.dispose();
 console.log(JSON.stringify({ tiled: { ...tiled, ms: undefined } }));
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""PyTorch copy of DESIGN.md's LKCA-Net: the layout reference for loading PyTorch weights, and the
-speed/size peer. Writes fixtures for packages/lkca-net tests:
+"""PyTorch copy of LKCA-Net as docs/ARCHITECTURE.md ("The method as built") specifies it: the
+layout reference for loading PyTorch weights, and the speed/size peer. Writes fixtures for packages/lkca-net tests:
   fixtures/pytorch/params.json                 param counts of the design configs (B=128, s=4)
   fixtures/pytorch/<kind>.safetensors          weights of a small net per upsampler kind
   fixtures/pytorch/<kind>.input.f32 / .output.f32   NHWC float32 input and PyTorch's output

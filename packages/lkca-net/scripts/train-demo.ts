@@ -11,9 +11,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { registerWasmTrainingKernels } from '@hsrkit/layers';
 import { evaluateScene } from '../src/evaluate.js';
-import { loadModel, saveModel } from '../src/io-node.js';
+import { loadModel, saveModel, selectRuntime } from '@hsrkit/inference/node';
 import { lkcaStudent, lkcaTeacher } from '../src/model.js';
-import { selectRuntime } from '../src/runtime.js';
 import { trainOnScenes } from '../src/training.js';
 import { cropCube } from '@hsrkit/hsi-data/node';
 import { DEMO_HOLD_OUT, DEMO_SCALE, readDemoScene } from '../src/demo-scene.js';
@@ -27,7 +26,8 @@ const stepsArg = process.argv.indexOf('--steps');
 const steps = stepsArg > 0 ? Number(process.argv[stepsArg + 1]) : 1500;
 const resume = process.argv.includes('--resume');
 const alphaArg = process.argv.indexOf('--alpha');
-// Weight of the teacher's feature terms (DESIGN.md's alpha); the run's name records it when not 1.
+// Weight of the teacher's feature terms (alpha in docs/ARCHITECTURE.md, "The method as built");
+// the run's name records it when not 1.
 const alpha = alphaArg > 0 ? Number(process.argv[alphaArg + 1]) : 1;
 const runName = phase === 'distilled' && alpha !== 1 ? `${phase}-alpha${alpha}` : phase;
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -9,7 +9,7 @@ import { maxAbsDiff, seededValues, useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveModel } from './io-node.js';
+import { saveModel } from '@hsrkit/inference/node';
 import { lkcaNet } from './model.js';
 
 // The browser half of the runtime story: the same model, served over HTTP to headless Debian

@@ -9,12 +9,20 @@ import {
   downsampleCube,
   type MetricPreset,
   type MetricReport,
-} from '@hsrkit/hsi-data/node';
-import { float32Bip } from './cube-float.js';
-import { modelBands, readModelMetadata } from './model-metadata.js';
-import { fusedTileRunner } from './fused-tail-runner.js';
-import { MemorySink, memorySource, type TileRunner, upscaleTiled } from './tiled-inference.js';
-import { modelScale, UpscaleInputError } from './upscale-file.js';
+  toBipCube,
+} from '@hsrkit/hsi-data';
+import {
+  fusedTileRunner,
+  MemorySink,
+  memorySource,
+  modelBands,
+  modelScale,
+  readModelMetadata,
+  type TileRunner,
+  UpscaleInputError,
+  upscaleTiled,
+} from '@hsrkit/inference';
+import { cubeMax } from './data-range.js';
 
 export interface SceneEvaluation {
   /** Ground truth (cropped to a multiple of the scale), LR input, bicubic and model outputs: float32 BIP, input units. */
@@ -57,15 +65,15 @@ export async function evaluateScene(
     );
   const rows = hr.rows - (hr.rows % scale);
   const cols = hr.cols - (hr.cols % scale);
-  const gt = float32Bip(cropCube('evaluateScene', hr, { row: 0, col: 0, rows, cols }));
-  const lr = float32Bip(downsampleCube(gt, scale));
+  const gt = toBipCube(cropCube('evaluateScene', hr, { row: 0, col: 0, rows, cols }));
+  const lr = toBipCube(downsampleCube(gt, scale));
   const bicT = tf.tidy(() =>
     bicubicUpsample(tf.tensor3d(lr.data as Float32Array, [lr.rows, lr.cols, lr.bands]), scale),
   );
   const bicubic: Cube = { ...gt, data: new Float32Array(await bicT.data()) };
   bicT.dispose();
   const record = readModelMetadata(model).normalization;
-  const lrModel = record ? float32Bip(applyNormalization(lr, record)) : lr;
+  const lrModel = record ? toBipCube(applyNormalization(lr, record)) : lr;
   const sink = new MemorySink(rows, cols, gt.bands);
   // By default the sub-pixel tail runs fused on wasm/cpu (the model as it is elsewhere).
   const runner = opts.runner ?? (await fusedTileRunner(model)).runner;
@@ -85,10 +93,9 @@ export async function evaluateScene(
   );
   const modelMs = performance.now() - t0;
   let sr: Cube = { ...gt, data: sink.data };
-  if (record) sr = float32Bip(denormalize(sr, record));
-  let peak = 0;
-  for (const v of gt.data) if (v > peak) peak = v;
-  const mopts = { preset: opts.preset ?? 'sspsr', scale, dataRange: peak || 1 } as const;
+  if (record) sr = toBipCube(denormalize(sr, record));
+  const peak = cubeMax(gt);
+  const mopts = { preset: opts.preset ?? 'sspsr', scale, dataRange: peak > 0 ? peak : 1 } as const;
   const metrics = await computeMetrics(gt, sr, mopts);
   const bicubicMetrics = await computeMetrics(gt, bicubic, mopts);
   return { gt, lr, bicubic, sr, scale, metrics, bicubicMetrics, modelMs };

@@ -1,35 +1,56 @@
-// Public API of @hsrkit/lkca-net for Node: everything browser-safe (./browser.js) plus Node model
-// files, PyTorch weights from disk, file-to-file tiled inference with worker threads, training on
-// scenes, evaluation and the demo scene. The `lkca` CLI is built on these.
-export * from './browser.js';
-export { loadModel, ModelFileError, modelJsonPath, nodeFileIO, saveModel } from './io-node.js';
-export { readSafetensors } from './safetensors.js';
-export { loadPytorchStateDict, loadPytorchWeights, WeightMappingError } from './pytorch-weights.js';
-export { Float32FileSink } from './file-sink.js';
+// Public API of @hsrkit/lkca-net, browser-safe (no Node built-ins): the model and its cost,
+// LKCA-Net's PyTorch state dict mapping, the evaluation protocol, and the browser-safe API of
+// @hsrkit/inference re-exported (runtimes, tiled inference over your own tile source and sink,
+// model metadata, safetensors bytes), so code written against lkca-net keeps working. Node adds
+// files, worker threads, training and the demo: '@hsrkit/lkca-net/node'. In a bundle, import the
+// backend you want first (e.g. `import '@tensorflow/tfjs-backend-webgpu'`), then
+// `selectRuntime('webgpu')`; save and load with TF.js's own handlers ('indexeddb://name', URLs).
 export {
-  startTileRunner,
-  startTileWorkers,
-  type TileWorkerPool,
-  type WorkerPoolOptions,
-} from './tile-workers.js';
+  LKCA_LAYER_NAMES,
+  type LkcaNetConfig,
+  lkcaNet,
+  lkcaStudent,
+  lkcaTeacher,
+  type ResolvedLkcaNetConfig,
+  resolveLkcaNetConfig,
+  type UpsamplerKind,
+} from './model.js';
+export { type LayerCost, type ModelCost, modelCost } from './model-cost.js';
 export {
+  accumulateShared,
+  allowRelaxedSimd,
+  axisBlendWeights,
+  defaultTileEdge,
+  type FusedTileRunner,
+  fusedTileRunner,
+  type HsrkitModelMetadata,
+  MemorySink,
+  memorySource,
+  modelBands,
   modelScale,
+  modelTileRunner,
+  parseSafetensors,
+  planTiles,
+  readModelMetadata,
+  type RuntimeInfo,
+  type RuntimeName,
+  type RuntimeOptions,
+  RuntimeUnavailableError,
+  type SafeTensor,
+  SafetensorsError,
+  type SharedOutput,
+  selectRuntime,
+  type TiledOptions,
+  type TilePlan,
+  type TileRunner,
+  type TileSink,
+  type TileSource,
+  tileStarts,
   UpscaleInputError,
-  type UpscaleFileOptions,
-  type UpscaleFileResult,
-  upscaleFile,
-} from './upscale-file.js';
+  upscaleTiled,
+  WeightMappingError,
+  type Window,
+  withModelMetadata,
+} from '@hsrkit/inference';
+export { loadPytorchStateDict } from './pytorch-weights.js';
 export { evaluateScene, type SceneEvaluation } from './evaluate.js';
-export {
-  benchInference,
-  type InferenceBenchOptions,
-  type InferenceBenchResult,
-} from './inference-bench.js';
-export { type SceneTrainingOptions, type SceneTrainingResult, trainOnScenes } from './training.js';
-export {
-  DEMO_HOLD_OUT,
-  DEMO_MODEL_PATH,
-  DEMO_SCALE,
-  DEMO_SCENE_PATH,
-  readDemoScene,
-} from './demo-scene.js';

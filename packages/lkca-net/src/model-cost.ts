@@ -28,7 +28,8 @@ function shapeOf(layer: tf.layers.Layer): number[] {
 
 /**
  * Params and MACs of a model for one `[h, w]` input. Kernel layers are costed by @hsrkit/lowrank's
- * per-layer formula; the LKB block and the bicubic skip by their definitions (DESIGN.md).
+ * per-layer formula; the LKB block and the bicubic skip by their definitions (docs/ARCHITECTURE.md,
+ * "The method as built").
  */
 export function modelCost(model: tf.LayersModel, size: [number, number]): ModelCost {
   const [h0, w0] = size;

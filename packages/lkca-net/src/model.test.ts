@@ -1,22 +1,19 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { maxAbsDiff, seededValues, useBackend } from '@hsrkit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, saveModel } from './io-node.js';
+import { maxAbsDiff, seededValues, useBackend, useTempDir } from '@hsrkit/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadModel, saveModel } from '@hsrkit/inference/node';
 import { LKCA_LAYER_NAMES, lkcaNet, lkcaStudent, lkcaTeacher } from './model.js';
 import { modelCost } from './model-cost.js';
 
 const fixtures = new URL('../fixtures/pytorch/', import.meta.url);
 
 describe('lkcaNet', () => {
-  let dir: string;
+  const dir = useTempDir('lkca-model-');
   beforeAll(async () => {
     await useBackend('cpu');
-    dir = await mkdtemp(join(tmpdir(), 'lkca-model-'));
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('has exactly the parameter counts of the PyTorch reference (B=128, s=4, C=64)', async () => {
     const ref = JSON.parse(await readFile(new URL('params.json', fixtures), 'utf8')).params;
@@ -93,7 +90,7 @@ describe('lkcaNet', () => {
     });
     const x = tf.tensor4d(seededValues(1 * 9 * 10 * 6, 5), [1, 9, 10, 6]);
     const y0 = m.predict(x) as tf.Tensor;
-    const path = join(dir, 'group');
+    const path = join(dir(), 'group');
     await saveModel(m, path, { note: 'test' });
     await saveModel(m, path); // overwrite: old shard removed, still loadable
     const loaded = await loadModel(path);

@@ -8,7 +8,8 @@ import {
 } from '@hsrkit/layers';
 import { FIRST_LAYER_SUFFIX } from '@hsrkit/lowrank';
 
-/** How the features become `bands * scale^2` sub-pixel channels (DESIGN.md). */
+/** How the features become `bands * scale^2` sub-pixel channels (docs/ARCHITECTURE.md, "The
+ * method as built"). */
 export type UpsamplerKind = 'conv' | 'group' | 'svd';
 
 export interface LkcaNetConfig {
@@ -106,7 +107,7 @@ export function resolveLkcaNetConfig(config: LkcaNetConfig): ResolvedLkcaNetConf
 }
 
 /**
- * LKCA-Net (arXiv 2501.18664) as DESIGN.md specifies it, NHWC:
+ * LKCA-Net (arXiv 2501.18664) as docs/ARCHITECTURE.md ("The method as built") specifies it, NHWC:
  * F0 = Conv3x3(B->C)(x); F = LKB^N(F0); F = Conv3x3(C->C)(F) + F0;
  * out = PixelShuffle(s)(Up(F)) + Bicubic_s(x).
  */

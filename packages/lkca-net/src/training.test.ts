@@ -5,7 +5,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDemoScene } from './demo-scene.js';
 import { lkcaNet } from './model.js';
-import { readModelMetadata } from './model-metadata.js';
+import { readModelMetadata } from '@hsrkit/inference';
 import { trainOnScenes } from './training.js';
 
 describe('trainOnScenes degradation option', () => {

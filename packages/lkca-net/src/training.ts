@@ -6,7 +6,7 @@ import {
   type ProgressEvent,
   type TrainResult,
   train,
-} from '@hsrkit/distill';
+} from '@hsrkit/distill/node';
 import {
   type Cube,
   cropCube,
@@ -21,7 +21,7 @@ import {
   toInterleave,
 } from '@hsrkit/hsi-data/node';
 import { LKCA_LAYER_NAMES, type LkcaNetConfig, lkcaNet } from './model.js';
-import { readModelMetadata, withModelMetadata } from './model-metadata.js';
+import { readModelMetadata, withModelMetadata } from '@hsrkit/inference';
 
 export interface SceneTrainingOptions {
   /** Training scenes (already read); all must have the model's band count. */
@@ -58,6 +58,8 @@ export interface SceneTrainingOptions {
   resume?: boolean;
   signal?: AbortSignal;
   onProgress?: (e: ProgressEvent) => void | Promise<void>;
+  /** Training kernels (distill's `kernels`): 'fastest' (default; on wasm @hsrkit/layers' own) or 'tfjs'. */
+  kernels?: 'fastest' | 'tfjs';
 }
 
 export interface SceneTrainingResult {
@@ -198,6 +200,7 @@ export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTr
       resume: opts.resume || undefined,
       signal: opts.signal,
       onProgress: opts.onProgress,
+      kernels: opts.kernels,
     });
     const last = result.validations[result.validations.length - 1];
     withModelMetadata(student, {

@@ -3,7 +3,7 @@ import { maxRelDiff, seededValues } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lkcaNet } from './model.js';
-import { selectRuntime } from './runtime.js';
+import { selectRuntime } from '@hsrkit/inference';
 
 describe("selectRuntime('wasm', { winogradConv: true })", () => {
   afterAll(() => restoreStockWasmKernels());

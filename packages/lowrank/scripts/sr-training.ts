@@ -6,6 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import { bicubicResize, registerWasmTrainingKernels } from '@hsrkit/layers';
 import { useBackend } from '@hsrkit/testing/node';
 
+/** The setting every trained fixture of this package shares: 31 bands, x2, HR crops of 32x32. */
+export const SR_SETUP = { bands: 31, scale: 2, hr: 32 } as const;
+
 /** Switches to the wasm backend and registers the training kernels it lacks. */
 export async function useWasmForTraining(): Promise<void> {
   await useBackend('wasm');
@@ -49,6 +52,32 @@ export function cropPatch(
     if (k & 4) p = tf.transpose(p, [0, 2, 1, 3]);
     return p as tf.Tensor4D;
   });
+}
+
+/**
+ * `values` ([lines, samples, bands]) divided by their peak, as a [1, lines, samples, bands]
+ * scene tensor, and that peak.
+ */
+export function sceneTensor(
+  values: Float32Array,
+  lines: number,
+  samples: number,
+): { scene: tf.Tensor4D; peak: number } {
+  const peak = normaliseByPeak(values);
+  return {
+    scene: tf.tensor4d(values, [1, lines, samples, values.length / (lines * samples)]),
+    peak,
+  };
+}
+
+/** `hr` x `hr` crops of `scene` at column `x0` and each of the rows `ys`, stacked. */
+export function hrCrops(scene: tf.Tensor4D, hr: number, x0: number, ys: number[]): tf.Tensor4D {
+  return tf.tidy(() => tf.concat(ys.map((y) => cropPatch(scene, hr, x0, y))) as tf.Tensor4D);
+}
+
+/** LR by MATLAB-style bicubic x1/scale, as every fixture is degraded. */
+export function downscale(hr: tf.Tensor4D, scale: number): tf.Tensor4D {
+  return bicubicResize(hr, { scale: 1 / scale });
 }
 
 export interface SrTrainingOptions {
@@ -103,7 +132,7 @@ export async function trainSr(
         ),
       ),
     ) as tf.Tensor4D;
-    const lr = bicubicResize(hr, { scale: 1 / o.scale });
+    const lr = downscale(hr, o.scale);
     const loss = optimizer.minimize(
       () => tf.mean(tf.abs(tf.sub(model.apply(lr) as tf.Tensor, hr))) as tf.Scalar,
       true,

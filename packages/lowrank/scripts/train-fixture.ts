@@ -6,41 +6,29 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { bicubicResize } from '@hsrkit/layers';
 import { loadModelFromFile, saveModelToDir } from '../test/node-io.js';
 import { buildLkcaMini } from './lkca-mini.js';
 import { evenBands, JASPER_SHAPE, readJasper } from './jasper.js';
-import {
-  cropPatch,
-  normaliseByPeak,
-  rng,
-  trainSr,
-  useWasmForTraining,
-  writeCalibration,
-} from './sr-training.js';
+import * as sr from './sr-training.js';
 
-const BANDS = 31;
-const SCALE = 2;
-const HR = 32;
+const { bands: BANDS, scale: SCALE, hr: HR } = sr.SR_SETUP;
 const BATCH = 8;
 const STEPS = Number(process.argv[2] ?? 300);
 const TRAIN_COLS = 68; // columns [0, 68) train; [68, 100) are held out for calibration
 const here = new URL('..', import.meta.url).pathname;
 
 async function main() {
-  await useWasmForTraining();
+  await sr.useWasmForTraining();
   const { lines, samples } = JASPER_SHAPE;
   const bands = evenBands(BANDS);
-  const cube = await readJasper(bands);
-  const peak = normaliseByPeak(cube);
-  const scene = tf.tensor4d(cube, [1, lines, samples, BANDS]);
+  const { scene, peak } = sr.sceneTensor(await readJasper(bands), lines, samples);
   const dir = join(here, 'fixtures', 'lkca-mini');
   const base = join(here, 'fixtures', 'jasper-lr-calibration');
   const resume = process.argv[3] === 'resume';
   const previous = resume ? JSON.parse(await readFile(`${base}.json`, 'utf8')).trainedSteps : 0;
   // The LKB initialisers are unseeded; the crops are seeded.
   const model = resume ? await loadModelFromFile(join(dir, 'model.json')) : buildLkcaMini();
-  await trainSr(model, {
+  await sr.trainSr(model, {
     scene,
     trainCols: TRAIN_COLS,
     scale: SCALE,
@@ -48,21 +36,14 @@ async function main() {
     batch: BATCH,
     steps: STEPS,
     learningRate: 1e-3,
-    rand: rng(2025 + previous),
+    rand: sr.rng(2025 + previous),
   });
   const bytes = await saveModelToDir(model, dir);
   console.log(`saved ${dir} (${bytes} bytes)`);
   // Held-out calibration batch: two LR patches from columns [68, 100).
-  const calib = tf.tidy(() =>
-    bicubicResize(
-      tf.concat([
-        cropPatch(scene, HR, TRAIN_COLS, 10),
-        cropPatch(scene, HR, TRAIN_COLS, 58),
-      ]) as tf.Tensor4D,
-      { scale: 1 / SCALE },
-    ),
-  );
-  await writeCalibration(base, calib, {
+  const heldOut = sr.hrCrops(scene, HR, TRAIN_COLS, [10, 58]);
+  const calib = sr.downscale(heldOut, SCALE);
+  await sr.writeCalibration(base, calib, {
     source:
       'Jasper Ridge (AVIRIS), /work/shared/data/hsi/pekalam-hyperspectral-segmentation/jasperRidge2_R198.img ' +
       "(github pekalam/hyperspectral-segmentation, licence none stated; see that folder's SOURCES.md)",
@@ -72,7 +53,7 @@ async function main() {
     degradation: 'MATLAB imresize bicubic x0.5 with antialiasing (@hsrkit/layers bicubicResize)',
     trainedSteps: previous + STEPS,
   });
-  tf.dispose([calib, scene]);
+  tf.dispose([heldOut, calib, scene]);
 }
 
 await main();

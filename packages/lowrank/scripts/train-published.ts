@@ -13,17 +13,17 @@ import * as tf from '@tensorflow/tfjs';
 import { edsrBaseline, espcn } from '../bench/models.js';
 import { saveModelToDir } from '../test/node-io.js';
 import {
-  cropPatch,
-  normaliseByPeak,
+  downscale,
+  hrCrops,
   rng,
+  SR_SETUP,
+  sceneTensor,
   trainSr,
   useWasmForTraining,
   writeCalibration,
 } from './sr-training.js';
 
-const BANDS = 31;
-const SCALE = 2;
-const HR = 32;
+const { bands: BANDS, scale: SCALE, hr: HR } = SR_SETUP;
 const ESPCN_STEPS = Number(process.argv[2] ?? 800);
 const EDSR_STEPS = Number(process.argv[3] ?? 250);
 const MINUTES = Number(process.argv[4] ?? 12);
@@ -49,19 +49,13 @@ async function main() {
   const picked = tf.tidy(() => tf.gather(all, bands, 2));
   const values = (await picked.data()) as Float32Array;
   tf.dispose([all, picked]);
-  const peak = normaliseByPeak(values);
-  const scene = tf.tensor4d(values, [1, cube.rows, cube.cols, BANDS]);
+  const { scene, peak } = sceneTensor(values, cube.rows, cube.cols);
   const wavelengths = cube.wavelengths ? bands.map((b) => cube.wavelengths![b]) : undefined;
 
   // Held out: HR 32x32 crops at columns [63, 95), rows 8 and 55 (calibration) and the four
   // corners of that strip (scoring). None of these pixels is ever cropped in training.
-  const heldOutHr = tf.concat([
-    cropPatch(scene, HR, TRAIN_COLS, 8),
-    cropPatch(scene, HR, TRAIN_COLS, 55),
-    cropPatch(scene, HR, TRAIN_COLS, 0),
-    cropPatch(scene, HR, TRAIN_COLS, cube.rows - HR),
-  ]) as tf.Tensor4D;
-  const heldOutLr = bicubicResize(heldOutHr, { scale: 1 / SCALE });
+  const heldOutHr = hrCrops(scene, HR, TRAIN_COLS, [8, 55, 0, cube.rows - HR]);
+  const heldOutLr = downscale(heldOutHr, SCALE);
   const bicubicUp = bicubicResize(heldOutLr, { scale: SCALE });
   const bicubicPsnr = await psnr(bicubicUp, heldOutHr);
   const calibration = tf.slice(heldOutLr, [0, 0, 0, 0], [2, -1, -1, -1]);

@@ -9,10 +9,18 @@ import reference from '../fixtures/svd-reference.json' with { type: 'json' };
 
 const cases = reference.cases;
 
-function built(layer: tf.layers.Layer, inputShape: number[], kernel: number[], kshape: number[]) {
+/** `layer` built on `inputShape`, holding the reference case's kernel (and zero bias). */
+function built(
+  layer: tf.layers.Layer,
+  inputShape: number[],
+  reference: { kernel: number[]; shape: number[] },
+) {
   layer.apply(tf.input({ shape: inputShape }));
   const w = layer.getWeights();
-  const values = [tf.tensor(kernel, kshape), ...w.slice(1).map((t) => tf.zerosLike(t))];
+  const values = [
+    tf.tensor(reference.kernel, reference.shape),
+    ...w.slice(1).map((t) => tf.zerosLike(t)),
+  ];
   layer.setWeights(values);
   tf.dispose(values);
   return layer;
@@ -33,8 +41,7 @@ describe('analyzeLayer', () => {
     const layer = built(
       tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same' }),
       [5, 5, 4],
-      c.kernel,
-      c.shape,
+      c,
     );
     const flat = await expectNoLeak(() => analyzeLayer(layer));
     expect(flat.kind).toBe('conv2d');
@@ -57,7 +64,7 @@ describe('analyzeLayer', () => {
 
   it('Dense, Conv2DTranspose, DepthwiseConv2D and GroupedConv2D match numpy', async () => {
     const d = cases.dense;
-    const dense = built(tf.layers.dense({ units: 7 }), [3, 10], d.kernel, d.shape);
+    const dense = built(tf.layers.dense({ units: 7 }), [3, 10], d);
     const ad = await analyzeLayer(dense);
     expectSpectrum(ad.singularValues, d.flat);
     expect(ad.macs).toBe(3 * 10 * 7);
@@ -67,8 +74,7 @@ describe('analyzeLayer', () => {
     const convT = built(
       tf.layers.conv2dTranspose({ filters: 6, kernelSize: 3, strides: 2, padding: 'same' }),
       [5, 5, 4],
-      t.kernel,
-      t.shape,
+      t,
     );
     const at = await analyzeLayer(convT);
     expect(at.matrixShape).toEqual([36, 6]);
@@ -80,8 +86,7 @@ describe('analyzeLayer', () => {
     const dw = built(
       tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same' }),
       [5, 5, 5],
-      w.kernel,
-      w.shape,
+      w,
     );
     const aw = await analyzeLayer(dw);
     expect(aw.kind).toBe('depthwise');
@@ -95,8 +100,7 @@ describe('analyzeLayer', () => {
     const grouped = built(
       new GroupedConv2D({ filters: 9, kernelSize: 3, groups: 3 }),
       [5, 5, 6],
-      g.kernel,
-      g.shape,
+      g,
     );
     const ag = await analyzeLayer(grouped);
     expect(ag.kind).toBe('grouped');

@@ -4,7 +4,7 @@ import { maxAbsDiff, seededValues, useBackend } from '@hsrkit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { roundTrip } from '../test/node-io.js';
 import { analyzeLayer, svdParams } from './analyze-layer.js';
-import { lowRankConvert } from './convert.js';
+import { convertModel, lowRankConvert } from './convert.js';
 import { LowRankPlanError, LowRankReportError } from './errors.js';
 import { outputError } from './output-error.js';
 import { describeKernelLayer } from './kernel-layer.js';
@@ -39,12 +39,22 @@ function single(layer: tf.layers.Layer, shape: number[], seed: number): tf.Layer
   return model;
 }
 
+/**
+ * Converts with the no-gain rule off (at full rank the pair is exact but never smaller) and
+ * checks that the converted model's outputs are the original's.
+ */
+/** A 3x3 'same' conv 'up' (4 -> 8 channels) on 6x6 inputs, seeded weights. */
+function upConvModel(): tf.LayersModel {
+  const up = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', name: 'up' });
+  return single(up, [6, 6, 4], 3);
+}
+
 async function expectExact(
   model: tf.LayersModel,
   plan: ConversionPlan,
   x: tf.Tensor | tf.Tensor[],
 ) {
-  const { model: converted, report } = await lowRankConvert(model, plan);
+  const { model: converted, report } = await convertModel(model, plan, {}, 'swap-always');
   const a = await outputs(model, x);
   const b = await outputs(converted, x);
   for (let i = 0; i < a.length; i++) expect(maxAbsDiff(b[i], a[i])).toBeLessThan(1e-4);
@@ -122,6 +132,17 @@ describe('lowRankConvert', () => {
         model.getLayer(layer.name).outputShape,
       );
       expect(l.paramsAfter).toBe(converted.countParams() - (model.countParams() - l.paramsBefore));
+      expect(l.paramsAfter).toBeGreaterThan(l.paramsBefore);
+      // Full rank never pays (r * (rows + cols) > rows * cols): lowRankConvert keeps the layer.
+      const kept = await lowRankConvert(model, { layers: [{ layer: layer.name, ...entry }] });
+      expect(kept.report.layers[0]).toMatchObject({
+        outcome: 'no-gain',
+        paramsAfter: l.paramsBefore,
+        newLayers: [layer.name],
+      });
+      expect(kept.report.layers[0].comparison.paramsFactorized).toBe(l.paramsAfter);
+      expect(kept.model.layers.map((k) => k.name)).toEqual(model.layers.map((k) => k.name));
+      kept.model.dispose();
       converted.dispose();
       model.dispose();
     }
@@ -140,9 +161,12 @@ describe('lowRankConvert', () => {
     const kernel = Float32Array.from(c.kernel);
     const norm = kernel.reduce((a, v) => a + v * v, 0);
     for (let r = 1; r <= 6; r++) {
-      const { model: m, report } = await lowRankConvert(model, {
-        layers: [{ layer: 'conv', rank: r }],
-      });
+      const { model: m, report } = await convertModel(
+        model,
+        { layers: [{ layer: 'conv', rank: r }] },
+        {},
+        'swap-always',
+      );
       // Effective kernel A (3x3x4xr) times B (r x 6).
       const eff = tf.tidy(() =>
         tf.matMul(
@@ -341,11 +365,7 @@ describe('lowRankConvert', () => {
   });
 
   it('converted models save and load like any model, names and outputs kept', async () => {
-    const model = single(
-      tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', name: 'up' }),
-      [6, 6, 4],
-      3,
-    );
+    const model = upConvModel();
     const x = input([1, 6, 6, 4], 4);
     for (const plan of [
       { layers: [{ layer: 'up', rank: 3 }] },
@@ -363,11 +383,7 @@ describe('lowRankConvert', () => {
   });
 
   it('leaves the input model untouched and leaks no tensors', async () => {
-    const model = single(
-      tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', name: 'up' }),
-      [6, 6, 4],
-      3,
-    );
+    const model = upConvModel();
     const topology = JSON.stringify(model.toJSON(null, false));
     const weights = await Promise.all(model.getWeights().map((w) => w.data()));
     const x = input([1, 6, 6, 4], 9);
@@ -396,11 +412,7 @@ describe('lowRankConvert', () => {
   });
 
   it('reports params, MACs and the output error (PSNR, max abs) on a calibration batch', async () => {
-    const model = single(
-      tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', name: 'up' }),
-      [6, 6, 4],
-      3,
-    );
+    const model = upConvModel();
     const x = input([2, 6, 6, 4], 11);
     const { model: m, report } = await lowRankConvert(
       model,

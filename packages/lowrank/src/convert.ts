@@ -1,12 +1,17 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { layerMacs } from './cost.js';
-import { LowRankPlanError } from './errors.js';
 import { buildReplacement, type Replacement } from './factorize.js';
-import { describeKernelLayer, layerParams, modelParams, weightSuffix } from './kernel-layer.js';
-import { modelGraph, type PyLayerEntry } from './model-graph.js';
+import { compareWithReplacement, type GainComparison, hasGain } from './factorization-gain.js';
+import { describeKernelLayer, layerParams, modelParams } from './kernel-layer.js';
 import type { MatrixForm } from './kernel-matrix.js';
-import { type ConversionMethod, type ConversionPlan, resolvePlan } from './plan.js';
 import { type OutputError, outputError } from './output-error.js';
+import {
+  type ConversionMethod,
+  type ConversionPlan,
+  type ResolvedLayerPlan,
+  resolvePlan,
+} from './plan.js';
+import { rewriteModel } from './rewrite-model.js';
 import { type InputShapes, layerInputShapes } from './shapes.js';
 
 export interface ConvertOptions {
@@ -18,20 +23,31 @@ export interface ConvertOptions {
   inputShape?: readonly number[] | InputShapes;
 }
 
+/**
+ * What happened to a planned layer: 'converted' (swapped for its factorization) or 'no-gain'
+ * (kept as it was: the factorization would have had more params or MACs, or no fewer of
+ * either; `comparison` has the numbers of both).
+ */
+export type ConversionOutcome = 'converted' | 'no-gain';
+
 export interface LayerConversion {
   layer: string;
   className: string;
   method: ConversionMethod;
   form: MatrixForm | null;
-  /** Kept rank (per group for grouped convs); null for 'group'. */
+  /** Planned rank (per group for grouped convs); null for 'group'. */
   rank: number | null;
   fullRank: number | null;
   /** How the rank was chosen. */
   rankSource: 'rank' | 'energy' | 'budget' | null;
-  /** Groups of the replacement (1 for a plain svd pair). */
+  /** Groups of the factorization (1 for a plain svd pair). */
   groups: number;
-  /** Share of the kernel's squared Frobenius norm kept. */
+  /** Share of the kernel's squared Frobenius norm the factorization keeps. */
   retainedEnergy: number;
+  outcome: ConversionOutcome;
+  /** The layer against its factorization, as the no-gain rule compared them. */
+  comparison: GainComparison;
+  /** Params of the layer, and of what stands in its place in the returned model. */
   paramsBefore: number;
   paramsAfter: number;
   macsBefore: number | null;
@@ -39,7 +55,7 @@ export interface LayerConversion {
   /** 2 x MACs. */
   flopsBefore: number | null;
   flopsAfter: number | null;
-  /** Names of the replacement's layers, in call order; the last is the original name. */
+  /** Names of the layers in its place, in call order; the last is the original name. */
   newLayers: string[];
 }
 
@@ -74,9 +90,8 @@ function uniqueName(wanted: string, taken: Set<string>): string {
   return `${wanted}_${i}`;
 }
 
-/** Sum of the MACs of every kernel layer, or null if some input shape is unknown. */
-function kernelMacs(model: tf.LayersModel, inputShape?: readonly number[] | InputShapes) {
-  const shapes = layerInputShapes(model, inputShape);
+/** MACs of every kernel layer and their sum (null if some input shape is unknown). */
+function kernelMacs(model: tf.LayersModel, shapes: Map<string, number[]>) {
   const per = new Map<string, number>();
   let total = 0;
   let known = true;
@@ -95,6 +110,14 @@ function kernelMacs(model: tf.LayersModel, inputShape?: readonly number[] | Inpu
   return { per, total: known ? total : null };
 }
 
+/** A planned layer, its factorization, and whether the factorization replaces it. */
+interface Candidate {
+  plan: ResolvedLayerPlan;
+  replacement: Replacement;
+  comparison: GainComparison;
+  swap: boolean;
+}
+
 /**
  * Returns a NEW model in which the planned layers are replaced (the input model is not
  * touched), and a report.
@@ -111,89 +134,37 @@ function kernelMacs(model: tf.LayersModel, inputShape?: readonly number[] | Inpu
  *   of the kernel (plus an Activation layer named `<name>` after a `<name>_lr_a` conv when the
  *   original had a non-linear activation).
  *
+ * A layer is never swapped for a factorization with more params or MACs than it has (or no
+ * fewer of either): it is kept, and its report entry says `outcome: 'no-gain'` with both
+ * counts. MACs are counted at the layer's input shape, at a nominal 64 x 64 where the model
+ * and the options leave it open.
+ *
  * The replacement's LAST layer keeps the original name, so anything that taps a layer by name
  * (distillation, `model.getLayer`) still finds its output. The graph is rebuilt from the model's
  * own topology (every layer with its inbound nodes): multi-input layers, shared layers, several
  * inputs and outputs, Sequential models, and custom layers (rebuilt from their config through
  * their registered class) keep working. Weights of every other layer are copied.
  */
-export async function lowRankConvert(
+export function lowRankConvert(
   model: tf.LayersModel,
   plan: ConversionPlan,
   options: ConvertOptions = {},
 ): Promise<ConversionResult> {
+  return convertModel(model, plan, options, 'require-gain');
+}
+
+/**
+ * `lowRankConvert` with the no-gain rule as a switch. Only this package's tests of the
+ * factorization itself pass 'swap-always' (it is exact at full rank, where it never gains);
+ * it is not exported from the package.
+ */
+export async function convertModel(
+  model: tf.LayersModel,
+  plan: ConversionPlan,
+  options: ConvertOptions,
+  rule: 'require-gain' | 'swap-always',
+): Promise<ConversionResult> {
   const resolved = await resolvePlan(model, plan);
-  const graph = modelGraph(model);
-  const topology = graph.topology;
-  const taken = new Set(graph.layers.map((l) => l.name));
-  const replacements = new Map<string, Replacement>();
-  for (const r of resolved) {
-    const layer = model.getLayer(r.info.name);
-    const first = uniqueName(`${r.info.name}${FIRST_LAYER_SUFFIX}`, taken);
-    taken.add(first);
-    const rep = buildReplacement(r, layer.getConfig() as Record<string, unknown>, first);
-    replacements.set(r.info.name, rep);
-  }
-  // Rewrite the topology: the replaced entry becomes its replacement's layers.
-  const entries = topology.config.layers;
-  const out: PyLayerEntry[] = [];
-  for (const e of entries) {
-    const name = String(e.name ?? e.config.name);
-    const rep = replacements.get(name);
-    if (!rep) {
-      out.push(e);
-      continue;
-    }
-    rep.layers.forEach((l, k) => {
-      const lname = String(l.config.name);
-      if (graph.sequential) {
-        out.push({ class_name: l.className, config: l.config as Record<string, unknown> });
-        return;
-      }
-      const prev = k > 0 ? String(rep.layers[k - 1].config.name) : null;
-      const inbound = prev
-        ? (e.inbound_nodes ?? []).map(
-            (_n, i) => [[prev, i, 0, {}]] as [string, number, number, Record<string, unknown>][],
-          )
-        : e.inbound_nodes;
-      out.push({
-        class_name: l.className,
-        config: l.config as Record<string, unknown>,
-        name: lname,
-        inbound_nodes: inbound,
-      });
-    });
-  }
-  topology.config.layers = out;
-  const converted = await tf.models.modelFromJSON({
-    modelTopology: topology as unknown as tf.io.ModelJSON['modelTopology'],
-  });
-  // Weights: the replacements' from the factors, everyone else's copied.
-  const newWeights = new Map<string, Record<string, { values: Float32Array; shape: number[] }>>();
-  for (const rep of replacements.values())
-    for (const l of rep.layers) newWeights.set(String(l.config.name), l.weights);
-  try {
-    for (const layer of converted.layers) {
-      if (layer.weights.length === 0) continue;
-      const fresh = newWeights.get(layer.name);
-      if (fresh) {
-        const tensors = layer.weights.map((w) => {
-          const v = fresh[weightSuffix(w)];
-          if (!v)
-            throw new LowRankPlanError(
-              `internal: no initial value for weight '${w.name}' of new layer '${layer.name}'`,
-              layer.name,
-            );
-          return tf.tensor(v.values, v.shape);
-        });
-        layer.setWeights(tensors);
-        tf.dispose(tensors);
-      } else layer.setWeights(model.getLayer(layer.name).getWeights());
-    }
-  } catch (e) {
-    converted.dispose();
-    throw e;
-  }
   const inputShape =
     options.inputShape ??
     (options.calibration
@@ -201,37 +172,24 @@ export async function lowRankConvert(
           (t) => t.shape.slice(1),
         )
       : undefined);
-  const before = kernelMacs(model, inputShape);
-  const after = kernelMacs(converted, inputShape);
-  const layers: LayerConversion[] = resolved.map((r) => {
-    const rep = replacements.get(r.info.name)!;
-    const names = rep.layers.map((l) => String(l.config.name));
-    let macsAfter: number | null = 0;
-    for (const n of names) {
-      if (!describeKernelLayer(converted.getLayer(n))) continue; // e.g. an Activation
-      const m = after.per.get(n);
-      macsAfter = m === undefined || macsAfter === null ? null : macsAfter + m;
-    }
-    const macsBefore = before.per.get(r.info.name) ?? null;
-    return {
-      layer: r.info.name,
-      className: r.info.className,
-      method: r.method,
-      form: r.method === 'svd' ? r.form : null,
-      rank: r.method === 'svd' ? r.rank : null,
-      fullRank: r.method === 'svd' ? r.fullRank : null,
-      rankSource: r.rankSource,
-      groups: r.method === 'group' ? r.groups : r.svd.length,
-      retainedEnergy: r.retainedEnergy,
-      paramsBefore: r.paramsBefore,
-      paramsAfter: names.reduce((a, n) => a + layerParams(converted.getLayer(n)), 0),
-      macsBefore,
-      macsAfter,
-      flopsBefore: macsBefore === null ? null : 2 * macsBefore,
-      flopsAfter: macsAfter === null ? null : 2 * macsAfter,
-      newLayers: names,
-    };
+  const shapes = layerInputShapes(model, inputShape);
+  const taken = new Set(model.layers.map((l) => l.name));
+  const candidates: Candidate[] = resolved.map((r) => {
+    const layer = model.getLayer(r.info.name);
+    const first = uniqueName(`${r.info.name}${FIRST_LAYER_SUFFIX}`, taken);
+    const replacement = buildReplacement(r, layer.getConfig() as Record<string, unknown>, first);
+    const comparison = compareWithReplacement(layer, r.info, replacement, shapes.get(layer.name));
+    const swap = rule === 'swap-always' || hasGain(comparison);
+    if (swap) taken.add(first);
+    return { plan: r, replacement, comparison, swap };
   });
+  const replacements = new Map(
+    candidates.filter((c) => c.swap).map((c) => [c.plan.info.name, c.replacement]),
+  );
+  const converted = await rewriteModel(model, replacements);
+  const before = kernelMacs(model, shapes);
+  const after = kernelMacs(converted, layerInputShapes(converted, inputShape));
+  const layers = candidates.map((c) => layerConversion(c, converted, before.per, after.per));
   const paramsBefore = modelParams(model);
   const paramsAfter = modelParams(converted);
   let output: OutputError[] | null = null;
@@ -255,5 +213,43 @@ export async function lowRankConvert(
       flopsAfter: after.total === null ? null : 2 * after.total,
       output,
     },
+  };
+}
+
+function layerConversion(
+  c: Candidate,
+  converted: tf.LayersModel,
+  macsBefore: Map<string, number>,
+  macsAfter: Map<string, number>,
+): LayerConversion {
+  const r = c.plan;
+  const name = r.info.name;
+  const names = c.swap ? c.replacement.layers.map((l) => String(l.config.name)) : [name];
+  let after: number | null = 0;
+  for (const n of names) {
+    if (!describeKernelLayer(converted.getLayer(n))) continue; // e.g. an Activation
+    const m = macsAfter.get(n);
+    after = m === undefined || after === null ? null : after + m;
+  }
+  const before = macsBefore.get(name) ?? null;
+  return {
+    layer: name,
+    className: r.info.className,
+    method: r.method,
+    form: r.method === 'svd' ? r.form : null,
+    rank: r.method === 'svd' ? r.rank : null,
+    fullRank: r.method === 'svd' ? r.fullRank : null,
+    rankSource: r.rankSource,
+    groups: r.method === 'group' ? r.groups : r.svd.length,
+    retainedEnergy: r.retainedEnergy,
+    outcome: c.swap ? 'converted' : 'no-gain',
+    comparison: c.comparison,
+    paramsBefore: r.paramsBefore,
+    paramsAfter: names.reduce((a, n) => a + layerParams(converted.getLayer(n)), 0),
+    macsBefore: before,
+    macsAfter: after,
+    flopsBefore: before === null ? null : 2 * before,
+    flopsAfter: after === null ? null : 2 * after,
+    newLayers: names,
   };
 }

@@ -1,5 +1,11 @@
 import type { KernelLayerInfo } from './kernel-layer.js';
 
+/** What the cost of a kernel layer depends on: its kind and kernel geometry. */
+export type KernelGeometry = Pick<
+  KernelLayerInfo,
+  'kind' | 'kh' | 'kw' | 'cin' | 'cout' | 'groups'
+>;
+
 /** Stride, padding and dilation of a spatial layer, read from its config. */
 export interface SpatialConfig {
   strides: [number, number];
@@ -60,7 +66,7 @@ export function deconvOutputLength(
  * are not counted. FLOPs are reported as 2 x MACs throughout this package.
  */
 export function layerMacs(
-  info: KernelLayerInfo,
+  info: KernelGeometry,
   inputShape: readonly number[],
   config: Record<string, unknown>,
 ): number {
@@ -81,7 +87,7 @@ export function layerMacs(
 
 /** Output spatial size [H, W] of a spatial kernel layer for an input [H, W, ...]. */
 export function layerOutputSize(
-  info: KernelLayerInfo,
+  info: KernelGeometry,
   inputShape: readonly number[],
   config: Record<string, unknown>,
 ): [number, number] {
@@ -96,4 +102,15 @@ export function layerOutputSize(
     convOutputLength(h, info.kh, sc.strides[0], sc.dilation[0], sc.padding),
     convOutputLength(w, info.kw, sc.strides[1], sc.dilation[1], sc.padding),
   ];
+}
+
+/** The output shape (without batch) of a kernel layer for an input shape without batch. */
+export function layerOutputShape(
+  info: KernelGeometry,
+  inputShape: readonly number[],
+  config: Record<string, unknown>,
+): number[] {
+  if (info.kind === 'dense') return [...inputShape.slice(0, -1), info.cout];
+  const [oh, ow] = layerOutputSize(info, inputShape, config);
+  return config.dataFormat === 'channelsFirst' ? [info.cout, oh, ow] : [oh, ow, info.cout];
 }

@@ -23,13 +23,30 @@ export interface Replacement {
 
 type Conf = Record<string, unknown>;
 
-/** A layer's config as plain JSON (undefined fields dropped: deserialisation rejects them). */
-function configOf(layer: tf.layers.Layer): tf.serialization.ConfigDict {
-  return JSON.parse(JSON.stringify(layer.getConfig()));
+/** The layer classes a replacement is made of, by class name. */
+const LAYER_MAKERS: Record<string, (config: Conf) => tf.layers.Layer> = {
+  Conv2D: (c) => tf.layers.conv2d(c as never),
+  Conv2DTranspose: (c) => tf.layers.conv2dTranspose(c as never),
+  Dense: (c) => tf.layers.dense(c as never),
+  Activation: (c) => tf.layers.activation(c as never),
+  [GroupedConv2D.className]: (c) => new GroupedConv2D(c as never),
+};
+
+/**
+ * A replacement layer of class `className`. Its config is the one the layer itself writes, as
+ * plain JSON (undefined fields dropped: deserialisation rejects them).
+ */
+function replacementLayer(
+  className: string,
+  config: Conf,
+  weights: Record<string, WeightValues>,
+): ReplacementLayer {
+  const layer = LAYER_MAKERS[className](config);
+  return { className, config: JSON.parse(JSON.stringify(layer.getConfig())), weights };
 }
 
 /** Settings every new layer inherits from the one it replaces. */
-function base(orig: Conf, name: string, first: boolean): Conf {
+function inherited(orig: Conf, name: string, first: boolean): Conf {
   const out: Conf = { name, trainable: orig.trainable ?? true };
   if (orig.dtype) out.dtype = orig.dtype;
   // A Sequential model's first layer carries the input shape: the replacement's first must.
@@ -42,288 +59,217 @@ function pair(v: unknown): [number, number] {
   return [Number(v ?? 1), Number(v ?? 1)];
 }
 
+/** One layer of an svd pair: its class, its own config fields and its kernel shape. */
+interface FactorLayer {
+  className: string;
+  config: Conf;
+  kernelShape: number[];
+}
+
+/**
+ * Where the factors of a rank-r SVD go: A = U sqrt(S) (rows x r per block) into the first
+ * layer's kernel, B = sqrt(S) V^T (r x cols per block) into the second's, which also gets the
+ * bias and (where its class has one) the activation.
+ */
+interface PairLayout {
+  first: FactorLayer;
+  second: FactorLayer;
+  /** Index in the first kernel of A[block][row, t]. */
+  aIndex(block: number, row: number, t: number): number;
+  /** Index in the second kernel of B[block][t, col]. */
+  bIndex(block: number, t: number, col: number): number;
+}
+
+/** The layout of the svd pair of each layer kind and matrix form (see `MatrixForm`). */
+function pairLayout(r: ResolvedLayerPlan, orig: Conf, activation: string): PairLayout {
+  const { kind, kh, kw, cin, cout } = r.info;
+  const rank = r.rank;
+  const { rows, cols } = r.matrices!;
+  const strides = pair(orig.strides);
+  const dilation = pair(orig.dilationRate);
+  const padding = orig.padding as string;
+  const dataFormat = orig.dataFormat;
+  const flatA = (_blk: number, row: number, t: number) => row * rank + t;
+  const flatB = (_blk: number, t: number, o: number) => t * cols + o;
+  // A 1x1 conv r -> Cout: the second layer of the flat conv and transposed-conv pairs.
+  const pointwise: FactorLayer = {
+    className: 'Conv2D',
+    config: { filters: cout, kernelSize: 1, dataFormat, activation },
+    kernelShape: [1, 1, rank, cout],
+  };
+  if (kind === 'dense')
+    return {
+      first: { className: 'Dense', config: { units: rank }, kernelShape: [rows, rank] },
+      second: {
+        className: 'Dense',
+        config: { units: cout, activation },
+        kernelShape: [rank, cols],
+      },
+      aIndex: flatA,
+      bIndex: flatB,
+    };
+  if (kind === 'grouped') {
+    // One block per group: group b's factors fill channels [b*r, (b+1)*r) of the middle.
+    const g = r.svd.length;
+    const grouped = GroupedConv2D.className;
+    return {
+      first: {
+        className: grouped,
+        config: { filters: g * rank, kernelSize: kh, groups: g },
+        kernelShape: [kh, kw, cin / g, g * rank],
+      },
+      second: {
+        className: grouped,
+        config: { filters: cout, kernelSize: 1, groups: g },
+        kernelShape: [1, 1, rank, cout],
+      },
+      aIndex: (blk, row, t) => row * g * rank + blk * rank + t,
+      bIndex: (blk, t, o) => t * cout + blk * cols + o,
+    };
+  }
+  if (kind === 'conv2dTranspose')
+    // ConvT kernel [kh,kw,r,Cin]: A[i,j,t,c] = U[(i*kw+j)*Cin+c, t] sqrt(s_t).
+    return {
+      first: {
+        className: 'Conv2DTranspose',
+        config: {
+          filters: rank,
+          kernelSize: [kh, kw],
+          strides,
+          padding,
+          dilationRate: dilation,
+          dataFormat,
+        },
+        kernelShape: [kh, kw, rank, cin],
+      },
+      second: pointwise,
+      aIndex: (_blk, row, t) => (Math.floor(row / cin) * rank + t) * cin + (row % cin),
+      bIndex: flatB,
+    };
+  // A Conv2D with the original padding and data format.
+  const conv = (
+    filters: number,
+    kernelSize: [number, number],
+    convStrides: [number, number],
+    dilationRate: [number, number],
+    kernelShape: number[],
+    extra: Conf = {},
+  ): FactorLayer => ({
+    className: 'Conv2D',
+    config: {
+      filters,
+      kernelSize,
+      strides: convStrides,
+      dilationRate,
+      padding,
+      dataFormat,
+      ...extra,
+    },
+    kernelShape,
+  });
+  if (r.form === 'spatial')
+    // Rows (i, c), columns (j, o): a kh x 1 conv to r channels, then a 1 x kw conv.
+    return {
+      first: conv(rank, [kh, 1], [strides[0], 1], [dilation[0], 1], [kh, 1, cin, rank]),
+      second: conv(cout, [1, kw], [1, strides[1]], [1, dilation[1]], [1, kw, rank, cout], {
+        activation,
+      }),
+      aIndex: flatA,
+      bIndex: (_blk, t, col) => (Math.floor(col / cout) * rank + t) * cout + (col % cout),
+    };
+  return {
+    first: conv(rank, [kh, kw], strides, dilation, [kh, kw, cin, rank]),
+    second: pointwise,
+    aIndex: flatA,
+    bIndex: flatB,
+  };
+}
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
 /**
  * Builds the replacement of one resolved plan entry. `firstName` names the first layer of a
  * two-layer replacement (`<name>_lr_a`).
+ * - svd: a pair whose kernels hold A = U_r sqrt(S_r) and B = sqrt(S_r) V_r^T of every block, laid
+ *   out by `pairLayout`; the pair is exact at full rank.
+ * - group: one grouped conv holding the block-diagonal part of the kernel (plus an Activation
+ *   layer when the original had a non-linear activation).
  */
 export function buildReplacement(
   r: ResolvedLayerPlan,
   origConfig: Conf,
   firstName: string,
 ): Replacement {
-  const { info } = r;
-  const name = info.name;
+  const name = r.info.name;
   const activation = (origConfig.activation as string | undefined) ?? 'linear';
-  const useBias = info.bias !== null;
+  const useBias = r.info.bias !== null;
   const bias: Record<string, WeightValues> = r.biasValues
-    ? { bias: { values: r.biasValues, shape: [info.cout] } }
+    ? { bias: { values: r.biasValues, shape: [r.info.cout] } }
     : {};
-  const dataFormat = origConfig.dataFormat as tf.serialization.ConfigDictValue | undefined;
-  const zeros = 'zeros';
-
   if (r.method === 'group') {
-    const g = r.groups;
-    const { kh, kw, cin, cout } = info;
-    const cinG = cin / g;
-    const coutG = cout / g;
-    const kernel = new Float32Array(kh * kw * cinG * cout);
-    for (let p = 0; p < kh * kw; p++)
-      for (let c = 0; c < cinG; c++)
-        for (let o = 0; o < cout; o++) {
-          const src = Math.floor(o / coutG) * cinG + c;
-          kernel[(p * cinG + c) * cout + o] = r.kernelValues[(p * cin + src) * cout + o];
-        }
     const linear = activation === 'linear';
-    const gname = linear ? name : firstName;
-    const grouped: ReplacementLayer = {
-      className: GroupedConv2D.className,
-      config: configOf(
-        new GroupedConv2D({
-          ...(base(origConfig, gname, true) as object),
-          filters: cout,
-          kernelSize: kh,
-          groups: g,
-          useBias,
-          biasInitializer: zeros,
-        }),
-      ),
-      weights: { kernel: { values: kernel, shape: [kh, kw, cinG, cout] }, ...bias },
-    };
+    const grouped = replacementLayer(
+      GroupedConv2D.className,
+      {
+        ...inherited(origConfig, linear ? name : firstName, true),
+        filters: r.info.cout,
+        kernelSize: r.info.kh,
+        groups: r.groups,
+        useBias,
+        biasInitializer: 'zeros',
+      },
+      { kernel: blockDiagonalKernel(r), ...bias },
+    );
     if (linear) return { original: name, layers: [grouped] };
-    const act: ReplacementLayer = {
-      className: 'Activation',
-      config: configOf(
-        tf.layers.activation({ ...(base(origConfig, name, false) as object), activation } as any),
-      ),
-      weights: {},
-    };
+    const act = replacementLayer(
+      'Activation',
+      { ...inherited(origConfig, name, false), activation },
+      {},
+    );
     return { original: name, layers: [grouped, act] };
   }
-
-  // svd: A (rows x r*g) = U sqrt(S), B (r*g x cols) = sqrt(S) V^T, per block.
-  const rank = r.rank;
-  const g = r.svd.length;
-  const rows = r.matrices!.rows;
-  const cols = r.matrices!.cols;
-  const a = (blk: number, row: number, t: number) =>
-    r.svd[blk].u.get(row, t) * Math.sqrt(r.svd[blk].s[t]);
-  const b = (blk: number, t: number, col: number) =>
-    Math.sqrt(r.svd[blk].s[t]) * r.svd[blk].v.get(col, t);
-  const first = base(origConfig, firstName, true);
-  const second = base(origConfig, name, false);
-
-  if (info.kind === 'dense') {
-    const ka = new Float32Array(rows * rank);
-    const kb = new Float32Array(rank * cols);
-    for (let i = 0; i < rows; i++) for (let t = 0; t < rank; t++) ka[i * rank + t] = a(0, i, t);
-    for (let t = 0; t < rank; t++) for (let o = 0; o < cols; o++) kb[t * cols + o] = b(0, t, o);
-    return {
-      original: name,
-      layers: [
-        {
-          className: 'Dense',
-          config: configOf(
-            tf.layers.dense({ ...(first as object), units: rank, useBias: false } as any),
-          ),
-          weights: { kernel: { values: ka, shape: [rows, rank] } },
-        },
-        {
-          className: 'Dense',
-          config: configOf(
-            tf.layers.dense({
-              ...(second as object),
-              units: info.cout,
-              activation,
-              useBias,
-            } as any),
-          ),
-          weights: { kernel: { values: kb, shape: [rank, cols] }, ...bias },
-        },
-      ],
-    };
-  }
-
-  const strides = pair(origConfig.strides);
-  const dilation = pair(origConfig.dilationRate);
-  const padding = origConfig.padding as string;
-  const { kh, kw, cin, cout } = info;
-
-  if (info.kind === 'grouped') {
-    const cinG = cin / g;
-    const coutG = cout / g;
-    const ka = new Float32Array(kh * kw * cinG * g * rank);
-    const kb = new Float32Array(rank * cout);
-    for (let blk = 0; blk < g; blk++) {
-      for (let row = 0; row < rows; row++)
-        for (let t = 0; t < rank; t++) ka[row * g * rank + blk * rank + t] = a(blk, row, t);
-      for (let t = 0; t < rank; t++)
-        for (let o = 0; o < coutG; o++) kb[t * cout + blk * coutG + o] = b(blk, t, o);
+  const layout = pairLayout(r, origConfig, activation);
+  const { rows, cols } = r.matrices!;
+  const ka = new Float32Array(size(layout.first.kernelShape));
+  const kb = new Float32Array(size(layout.second.kernelShape));
+  r.svd.forEach(({ u, s, v }, blk) => {
+    for (let t = 0; t < r.rank; t++) {
+      const root = Math.sqrt(s[t]);
+      for (let row = 0; row < rows; row++) ka[layout.aIndex(blk, row, t)] = u.get(row, t) * root;
+      for (let col = 0; col < cols; col++) kb[layout.bIndex(blk, t, col)] = root * v.get(col, t);
     }
-    return {
-      original: name,
-      layers: [
-        {
-          className: GroupedConv2D.className,
-          config: configOf(
-            new GroupedConv2D({
-              ...(first as object),
-              filters: g * rank,
-              kernelSize: kh,
-              groups: g,
-              useBias: false,
-            }),
-          ),
-          weights: { kernel: { values: ka, shape: [kh, kw, cinG, g * rank] } },
-        },
-        {
-          className: GroupedConv2D.className,
-          config: configOf(
-            new GroupedConv2D({
-              ...(second as object),
-              filters: cout,
-              kernelSize: 1,
-              groups: g,
-              useBias,
-            }),
-          ),
-          weights: { kernel: { values: kb, shape: [1, 1, rank, cout] }, ...bias },
-        },
-      ],
-    };
-  }
-
-  if (info.kind === 'conv2dTranspose') {
-    // ConvT kernel [kh,kw,r,Cin]: A[i,j,t,c] = U[(i*kw+j)*Cin+c, t] sqrt(s_t); then a 1x1 conv.
-    const ka = new Float32Array(kh * kw * rank * cin);
-    for (let p = 0; p < kh * kw; p++)
-      for (let c = 0; c < cin; c++)
-        for (let t = 0; t < rank; t++) ka[(p * rank + t) * cin + c] = a(0, p * cin + c, t);
-    const kb = new Float32Array(rank * cout);
-    for (let t = 0; t < rank; t++) for (let o = 0; o < cout; o++) kb[t * cout + o] = b(0, t, o);
-    return {
-      original: name,
-      layers: [
-        {
-          className: 'Conv2DTranspose',
-          config: configOf(
-            tf.layers.conv2dTranspose({
-              ...(first as object),
-              filters: rank,
-              kernelSize: [kh, kw],
-              strides,
-              padding,
-              dilationRate: dilation,
-              dataFormat,
-              useBias: false,
-            } as any),
-          ),
-          weights: { kernel: { values: ka, shape: [kh, kw, rank, cin] } },
-        },
-        {
-          className: 'Conv2D',
-          config: configOf(
-            tf.layers.conv2d({
-              ...(second as object),
-              filters: cout,
-              kernelSize: 1,
-              dataFormat,
-              activation,
-              useBias,
-            } as any),
-          ),
-          weights: { kernel: { values: kb, shape: [1, 1, rank, cout] }, ...bias },
-        },
-      ],
-    };
-  }
-
-  // Conv2D.
-  if (r.form === 'spatial') {
-    // Rows (i, c), columns (j, o): a kh x 1 conv to r channels, then a 1 x kw conv.
-    const ka = new Float32Array(kh * cin * rank);
-    for (let row = 0; row < rows; row++)
-      for (let t = 0; t < rank; t++) ka[row * rank + t] = a(0, row, t);
-    const kb = new Float32Array(kw * rank * cout);
-    for (let j = 0; j < kw; j++)
-      for (let t = 0; t < rank; t++)
-        for (let o = 0; o < cout; o++) kb[(j * rank + t) * cout + o] = b(0, t, j * cout + o);
-    return {
-      original: name,
-      layers: [
-        {
-          className: 'Conv2D',
-          config: configOf(
-            tf.layers.conv2d({
-              ...(first as object),
-              filters: rank,
-              kernelSize: [kh, 1],
-              strides: [strides[0], 1],
-              dilationRate: [dilation[0], 1],
-              padding,
-              dataFormat,
-              useBias: false,
-            } as any),
-          ),
-          weights: { kernel: { values: ka, shape: [kh, 1, cin, rank] } },
-        },
-        {
-          className: 'Conv2D',
-          config: configOf(
-            tf.layers.conv2d({
-              ...(second as object),
-              filters: cout,
-              kernelSize: [1, kw],
-              strides: [1, strides[1]],
-              dilationRate: [1, dilation[1]],
-              padding,
-              dataFormat,
-              activation,
-              useBias,
-            } as any),
-          ),
-          weights: { kernel: { values: kb, shape: [1, kw, rank, cout] }, ...bias },
-        },
-      ],
-    };
-  }
-  const ka = new Float32Array(rows * rank);
-  for (let row = 0; row < rows; row++)
-    for (let t = 0; t < rank; t++) ka[row * rank + t] = a(0, row, t);
-  const kb = new Float32Array(rank * cout);
-  for (let t = 0; t < rank; t++) for (let o = 0; o < cout; o++) kb[t * cout + o] = b(0, t, o);
+  });
   return {
     original: name,
     layers: [
-      {
-        className: 'Conv2D',
-        config: configOf(
-          tf.layers.conv2d({
-            ...(first as object),
-            filters: rank,
-            kernelSize: [kh, kw],
-            strides,
-            dilationRate: dilation,
-            padding,
-            dataFormat,
-            useBias: false,
-          } as any),
-        ),
-        weights: { kernel: { values: ka, shape: [kh, kw, cin, rank] } },
-      },
-      {
-        className: 'Conv2D',
-        config: configOf(
-          tf.layers.conv2d({
-            ...(second as object),
-            filters: cout,
-            kernelSize: 1,
-            dataFormat,
-            activation,
-            useBias,
-          } as any),
-        ),
-        weights: { kernel: { values: kb, shape: [1, 1, rank, cout] }, ...bias },
-      },
+      replacementLayer(
+        layout.first.className,
+        { ...inherited(origConfig, firstName, true), ...layout.first.config, useBias: false },
+        { kernel: { values: ka, shape: layout.first.kernelShape } },
+      ),
+      replacementLayer(
+        layout.second.className,
+        { ...inherited(origConfig, name, false), ...layout.second.config, useBias },
+        { kernel: { values: kb, shape: layout.second.kernelShape }, ...bias },
+      ),
     ],
   };
+}
+
+/** The kernel [kh, kw, Cin/g, Cout] of a grouped conv: the diagonal blocks of the original. */
+function blockDiagonalKernel(r: ResolvedLayerPlan): WeightValues {
+  const { kh, kw, cin, cout } = r.info;
+  const g = r.groups;
+  const cinG = cin / g;
+  const coutG = cout / g;
+  const kernel = new Float32Array(kh * kw * cinG * cout);
+  for (let p = 0; p < kh * kw; p++)
+    for (let c = 0; c < cinG; c++)
+      for (let o = 0; o < cout; o++) {
+        const src = Math.floor(o / coutG) * cinG + c;
+        kernel[(p * cinG + c) * cout + o] = r.kernelValues[(p * cin + src) * cout + o];
+      }
+  return { values: kernel, shape: [kh, kw, cinG, cout] };
 }

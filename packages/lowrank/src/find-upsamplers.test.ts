@@ -63,13 +63,7 @@ describe('findUpsamplers and analyzeModel', () => {
   it('works on Sequential models too', () => {
     const model = tf.sequential({
       layers: [
-        tf.layers.conv2d({
-          inputShape: [4, 4, 3],
-          filters: 12,
-          kernelSize: 3,
-          padding: 'same',
-          name: 'c',
-        }),
+        tf.layers.conv2d({ inputShape: [4, 4, 3], filters: 12, kernelSize: 3, name: 'c' }),
         pixelShuffle2D({ scale: 2, name: 'ps' }),
       ],
     });

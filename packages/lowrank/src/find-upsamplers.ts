@@ -1,14 +1,21 @@
 import type * as tf from '@tensorflow/tfjs';
 import { type GraphLayer, type ModelGraph, modelGraph } from './model-graph.js';
 
-export type UpsamplerKind = 'pixel-shuffle' | 'upsampling-conv' | 'transposed-conv';
+/**
+ * How an upsampler was recognised: a conv before a depth-to-space layer, a conv after an
+ * UpSampling2D, or a transposed conv.
+ */
+export type UpsamplerPattern = 'pixel-shuffle' | 'upsampling-conv' | 'transposed-conv';
+
+/** @deprecated Renamed `UpsamplerPattern` (`@hsrkit/lkca-net` has its own `UpsamplerKind`). */
+export type UpsamplerKind = UpsamplerPattern;
 
 /** A learnable upsampling layer found in a model. */
 export interface Upsampler {
   /** The layer holding the upsampler's weights (the one to compress). */
   layer: string;
   className: string;
-  kind: UpsamplerKind;
+  kind: UpsamplerPattern;
   /** The parameter-free layer that changes resolution (PixelShuffle / DepthToSpace /
    * UpSampling2D), or the transposed conv itself. */
   via: string;
@@ -75,38 +82,32 @@ export function findUpsamplers(model: tf.LayersModel | ModelGraph): Upsampler[] 
   const graph = 'topology' in model ? model : modelGraph(model);
   const found = new Map<string, Upsampler>();
   const isConv = (l: GraphLayer) => CONV_CLASSES.has(l.className);
+  // The first pattern that finds a layer names it.
+  const add = (layers: GraphLayer[], kind: UpsamplerPattern, via: GraphLayer) => {
+    for (const c of layers)
+      if (!found.has(c.name))
+        found.set(c.name, {
+          layer: c.name,
+          className: c.className,
+          kind,
+          via: via.name,
+          scale: scaleOf(via),
+        });
+  };
   for (const l of graph.layers) {
-    if (l.className === 'Conv2DTranspose' && !found.has(l.name))
-      found.set(l.name, {
-        layer: l.name,
-        className: l.className,
-        kind: 'transposed-conv',
-        via: l.name,
-        scale: scaleOf(l),
-      });
-    else if (isShuffleClass(l.className)) {
-      const before = walk(graph, l.name, (n) => graph.byName.get(n)?.inputs ?? [], isConv);
-      for (const c of before)
-        if (!found.has(c.name))
-          found.set(c.name, {
-            layer: c.name,
-            className: c.className,
-            kind: 'pixel-shuffle',
-            via: l.name,
-            scale: scaleOf(l),
-          });
-    } else if (l.className === 'UpSampling2D') {
-      const after = walk(graph, l.name, (n) => graph.consumers.get(n) ?? [], isConv);
-      for (const c of after)
-        if (!found.has(c.name))
-          found.set(c.name, {
-            layer: c.name,
-            className: c.className,
-            kind: 'upsampling-conv',
-            via: l.name,
-            scale: scaleOf(l),
-          });
-    }
+    if (l.className === 'Conv2DTranspose') add([l], 'transposed-conv', l);
+    else if (isShuffleClass(l.className))
+      add(
+        walk(graph, l.name, (n) => graph.byName.get(n)?.inputs ?? [], isConv),
+        'pixel-shuffle',
+        l,
+      );
+    else if (l.className === 'UpSampling2D')
+      add(
+        walk(graph, l.name, (n) => graph.consumers.get(n) ?? [], isConv),
+        'upsampling-conv',
+        l,
+      );
   }
   const order = new Map(graph.layers.map((l, i) => [l.name, i]));
   return [...found.values()].sort((a, b) => order.get(a.layer)! - order.get(b.layer)!);

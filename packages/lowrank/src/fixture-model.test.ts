@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelFromFile, roundTrip } from '../test/node-io.js';
 import { analyzeLayer } from './analyze-layer.js';
 import { analyzeModel } from './analyze-model.js';
-import { lowRankConvert } from './convert.js';
+import { convertModel, lowRankConvert } from './convert.js';
 import { findUpsamplers } from './find-upsamplers.js';
 
 // The LKCA-Net-like fixture (Conv3x3(31->64) -> 2 LKBs -> Conv3x3(64->124) -> PixelShuffle(2)),
@@ -50,10 +50,12 @@ describe('trained LKCA-Net-like fixture', () => {
   });
 
   it('full rank: the converted model reproduces the trained one, also after save/load', async () => {
-    const { model: m, report } = await lowRankConvert(
+    // Full rank never pays, so the no-gain rule is off: this checks the factorization itself.
+    const { model: m, report } = await convertModel(
       model,
       { layers: [{ layer: 'upsampler', rank: 124 }] },
       { calibration },
+      'swap-always',
     );
     expect(report.output![0].maxAbs).toBeLessThan(1e-4);
     const loaded = await roundTrip(m);
@@ -84,6 +86,37 @@ describe('trained LKCA-Net-like fixture', () => {
     expect(report.paramsBefore - report.paramsAfter).toBe(l.paramsBefore - l.paramsAfter);
     expect(l.retainedEnergy).toBeGreaterThanOrEqual(0.9);
     expect(Number.isFinite(report.output![0].psnr)).toBe(true);
+    m.dispose();
+  });
+
+  it('at 0.99 energy the factorization gains nothing: the trained upsampler is kept, and the report says why', async () => {
+    const analysis = await analyzeLayer(model.getLayer('upsampler'), { energies: [0.99] });
+    const r = analysis.ranks[0].rank;
+    const params = 9 * 64 * 124 + 124;
+    // The premise, from the trained spectrum: rank r costs more than the layer (r > 576*124/700).
+    expect(r * (576 + 124) + 124).toBeGreaterThan(params);
+    const { model: m, report } = await lowRankConvert(
+      model,
+      { layers: [{ layer: 'upsampler', energy: 0.99 }] },
+      { calibration },
+    );
+    expect(report.layers[0]).toMatchObject({
+      outcome: 'no-gain',
+      rank: r,
+      paramsAfter: params,
+      newLayers: ['upsampler'],
+      comparison: {
+        paramsOriginal: params,
+        paramsFactorized: r * (576 + 124) + 124,
+        macsOriginal: 16 * 16 * 576 * 124,
+        macsFactorized: 16 * 16 * r * (576 + 124),
+        macsInputShape: [16, 16, 64],
+        nominalInputShape: false,
+      },
+    });
+    expect(report.paramsAfter).toBe(report.paramsBefore);
+    // Nothing was swapped: the output is the original's to the bit.
+    expect(report.output![0].maxAbs).toBe(0);
     m.dispose();
   });
 

@@ -22,12 +22,14 @@ export {
 export {
   type Upsampler,
   type UpsamplerKind,
+  type UpsamplerPattern,
   findUpsamplers,
   isShuffleClass,
 } from './find-upsamplers.js';
 export { type PlotOptions, plotSpectrumSvg } from './plot.js';
 export type { ConversionMethod, ConversionPlan, LayerPlan } from './plan.js';
 export {
+  type ConversionOutcome,
   type ConversionReport,
   type ConversionResult,
   type ConvertOptions,
@@ -35,5 +37,6 @@ export {
   type LayerConversion,
   lowRankConvert,
 } from './convert.js';
+export { type GainComparison, NOMINAL_INPUT_SIDE } from './factorization-gain.js';
 export { type OutputError, outputError } from './output-error.js';
 export { conversionReportMarkdown } from './report-markdown.js';

@@ -45,39 +45,57 @@ function countParams(layer: tf.layers.Layer): number {
   return n;
 }
 
+/** The kernel kind of a layer class, or null for a class without a kernel this package reads. */
+export function kernelKindOf(className: string): KernelLayerKind | null {
+  if (className === 'Conv2D') return 'conv2d';
+  if (className === 'Dense') return 'dense';
+  if (className === 'Conv2DTranspose') return 'conv2dTranspose';
+  if (DEPTHWISE_CLASSES.has(className)) return 'depthwise';
+  if (GROUPED_CLASSES.has(className)) return 'grouped';
+  return null;
+}
+
+/** The kernel's geometry, read from its stored shape (and a grouped conv's `groups`). */
+export type KernelDims = Pick<KernelLayerInfo, 'kh' | 'kw' | 'cin' | 'cout' | 'groups'>;
+
+export function kernelDims(kind: KernelLayerKind, s: readonly number[], groups = 1): KernelDims {
+  switch (kind) {
+    case 'dense':
+      return { kh: 1, kw: 1, cin: s[0], cout: s[1], groups: 1 };
+    case 'conv2d':
+      return { kh: s[0], kw: s[1], cin: s[2], cout: s[3], groups: 1 };
+    case 'conv2dTranspose':
+      return { kh: s[0], kw: s[1], cin: s[3], cout: s[2], groups: 1 };
+    case 'depthwise':
+      return { kh: s[0], kw: s[1], cin: s[2], cout: s[2] * s[3], groups: s[2] };
+    case 'grouped':
+      return { kh: s[0], kw: s[1], cin: s[2] * groups, cout: s[3], groups };
+  }
+}
+
 /**
  * Describes the kernel of a Conv2D, Dense, Conv2DTranspose, DepthwiseConv2D (stock or our dilated
  * one) or our GroupedConv2D layer, or returns null for any other layer (or an unbuilt one).
  */
 export function describeKernelLayer(layer: tf.layers.Layer): KernelLayerInfo | null {
   const className = layer.getClassName();
-  let kind: KernelLayerKind;
-  if (className === 'Conv2D') kind = 'conv2d';
-  else if (className === 'Dense') kind = 'dense';
-  else if (className === 'Conv2DTranspose') kind = 'conv2dTranspose';
-  else if (DEPTHWISE_CLASSES.has(className)) kind = 'depthwise';
-  else if (GROUPED_CLASSES.has(className)) kind = 'grouped';
-  else return null;
+  const kind = kernelKindOf(className);
+  if (!kind) return null;
   const kernel = findWeight(layer, kind === 'depthwise' ? 'depthwise_kernel' : 'kernel');
   if (!kernel) return null;
-  const bias = findWeight(layer, 'bias');
   const s = kernel.shape as number[];
-  const base = { name: layer.name, className, kind, kernelShape: [...s], kernel, bias };
-  const params = countParams(layer);
-  switch (kind) {
-    case 'dense':
-      return { ...base, kh: 1, kw: 1, cin: s[0], cout: s[1], groups: 1, params };
-    case 'conv2d':
-      return { ...base, kh: s[0], kw: s[1], cin: s[2], cout: s[3], groups: 1, params };
-    case 'conv2dTranspose':
-      return { ...base, kh: s[0], kw: s[1], cin: s[3], cout: s[2], groups: 1, params };
-    case 'depthwise':
-      return { ...base, kh: s[0], kw: s[1], cin: s[2], cout: s[2] * s[3], groups: s[2], params };
-    case 'grouped': {
-      const groups = Number((layer.getConfig() as { groups?: number }).groups ?? 1);
-      return { ...base, kh: s[0], kw: s[1], cin: s[2] * groups, cout: s[3], groups, params };
-    }
-  }
+  const groups =
+    kind === 'grouped' ? Number((layer.getConfig() as { groups?: number }).groups ?? 1) : 1;
+  return {
+    name: layer.name,
+    className,
+    kind,
+    kernelShape: [...s],
+    kernel,
+    bias: findWeight(layer, 'bias'),
+    params: countParams(layer),
+    ...kernelDims(kind, s, groups),
+  };
 }
 
 /** Total weights of a model's layers (what `model.countParams()` says, without building). */

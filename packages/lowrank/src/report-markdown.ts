@@ -12,17 +12,30 @@ export function conversionReportMarkdown(report: ConversionReport): string {
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const l of report.layers) {
-    const rank =
+    const planned =
       l.method === 'svd'
         ? `${l.rank} / ${l.fullRank}${l.groups > 1 ? ` (x${l.groups} groups)` : ''}${l.form === 'spatial' ? ' spatial' : ''}`
         : `${l.groups} groups`;
+    const kept = l.outcome === 'no-gain';
+    const rank = kept ? `${planned}, kept (no gain)` : planned;
+    // A kept layer keeps all its energy; the factorization's share stays in the report.
+    const energy = kept ? 1 : l.retainedEnergy;
     lines.push(
-      `| ${l.layer} | ${l.className} | ${l.method} | ${rank} | ${(100 * l.retainedEnergy).toFixed(2)} % | ${n(l.paramsBefore)} | ${n(l.paramsAfter)} | ${n(l.macsBefore)} | ${n(l.macsAfter)} |`,
+      `| ${l.layer} | ${l.className} | ${l.method} | ${rank} | ${(100 * energy).toFixed(2)} % | ${n(l.paramsBefore)} | ${n(l.paramsAfter)} | ${n(l.macsBefore)} | ${n(l.macsAfter)} |`,
     );
   }
   lines.push(
     `| **model** | | | | | ${n(report.paramsBefore)} | ${n(report.paramsAfter)} | ${n(report.macsBefore)} | ${n(report.macsAfter)} |`,
   );
+  for (const l of report.layers)
+    if (l.outcome === 'no-gain') {
+      const c = l.comparison;
+      const at = `${c.macsInputShape.join('x')}${c.nominalInputShape ? ' (nominal)' : ''}`;
+      lines.push(
+        '',
+        `${l.layer}: no gain, kept as it was. Its factorization has ${n(c.paramsFactorized)} params and ${n(c.macsFactorized)} MACs, the layer ${n(c.paramsOriginal)} params and ${n(c.macsOriginal)} MACs (MACs per sample at input ${at}).`,
+      );
+    }
   if (report.output)
     for (const o of report.output)
       lines.push(

@@ -4,7 +4,7 @@ import { describeBackends } from './describe-backends.js';
 import { maxAbsDiff, seededValues } from './compare.js';
 
 // The reason the helper exists: the same numbers on every backend. A dilated depthwise conv is a
-// good canary (DESIGN.md: the layers API silently drops dilation, the op does not).
+// good canary (docs/ARCHITECTURE.md, "Facts about TF.js": the layers API drops the dilation).
 describeBackends('backend helper', (backend) => {
   it('selects the backend and computes a dilated depthwise conv like cpu does', async () => {
     expect(tf.getBackend()).toBe(backend);

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 // The product's runtime selection is the one place that knows how to start each backend (WebGPU in
-// Node through dawn included); tests start backends the same way users do. Imported by path because
-// this private package cannot depend on lkca-net (lkca-net's own tests use this package).
-import { selectRuntime } from '../../lkca-net/src/runtime.js';
+// Node through dawn included); tests start backends the same way users do. A peer dependency, so
+// that @hsrkit/inference's own tests can use this package without a cycle in the build graph.
+import { selectRuntime } from '@hsrkit/inference';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 export const ALL_BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];

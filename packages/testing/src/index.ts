@@ -11,3 +11,5 @@ export {
   type NumericArray,
 } from './compare.js';
 export { describeBackends } from './describe-backends.js';
+export { useTempDir } from './temp-dir.js';
+export { compareFusedTail, type FusedTailComparison } from './fused-tail.js';

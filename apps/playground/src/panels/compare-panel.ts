@@ -1,10 +1,8 @@
 // 3. Compare: bicubic (or the ground truth) against SR with a slider, the spectra of one pixel
 // before and after, the metrics when the HR cube is given, and the SR cube as ENVI.
-import { falseColor } from '@hsrkit/hsi-data';
-import { type BipCube, bipData, cubeOf, spectrumAt } from '../bip-cube.js';
+import { type BipCube, falseColor, HsiFormatError, scaleMapInfo } from '@hsrkit/hsi-data';
 import { enviDownload } from '../envi-download.js';
 import { describeError } from '../errors.js';
-import { scaleMapInfo } from '../map-info.js';
 import { CUBE_ACCEPT, openCube, pickedFiles } from '../open-cube.js';
 import { fetchSample, SAMPLE_HR } from '../sample.js';
 import type { SrClient } from '../sr-client.js';
@@ -13,15 +11,29 @@ import { CompareView } from '../ui/compare-view.js';
 import { byId, h } from '../ui/dom.js';
 import { pixelAt } from '../ui/image-canvas.js';
 import { metricsTable } from '../ui/metrics-table.js';
-import { spectrumSvg } from '../ui/spectrum-plot.js';
+import { spectrumAt, spectrumSvg } from '../ui/spectrum-plot.js';
+import { bipData, cubeOf } from '../worker-protocol.js';
 
 /** The SR and bicubic results as cubes carrying the input's metadata. */
 function resultCubes(s: AppState): { sr: BipCube; bicubic: BipCube } | undefined {
   const { run, input } = s;
   if (!run?.sr || !run.bicubic || !input) return undefined;
-  const { rows: _r, cols: _c, bands: _b, data: _d, mapInfo, ...meta } = input.cube;
-  const m = { ...meta, mapInfo: scaleMapInfo(mapInfo, run.scale) };
+  const { rows: _r, cols: _c, bands: _b, data: _d, interleave: _i, mapInfo, ...meta } = input.cube;
+  const m = { ...meta, mapInfo: outputMapInfo(mapInfo, run.scale) };
   return { sr: cubeOf(run.sr, m), bicubic: cubeOf(run.bicubic, m) };
+}
+
+/**
+ * The input's `map info` for the x`scale` output; a map info hsi-data cannot parse is left out
+ * (kept as it is, it would put the output at the wrong ground size).
+ */
+function outputMapInfo(mapInfo: string | undefined, scale: number): string | undefined {
+  try {
+    return scaleMapInfo(mapInfo, scale);
+  } catch (e) {
+    if (e instanceof HsiFormatError) return undefined;
+    throw e;
+  }
 }
 
 export function comparePanel(store: Store, client: SrClient): void {

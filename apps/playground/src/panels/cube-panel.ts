@@ -1,7 +1,6 @@
 // 1. Open a cube: file picker (or the embedded sample), its shape and wavelengths, a false-colour
 // view with band pickers, and the spectrum of the clicked pixel.
 import { falseColor, pickRgbBands } from '@hsrkit/hsi-data';
-import { spectrumAt } from '../bip-cube.js';
 import { describeError } from '../errors.js';
 import { CUBE_ACCEPT, openCube, pickedFiles } from '../open-cube.js';
 import { fetchSample, SAMPLE_LR } from '../sample.js';
@@ -9,7 +8,7 @@ import type { Store } from '../store.js';
 import { BandPicker } from '../ui/band-picker.js';
 import { byId, fmt, h } from '../ui/dom.js';
 import { ImageCanvas, pixelAt } from '../ui/image-canvas.js';
-import { spectrumSvg } from '../ui/spectrum-plot.js';
+import { spectrumAt, spectrumSvg } from '../ui/spectrum-plot.js';
 
 export function cubePanel(store: Store): void {
   const input = byId<HTMLInputElement>('cube-input');

@@ -1,13 +1,17 @@
 // 2. Super-resolve: pick a model (shipped weights, a model folder, IndexedDB, or an untrained
 // student) and a runtime, then run tiled SR in the worker with a progress bar and Cancel.
 import { fitNormalization } from '@hsrkit/hsi-data';
-import { bipData } from '../bip-cube.js';
 import { describeError } from '../errors.js';
 import { SHIPPED_MODELS, shippedModelPath } from '../shipped-models.js';
 import type { SrClient } from '../sr-client.js';
 import type { Store } from '../store.js';
 import { byId, fmt, h } from '../ui/dom.js';
-import type { ModelSource, RuntimePreference, RuntimeReport } from '../worker-protocol.js';
+import {
+  bipData,
+  type ModelSource,
+  type RuntimePreference,
+  type RuntimeReport,
+} from '../worker-protocol.js';
 
 const X2_NOTE =
   'No trained x2 model ships with hsrkit. Load your own x2 model (a TF.js model folder, or one saved ' +

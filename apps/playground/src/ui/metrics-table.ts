@@ -1,20 +1,19 @@
-import type { MetricReport } from '@hsrkit/hsi-data';
+import { METRIC_INFO, METRIC_NAMES, type MetricName, type MetricReport } from '@hsrkit/hsi-data';
 import { fmt, h } from './dom.js';
 
-const COLUMNS: [keyof MetricReport, string, number, 'high' | 'low'][] = [
-  ['mpsnr', 'MPSNR (dB)', 3, 'high'],
-  ['mssim', 'MSSIM', 4, 'high'],
-  ['sam', 'SAM (deg)', 3, 'low'],
-  ['ergas', 'ERGAS', 3, 'low'],
-  ['cc', 'CC', 5, 'high'],
-  ['rmse', 'RMSE', 2, 'low'],
-];
+/** Digits shown per metric (the names, labels, units and better direction are hsi-data's). */
+const DIGITS: Record<MetricName, number> = { mpsnr: 3, mssim: 4, sam: 3, ergas: 3, cc: 5, rmse: 2 };
+
+const COLUMNS = METRIC_NAMES.map((k) => {
+  const { label, unit, better } = METRIC_INFO[k];
+  return [k, unit ? `${label} (${unit})` : label, DIGITS[k], better] as const;
+});
 
 /** Rows of metrics side by side; the better value of each column is bold. */
 export function metricsTable(rows: [string, MetricReport][]): HTMLTableElement {
   const best = COLUMNS.map(([k, , , dir]) => {
     const vals = rows.map(([, m]) => m[k] as number);
-    return dir === 'high' ? Math.max(...vals) : Math.min(...vals);
+    return dir === 'higher' ? Math.max(...vals) : Math.min(...vals);
   });
   return h(
     'table',

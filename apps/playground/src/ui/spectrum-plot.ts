@@ -1,4 +1,11 @@
 // Spectra as a small SVG line chart: value against wavelength (or band number).
+import type { BipImage } from '@hsrkit/hsi-data';
+
+/** The spectrum of one pixel of a BIP cube. */
+export function spectrumAt(cube: BipImage, row: number, col: number): Float32Array {
+  const at = (row * cube.cols + col) * cube.bands;
+  return cube.data.slice(at, at + cube.bands);
+}
 
 export interface Series {
   label: string;

@@ -1,39 +1,28 @@
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cube, cubeToTensor, sampleIndex } from '../cube.js';
-import { cubeFormatOf, cubeInfo, readCube, readCubeWindow, writeCube } from './cube-io.js';
+import { describe, expect, it } from 'vitest';
+import {
+  expectSameValues,
+  fixture,
+  fixtureSource,
+  realCrop,
+  useTempDir,
+  valuesOf,
+} from '../../test/io-fixtures.js';
+import { cubeToTensor } from '../cube.js';
+import { HsiConfigError, HsiFormatError } from '../errors.js';
+import { cubeInfo, readCube, readCubeWindow, writeCube } from '../node/cube-files.js';
 import { sampleTypeOf } from './dtypes.js';
-import { HsiFormatError } from './errors.js';
+import {
+  cubeFormatOf,
+  cubeInfoFrom,
+  encodeCube,
+  readCubeFrom,
+  readCubeWindowFrom,
+} from './cube-io.js';
 
-const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
-const fixture = (rel: string) => path.join(FIXTURES, rel);
-
-function valuesOf(cube: Cube, bands = Array.from({ length: cube.bands }, (_, k) => k)): number[] {
-  const out: number[] = [];
-  for (let r = 0; r < cube.rows; r++)
-    for (let c = 0; c < cube.cols; c++)
-      for (const b of bands) out.push(cube.data[sampleIndex(cube, r, c, b)]);
-  return out;
-}
-function expectSameValues(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < actual.length; i++) {
-    if (!Object.is(actual[i], expected[i]))
-      expect({ index: i, value: actual[i] }).toEqual({ index: i, value: expected[i] });
-  }
-}
-
-let tmp: string;
-beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'hsi-cubeio-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+const tmpDir = useTempDir('hsi-cubeio-');
 
 const FILES: [string, string, object][] = [
   ['ENVI BIL (header name)', 'real/jasperRidge2_R198.hdr', {}],
@@ -77,22 +66,13 @@ describe('readCube / readCubeWindow / cubeInfo dispatch by extension', () => {
         bands,
       };
       const part = await readCubeWindow(file, win, opts);
-      const want: number[] = [];
-      for (let r = 0; r < win.rows; r++)
-        for (let c = 0; c < win.cols; c++)
-          for (const b of bands) want.push(full.data[sampleIndex(full, 2 + r, 1 + c, b)]);
-      expectSameValues(valuesOf(part), want);
+      expectSameValues(valuesOf(part), valuesOf(full, win));
     });
   }
 
   it('a read cube goes to a tensor with the same values and leaks nothing', async () => {
     await tf.setBackend('cpu');
-    const cube = await readCubeWindow(fixture('real/jasperRidge2_R198.hdr'), {
-      row: 10,
-      col: 10,
-      rows: 4,
-      cols: 3,
-    });
+    const cube = await realCrop('real/jasperRidge2_R198.hdr', [10, 10, 4, 3]);
     const before = tf.memory().numTensors;
     const t = cubeToTensor(tf, cube);
     expect(t.shape).toEqual([4, 3, 198]);
@@ -106,14 +86,12 @@ describe('readCube / readCubeWindow / cubeInfo dispatch by extension', () => {
 describe('writeCube round-trips every format', () => {
   for (const ext of ['.img', '.hdr', '', '.mat', '.tif', '.npy']) {
     it(`writes ${ext || 'no extension'} and reads it back`, async () => {
-      const src = await readCubeWindow(fixture('real/jasperRidge2_R198.hdr'), {
-        row: 30,
-        col: 40,
-        rows: 9,
-        cols: 11,
-        bands: [0, 5, 50, 100, 197],
-      });
-      const file = path.join(tmp, `rt${ext}`);
+      const src = await realCrop(
+        'real/jasperRidge2_R198.hdr',
+        [30, 40, 9, 11],
+        [0, 5, 50, 100, 197],
+      );
+      const file = path.join(tmpDir(), `rt${ext}`);
       const written = await writeCube(file, src);
       for (const f of written) await expect(fs.stat(f)).resolves.toBeTruthy();
       const back = await readCube(file);
@@ -124,20 +102,91 @@ describe('writeCube round-trips every format', () => {
   }
 
   it('a failed write leaves the old file as it was and no temp file behind', async () => {
-    const src = await readCubeWindow(fixture('real/samson_1.img'), {
-      row: 0,
-      col: 0,
-      rows: 3,
-      cols: 3,
-    });
-    const file = path.join(tmp, 'keep.mat');
+    const src = await realCrop('real/samson_1.img', [0, 0, 3, 3]);
+    const file = path.join(tmpDir(), 'keep.mat');
     await writeCube(file, src);
     const before = await fs.readFile(file);
-    await expect(writeCube(file, src, { variable: 'not a name' })).rejects.toThrow(RangeError);
+    await expect(writeCube(file, src, { variable: 'not a name' })).rejects.toThrow(HsiConfigError);
     expect((await fs.readFile(file)).equals(before)).toBe(true);
     await expect(
-      writeCube(path.join(tmp, 'bad.tif'), src, { interleave: 'bil' }),
+      writeCube(path.join(tmpDir(), 'bad.tif'), src, { interleave: 'bil' }),
     ).rejects.toMatchObject({ field: 'interleave' });
-    expect((await fs.readdir(tmp)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect((await fs.readdir(tmpDir())).filter((f) => f.endsWith('.tmp') || f.endsWith('.partial'))).toEqual([]);
+  });
+});
+
+describe('readCubeFrom / readCubeWindowFrom / cubeInfoFrom / encodeCube over bytes', () => {
+  const file = (parts: Uint8Array[], name: string) =>
+    new File(parts as Uint8Array<ArrayBuffer>[], name);
+
+  it('dispatches by the source name (or a { header, data } pair) and reads what the path readers read', async () => {
+    const cases: [Parameters<typeof readCubeFrom>[0], string, object][] = [
+      [
+        {
+          header: await fixtureSource('real/jasperRidge2_R198.hdr', 'blob'),
+          data: await fixtureSource('real/jasperRidge2_R198.img', 'blob'),
+        },
+        'real/jasperRidge2_R198.hdr',
+        {},
+      ],
+      [
+        await fixtureSource('real/Moffett_vca.mat', 'blob'),
+        'real/Moffett_vca.mat',
+        { variable: 'Y', pixels: { order: 'row-major' } },
+      ],
+      [
+        await fixtureSource('io/tiff/samson_tiled_deflate.tif', 'bytes'),
+        'io/tiff/samson_tiled_deflate.tif',
+        {},
+      ],
+      [await fixtureSource('io/npy/uint16_be_F.npy', 'bytes'), 'io/npy/uint16_be_F.npy', {}],
+    ];
+    for (const [input, rel, opts] of cases) {
+      const full = await readCube(fixture(rel), opts);
+      expectSameValues((await readCubeFrom(input, opts)).data, full.data);
+      const win = { row: 1, col: 2, rows: 3, cols: 2, bands: [full.bands - 1, 0] };
+      expectSameValues(valuesOf(await readCubeWindowFrom(input, win, opts)), valuesOf(full, win));
+      const info = await cubeInfoFrom(input, opts);
+      expect([info.rows, info.cols, info.bands]).toEqual([full.rows, full.cols, full.bands]);
+    }
+  });
+
+  it('says what is missing: a nameless source without format, ENVI data without its header', async () => {
+    const bytes = new Uint8Array(await fs.readFile(fixture('io/npy/int16_le_C.npy')));
+    await expect(readCubeFrom(bytes)).rejects.toMatchObject({
+      name: 'HsiFormatError',
+      field: 'format',
+    });
+    expect((await readCubeFrom(bytes, { format: 'npy' })).rows).toBeGreaterThan(0);
+    await expect(
+      readCubeFrom(await fixtureSource('real/samson_1.img', 'blob')),
+    ).rejects.toMatchObject({ field: 'header', file: 'samson_1.img' });
+    await expect(
+      readCubeFrom({ header: bytes, data: bytes }, { format: 'npy' }),
+    ).rejects.toMatchObject({ field: 'format' });
+    expect(() => cubeFormatOf('C:\\scenes\\x.TIFF')).not.toThrow();
+    expect(cubeFormatOf('C:\\scenes.v2\\x')).toBe('envi');
+  });
+
+  it('encodeCube names the files as writeCube does, and they read back', async () => {
+    const src = await realCrop('real/jasperRidge2_R198.hdr', [30, 40, 9, 11], [0, 5, 197]);
+    const envi = encodeCube('out/rt.hdr', src, { interleave: 'bip', sampleType: 'float32' });
+    expect(envi.map((f) => f.name)).toEqual(['out/rt.img', 'out/rt.hdr']);
+    const back = await readCubeFrom({
+      header: file(envi[1].parts, 'rt.hdr'),
+      data: file(envi[0].parts, 'rt.img'),
+    });
+    expectSameValues(valuesOf(back), valuesOf(src));
+    for (const name of ['rt.mat', 'rt.tif', 'rt.npy']) {
+      const [only] = encodeCube(name, src);
+      expect(only.name).toBe(name);
+      expectSameValues(valuesOf(await readCubeFrom(file(only.parts, name))), valuesOf(src));
+    }
+    // The path writer writes exactly these bytes.
+    const written = await writeCube(path.join(tmpDir(), 'same.npy'), src);
+    const [encoded] = encodeCube('same.npy', src);
+    expect(new Uint8Array(await fs.readFile(written[0]))).toEqual(
+      new Uint8Array(await new Blob(encoded.parts as Uint8Array<ArrayBuffer>[]).arrayBuffer()),
+    );
   });
 });

@@ -1,18 +1,34 @@
-import * as path from 'node:path';
+// One entry point over every format, over bytes: `readCubeFrom` / `readCubeWindowFrom` /
+// `cubeInfoFrom` pick the reader, `encodeCube` the writer. The path-taking `readCube(file)` /
+// `writeCube(file)` ... are in '@hsrkit/hsi-data/node' (src/node/cube-files.ts).
 import type { Cube, Interleave } from '../cube.js';
+import { HsiFormatError } from '../errors.js';
+import { type ByteInput, sourceName, toByteSource } from './byte-source.js';
 import type { SampleType } from './dtypes.js';
-import { type EnviReadOptions, enviInfo, readEnvi, readEnviWindow, writeEnvi } from './envi.js';
-import { HsiFormatError } from './errors.js';
-import { geoTiffInfo, readGeoTiff, readGeoTiffWindow, writeGeoTiff } from './geotiff.js';
-import { type MatReadOptions, matInfo, readMat } from './mat.js';
-import { writeMat } from './mat-writer.js';
 import {
+  type EnviReadOptions,
+  type EnviSources,
+  encodeEnvi,
+  enviInfoFrom,
+  readEnviFrom,
+  readEnviWindowFrom,
+} from './envi.js';
+import { ENVI_DATA_EXTENSIONS, enviWritePaths, extensionOf } from './file-names.js';
+import {
+  encodeGeoTiff,
+  geoTiffInfoFrom,
+  readGeoTiffFrom,
+  readGeoTiffWindowFrom,
+} from './geotiff.js';
+import { type MatReadOptions, matInfoFrom, readMatFrom } from './mat.js';
+import { encodeMat } from './mat-writer.js';
+import {
+  encodeNpy,
   type NpyAxes,
   type NpyReadOptions,
-  npyInfo,
-  readNpy,
-  readNpyWindow,
-  writeNpy,
+  npyInfoFrom,
+  readNpyFrom,
+  readNpyWindowFrom,
 } from './npy.js';
 import type { CubeFormat, CubeInfo } from './types.js';
 import { type CubeWindow, cropCube } from './window.js';
@@ -23,7 +39,7 @@ export interface ReadCubeOptions extends EnviReadOptions, MatReadOptions, NpyRea
   format?: CubeFormat;
 }
 
-/** Options of `writeCube`: each format uses the ones that apply to it. */
+/** Options of `writeCube` / `encodeCube`: each format uses the ones that apply to it. */
 export interface WriteCubeOptions {
   format?: CubeFormat;
   /** Sample type to store (default: the cube's own). */
@@ -42,14 +58,23 @@ export interface WriteCubeOptions {
   axes?: NpyAxes;
 }
 
-const ENVI_EXTENSIONS = new Set(['', '.hdr', '.img', '.dat', '.raw', '.bsq', '.bil', '.bip']);
+/** What the byte readers take: one file's bytes (MAT, GeoTIFF, NPY), or an ENVI header and data pair. */
+export type CubeBytes = ByteInput | EnviSources;
+
+/** One file an encoder produced: its name and its bytes, in parts (write them one after another). */
+export interface EncodedFile {
+  name: string;
+  parts: Uint8Array<ArrayBuffer>[];
+}
+
+const ENVI_EXTENSIONS = new Set(['', '.hdr', ...ENVI_DATA_EXTENSIONS]);
 
 /**
  * The format of a file from its extension: `.hdr`, `.img`, `.dat`, `.raw`, `.bsq`, `.bil`, `.bip` or none
  * -> ENVI; `.mat`; `.tif` / `.tiff` -> GeoTIFF; `.npy`. Anything else is a `HsiFormatError`.
  */
 export function cubeFormatOf(file: string): CubeFormat {
-  const ext = path.extname(file).toLowerCase();
+  const ext = extensionOf(file).toLowerCase();
   if (ENVI_EXTENSIONS.has(ext)) return 'envi';
   if (ext === '.mat') return 'mat';
   if (ext === '.tif' || ext === '.tiff') return 'geotiff';
@@ -61,82 +86,131 @@ export function cubeFormatOf(file: string): CubeFormat {
   );
 }
 
-/** Read a whole cube from an ENVI, MATLAB (v5 / v7.3), GeoTIFF or NPY file, chosen by extension. */
-export function readCube(file: string, opts: ReadCubeOptions = {}): Promise<Cube> {
-  switch (opts.format ?? cubeFormatOf(file)) {
-    case 'envi':
-      return readEnvi(file, opts);
-    case 'mat':
-      return readMat(file, opts);
-    case 'geotiff':
-      return readGeoTiff(file, opts);
-    case 'npy':
-      return readNpy(file, opts);
+function isEnviSources(input: CubeBytes): input is EnviSources {
+  return (
+    typeof input === 'object' &&
+    input !== null &&
+    'header' in input &&
+    'data' in input &&
+    !('read' in input)
+  );
+}
+
+/** The three reads every format offers, over what its reader takes (`In`). */
+interface FormatReaders<In> {
+  read(input: In, opts: ReadCubeOptions): Promise<Cube>;
+  readWindow(input: In, window: CubeWindow, opts: ReadCubeOptions): Promise<Cube>;
+  info(input: In, opts: ReadCubeOptions): Promise<CubeInfo>;
+}
+
+const ENVI: FormatReaders<EnviSources> = {
+  read: readEnviFrom,
+  readWindow: readEnviWindowFrom,
+  info: (input) => enviInfoFrom(input),
+};
+
+const SINGLE_FILE: Record<Exclude<CubeFormat, 'envi'>, FormatReaders<ByteInput>> = {
+  mat: {
+    read: readMatFrom,
+    // A MAT variable is decoded whole, then cropped.
+    readWindow: async (input, window, opts) =>
+      cropCube(sourceName(toByteSource(input)), await readMatFrom(input, opts), window),
+    info: matInfoFrom,
+  },
+  geotiff: {
+    read: readGeoTiffFrom,
+    readWindow: readGeoTiffWindowFrom,
+    info: (input) => geoTiffInfoFrom(input),
+  },
+  npy: { read: readNpyFrom, readWindow: readNpyWindowFrom, info: npyInfoFrom },
+};
+
+/** Calls the readers of `input`'s format (`format`, else the one its name says) on it. */
+function withReaders<T>(
+  input: CubeBytes,
+  format: CubeFormat | undefined,
+  use: <In>(readers: FormatReaders<In>, input: In) => T,
+): T {
+  if (isEnviSources(input)) {
+    if (format !== undefined && format !== 'envi')
+      throw new HsiFormatError(
+        sourceName(toByteSource(input.header)),
+        'format',
+        `a { header, data } pair is ENVI, not ${format}`,
+      );
+    return use(ENVI, input);
   }
+  const source = toByteSource(input);
+  const name = sourceName(source);
+  if (format === undefined && source.name === undefined)
+    throw new HsiFormatError(
+      name,
+      'format',
+      'the bytes have no file name to tell the format by; pass format',
+    );
+  const chosen = format ?? cubeFormatOf(name);
+  if (chosen === 'envi')
+    throw new HsiFormatError(
+      name,
+      'header',
+      'an ENVI raster is a header and a data file: pass { header, data }',
+    );
+  return use(SINGLE_FILE[chosen], source as ByteInput);
+}
+
+/** Read a whole cube from the bytes of an ENVI (header + data), MATLAB (v5 / v7.3), GeoTIFF or NPY file. */
+export async function readCubeFrom(input: CubeBytes, opts: ReadCubeOptions = {}): Promise<Cube> {
+  return withReaders(input, opts.format, (r, x) => r.read(x, opts));
 }
 
 /**
- * Read a window / band subset. ENVI, NPY and GeoTIFF read only the byte ranges (strips, tiles) the window
- * needs, so a multi-GB scene can be tiled in bounded memory; a MAT variable is decoded whole and cropped.
+ * Read a window / band subset. ENVI, NPY and GeoTIFF read only the byte ranges (strips, tiles) the
+ * window needs, so a multi-GB scene can be tiled in bounded memory; a MAT variable is decoded whole
+ * and cropped.
  */
-export async function readCubeWindow(
-  file: string,
+export async function readCubeWindowFrom(
+  input: CubeBytes,
   window: CubeWindow,
   opts: ReadCubeOptions = {},
 ): Promise<Cube> {
-  switch (opts.format ?? cubeFormatOf(file)) {
-    case 'envi':
-      return readEnviWindow(file, window, opts);
-    case 'mat':
-      return cropCube(file, await readMat(file, opts), window);
-    case 'geotiff':
-      return readGeoTiffWindow(file, window, opts);
-    case 'npy':
-      return readNpyWindow(file, window, opts);
-  }
+  return withReaders(input, opts.format, (r, x) => r.readWindow(x, window, opts));
 }
 
-/** Shape, sample type, interleave, byte order and wavelengths of a cube file, without reading its samples. */
-export function cubeInfo(file: string, opts: ReadCubeOptions = {}): Promise<CubeInfo> {
-  switch (opts.format ?? cubeFormatOf(file)) {
-    case 'envi':
-      return enviInfo(file);
-    case 'mat':
-      return matInfo(file, opts);
-    case 'geotiff':
-      return geoTiffInfo(file);
-    case 'npy':
-      return npyInfo(file, opts);
-  }
+/** Shape, sample type, interleave, byte order and wavelengths of a cube, without reading its samples. */
+export async function cubeInfoFrom(
+  input: CubeBytes,
+  opts: ReadCubeOptions = {},
+): Promise<CubeInfo> {
+  return withReaders(input, opts.format, (r, x) => r.info(x, opts));
 }
 
 /**
- * Write a cube by extension (ENVI: data file and header; .mat v5; .tif GeoTIFF; .npy). Every file goes
- * through a temp file renamed into place when complete. Returns the files written.
+ * The files that hold `cube` in the format of `file`'s extension (or `opts.format`), named as
+ * `writeCube` names them: ENVI gives the data file and its header (`enviWritePaths`), the others one
+ * file. In the browser, `new Blob(file.parts)` is a download.
  */
-export async function writeCube(
-  file: string,
-  cube: Cube,
-  opts: WriteCubeOptions = {},
-): Promise<string[]> {
+export function encodeCube(file: string, cube: Cube, opts: WriteCubeOptions = {}): EncodedFile[] {
   const format = opts.format ?? cubeFormatOf(file);
   switch (format) {
     case 'envi': {
-      const { headerFile, dataFile } = await writeEnvi(file, cube, opts);
-      return [dataFile, headerFile];
+      const { headerFile, dataFile } = enviWritePaths(file);
+      const { header, data } = encodeEnvi(cube, opts);
+      return [
+        { name: dataFile, parts: [data] },
+        { name: headerFile, parts: [header] },
+      ];
     }
     case 'mat':
-      await writeMat(file, cube, opts);
-      return [file];
+      return [{ name: file, parts: encodeMat(cube, opts) }];
     case 'geotiff': {
       const interleave = opts.interleave ?? 'bip';
       if (interleave === 'bil')
         throw new HsiFormatError(file, 'interleave', 'GeoTIFF stores bip or bsq, not bil');
-      await writeGeoTiff(file, cube, { sampleType: opts.sampleType, interleave });
-      return [file];
+      return [
+        { name: file, parts: encodeGeoTiff(cube, { sampleType: opts.sampleType, interleave }) },
+      ];
     }
     case 'npy':
-      await writeNpy(file, cube, opts);
-      return [file];
+      return [{ name: file, parts: encodeNpy(cube, opts) }];
   }
 }

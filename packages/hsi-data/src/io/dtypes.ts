@@ -137,7 +137,7 @@ export function encodeSamples(
   data: ArrayLike<number>,
   type: SampleType,
   littleEndian: boolean,
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const size = BYTES_PER_SAMPLE[type];
   const out = new Uint8Array(data.length * size);
   const view = new DataView(out.buffer);
@@ -176,4 +176,24 @@ export function encodeSamples(
       break;
   }
   return out;
+}
+
+/**
+ * The bytes of `data` stored as `type` in the given byte order: a view of `data` itself when it
+ * already is that type in the host's order and on a plain ArrayBuffer (no copy), else
+ * `encodeSamples`.
+ */
+export function samplesAsBytes(
+  data: CubeArray,
+  type: SampleType,
+  littleEndian: boolean,
+): Uint8Array<ArrayBuffer> {
+  const { buffer } = data;
+  if (
+    sampleTypeOf(data) === type &&
+    littleEndian === HOST_LITTLE_ENDIAN &&
+    buffer instanceof ArrayBuffer
+  )
+    return new Uint8Array(buffer, data.byteOffset, data.byteLength);
+  return encodeSamples(data, type, littleEndian);
 }

@@ -1,6 +1,6 @@
 import type { Interleave } from '../cube.js';
 import type { SampleType } from './dtypes.js';
-import { HsiFormatError } from './errors.js';
+import { HsiConfigError, HsiFormatError } from '../errors.js';
 
 /** ENVI `data type` codes this package reads and writes. */
 export const ENVI_DATA_TYPES: Record<number, SampleType> = {
@@ -18,7 +18,7 @@ export const ENVI_DATA_TYPES: Record<number, SampleType> = {
 /** The ENVI `data type` code of a sample type. */
 export function enviDataTypeCode(type: SampleType): number {
   for (const [code, t] of Object.entries(ENVI_DATA_TYPES)) if (t === type) return Number(code);
-  throw new RangeError(`ENVI has no data type for ${type}`);
+  throw new HsiConfigError('sampleType', `ENVI has no data type for ${type}`);
 }
 
 /** An ENVI header: the fields that define the raster, and every field as read (keys lower case). */

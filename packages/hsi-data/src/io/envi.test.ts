@@ -1,102 +1,25 @@
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cube, type Interleave, sampleIndex } from '../cube.js';
+import { describe, expect, it } from 'vitest';
+import {
+  expectMatchesReference,
+  expectSameValues,
+  fixture,
+  fixtureSource,
+  realCrop,
+  reference,
+  referenceEntries,
+  useTempDir,
+  valuesOf,
+} from '../../test/io-fixtures.js';
+import { type Interleave, sampleIndex } from '../cube.js';
+import { HsiDataValueError, HsiFormatError, HsiTruncatedError, HsiValueError } from '../errors.js';
+import { enviInfo, readEnvi, readEnviWindow, writeEnvi } from '../node/envi-files.js';
 import { sampleTypeOf } from './dtypes.js';
-import { enviInfo, readEnvi, readEnviWindow, writeEnvi } from './envi.js';
+import { encodeEnvi, enviInfoFrom, readEnviFrom, readEnviWindowFrom } from './envi.js';
 import { parseEnviHeader } from './envi-header.js';
-import { HsiFormatError, HsiTruncatedError, HsiDataValueError } from './errors.js';
 
-const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
-interface Ref {
-  path: string;
-  rows: number;
-  cols: number;
-  bands: number;
-  dtype: string;
-  min: number;
-  max: number;
-  sum: number;
-  samples: [number, number, number, number][];
-  interleave?: string;
-  byteOrder?: number;
-  headerOffset?: number;
-  wavelengths: { count: number; first: number; last: number; at: [number, number][] } | null;
-}
-const reference = JSON.parse(
-  await fs.readFile(path.join(FIXTURES, 'io/reference.json'), 'utf8'),
-) as {
-  files: Record<string, Ref>;
-};
-const fixture = (rel: string) => path.join(FIXTURES, rel);
-
-function expectMatchesReference(cube: Cube, ref: Ref): void {
-  expect([cube.rows, cube.cols, cube.bands]).toEqual([ref.rows, ref.cols, ref.bands]);
-  expect(sampleTypeOf(cube.data)).toBe(
-    ref.dtype === 'int64' || ref.dtype === 'uint64' ? 'float64' : ref.dtype,
-  );
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  let sum = 0;
-  for (const v of cube.data) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-    sum += v;
-  }
-  expect(min).toBe(ref.min);
-  expect(max).toBe(ref.max);
-  expect(sum).toBeCloseTo(ref.sum, Math.abs(ref.sum) > 1e9 ? -3 : 3);
-  for (const [r, c, b, v] of ref.samples) expect(cube.data[sampleIndex(cube, r, c, b)]).toBe(v);
-  if (ref.wavelengths) {
-    expect(cube.wavelengths).toHaveLength(ref.wavelengths.count);
-    for (const [k, w] of ref.wavelengths.at) expect(cube.wavelengths?.[k]).toBeCloseTo(w, 5);
-  }
-}
-
-/** The sub-cube of `cube` at the window, as plain numbers in (r, c, k) order. */
-function sliceOf(
-  cube: Cube,
-  row: number,
-  col: number,
-  rows: number,
-  cols: number,
-  bands: number[],
-): number[] {
-  const out: number[] = [];
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < cols; c++)
-      for (const b of bands) out.push(cube.data[sampleIndex(cube, row + r, col + c, b)]);
-  return out;
-}
-function allOf(cube: Cube): number[] {
-  return sliceOf(
-    cube,
-    0,
-    0,
-    cube.rows,
-    cube.cols,
-    Array.from({ length: cube.bands }, (_, k) => k),
-  );
-}
-
-/** Element-wise equality of two long numeric arrays, fast (vitest's deep equality is slow on millions). */
-function expectSameValues(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < actual.length; i++) {
-    if (!Object.is(actual[i], expected[i]))
-      expect({ index: i, value: actual[i] }).toEqual({ index: i, value: expected[i] });
-  }
-}
-
-let tmp: string;
-beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'hsi-envi-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+const tmpDir = useTempDir('hsi-envi-');
 
 describe('ENVI reader on the real scenes (checked against GDAL)', () => {
   it('Jasper Ridge: BIL int16, header x.hdr beside x.img, opened by either name', async () => {
@@ -141,7 +64,7 @@ describe('ENVI reader on the real scenes (checked against GDAL)', () => {
 });
 
 describe('ENVI reader on every data type, interleave and byte order (numpy-written crops of Jasper)', () => {
-  const variants = Object.entries(reference.files).filter(([k]) => k.startsWith('envi/'));
+  const variants = referenceEntries('envi/');
   it('covers types 1 2 3 4 5 12 13 14 15, three interleaves, both byte orders', () => {
     const codes = new Set(variants.map(([k]) => Number(/t(\d+)_/.exec(k)?.[1])));
     expect([...codes].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 12, 13, 14, 15]);
@@ -183,7 +106,7 @@ describe('ENVI windowed reads equal the same slice of a full read', () => {
         const part = await readEnviWindow(fixture(rel), win);
         const chosen = bands ?? Array.from({ length: full.bands }, (_, k) => k);
         expect([part.rows, part.cols, part.bands]).toEqual([win.rows, win.cols, chosen.length]);
-        expectSameValues(allOf(part), sliceOf(full, win.row, win.col, win.rows, win.cols, chosen));
+        expectSameValues(valuesOf(part), valuesOf(full, { ...win, bands: chosen }));
         if (full.wavelengths)
           expect(part.wavelengths).toEqual(chosen.map((b) => full.wavelengths?.[b]));
       }
@@ -209,7 +132,7 @@ describe('ENVI windowed reads equal the same slice of a full read', () => {
       rows: 10,
       cols: 5,
     }).catch((e) => e);
-    expect(err).toBeInstanceOf(HsiDataValueError);
+    expect(err).toBeInstanceOf(HsiValueError);
     expect(err.field).toBe('window');
     await expect(
       readEnviWindow(fixture('real/samson_1.img'), {
@@ -225,12 +148,7 @@ describe('ENVI windowed reads equal the same slice of a full read', () => {
 
 describe('ENVI writer', () => {
   it('round-trips a real cube in every interleave, type and byte order', async () => {
-    const samson = await readEnviWindow(fixture('real/samson_1.img'), {
-      row: 10,
-      col: 20,
-      rows: 7,
-      cols: 6,
-    });
+    const samson = await realCrop('real/samson_1.img', [10, 20, 7, 6]);
     const interleaves: Interleave[] = ['bsq', 'bil', 'bip'];
     const types = [
       'uint8',
@@ -255,7 +173,7 @@ describe('ENVI writer', () => {
           sampleType === 'uint8' ? (v + 17) % 256 : v + 17,
         ),
       };
-      const file = path.join(tmp, `rt_${sampleType}`);
+      const file = path.join(tmpDir(), `rt_${sampleType}`);
       const written = await writeEnvi(file, shifted, { interleave, sampleType, byteOrder });
       expect(written).toEqual({ headerFile: `${file}.hdr`, dataFile: file });
       const back = await readEnvi(file);
@@ -263,54 +181,43 @@ describe('ENVI writer', () => {
       expect(sampleTypeOf(back.data)).toBe(
         sampleType.endsWith('64') && sampleType !== 'float64' ? 'float64' : sampleType,
       );
-      expectSameValues(allOf(back), allOf(shifted));
+      expectSameValues(valuesOf(back), valuesOf(shifted));
       expect(back.wavelengths).toEqual(samson.wavelengths);
       expect(back.mapInfo).toBe(samson.mapInfo);
     }
-    expect((await fs.readdir(tmp)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect((await fs.readdir(tmpDir())).filter((f) => f.endsWith('.tmp') || f.endsWith('.partial'))).toEqual([]);
   });
 
   it('names the files from either name: x.hdr -> x.img, x.img.hdr -> x.img, x.img -> x.hdr', async () => {
-    const cube = await readEnviWindow(fixture('real/jasperRidge2_R198.hdr'), {
-      row: 0,
-      col: 0,
-      rows: 3,
-      cols: 4,
+    const cube = await realCrop('real/jasperRidge2_R198.hdr', [0, 0, 3, 4]);
+    expect(await writeEnvi(path.join(tmpDir(), 'a.hdr'), cube)).toEqual({
+      headerFile: path.join(tmpDir(), 'a.hdr'),
+      dataFile: path.join(tmpDir(), 'a.img'),
     });
-    expect(await writeEnvi(path.join(tmp, 'a.hdr'), cube)).toEqual({
-      headerFile: path.join(tmp, 'a.hdr'),
-      dataFile: path.join(tmp, 'a.img'),
+    expect(await writeEnvi(path.join(tmpDir(), 'b.img.hdr'), cube)).toEqual({
+      headerFile: path.join(tmpDir(), 'b.img.hdr'),
+      dataFile: path.join(tmpDir(), 'b.img'),
     });
-    expect(await writeEnvi(path.join(tmp, 'b.img.hdr'), cube)).toEqual({
-      headerFile: path.join(tmp, 'b.img.hdr'),
-      dataFile: path.join(tmp, 'b.img'),
-    });
-    expect(await writeEnvi(path.join(tmp, 'c.img'), cube)).toEqual({
-      headerFile: path.join(tmp, 'c.hdr'),
-      dataFile: path.join(tmp, 'c.img'),
+    expect(await writeEnvi(path.join(tmpDir(), 'c.img'), cube)).toEqual({
+      headerFile: path.join(tmpDir(), 'c.hdr'),
+      dataFile: path.join(tmpDir(), 'c.img'),
     });
     for (const name of ['a.img', 'b.img.hdr', 'c.hdr'])
-      expectSameValues(allOf(await readEnvi(path.join(tmp, name))), allOf(cube));
+      expectSameValues(valuesOf(await readEnvi(path.join(tmpDir(), name))), valuesOf(cube));
   });
 
   it('rejects per-band lists of the wrong length and writes nothing', async () => {
-    const cube = await readEnviWindow(fixture('real/jasperRidge2_R198.hdr'), {
-      row: 0,
-      col: 0,
-      rows: 2,
-      cols: 2,
-      bands: [0, 1],
-    });
+    const cube = await realCrop('real/jasperRidge2_R198.hdr', [0, 0, 2, 2], [0, 1]);
     await expect(
-      writeEnvi(path.join(tmp, 'bad.img'), { ...cube, wavelengths: [1] }),
+      writeEnvi(path.join(tmpDir(), 'bad.img'), { ...cube, wavelengths: [1] }),
     ).rejects.toThrow(/wavelengths/);
-    await expect(fs.stat(path.join(tmp, 'bad.img'))).rejects.toThrow();
+    await expect(fs.stat(path.join(tmpDir(), 'bad.img'))).rejects.toThrow();
   });
 });
 
 describe('ENVI bad input gives typed errors naming the file and field', () => {
   it('truncated data file', async () => {
-    const dir = await fs.mkdtemp(path.join(tmp, 'trunc-'));
+    const dir = await fs.mkdtemp(path.join(tmpDir(), 'trunc-'));
     const bytes = await fs.readFile(fixture('real/jasperRidge2_R198.img'));
     await fs.writeFile(path.join(dir, 'j.img'), bytes.subarray(0, bytes.length - 1000));
     await fs.copyFile(fixture('real/jasperRidge2_R198.hdr'), path.join(dir, 'j.hdr'));
@@ -323,7 +230,7 @@ describe('ENVI bad input gives typed errors naming the file and field', () => {
   });
 
   it('a header whose size disagrees with the file (too many lines, or too few)', async () => {
-    const dir = await fs.mkdtemp(path.join(tmp, 'lie-'));
+    const dir = await fs.mkdtemp(path.join(tmpDir(), 'lie-'));
     const text = await fs.readFile(fixture('real/samson_1.img.hdr'), 'latin1');
     await fs.copyFile(fixture('real/samson_1.img'), path.join(dir, 's.img'));
     await fs.writeFile(path.join(dir, 's.img.hdr'), text.replace('lines   = 95', 'lines   = 96'));
@@ -375,7 +282,7 @@ describe('ENVI bad input gives typed errors naming the file and field', () => {
   });
 
   it('NaN / Inf in float data: error with position, or filled on request', async () => {
-    const dir = await fs.mkdtemp(path.join(tmp, 'nan-'));
+    const dir = await fs.mkdtemp(path.join(tmpDir(), 'nan-'));
     const bytes = new Uint8Array(await fs.readFile(fixture('real/cubus_gamsberg_subset')));
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     // BSQ 25 x 10 x 189: sample (row 3, col 4, band 7) and (row 0, col 0, band 100).
@@ -384,7 +291,7 @@ describe('ENVI bad input gives typed errors naming the file and field', () => {
     await fs.writeFile(path.join(dir, 'g'), bytes);
     await fs.copyFile(fixture('real/cubus_gamsberg_subset.hdr'), path.join(dir, 'g.hdr'));
     const err = await readEnvi(path.join(dir, 'g')).catch((e) => e);
-    expect(err).toBeInstanceOf(HsiDataValueError);
+    expect(err).toBeInstanceOf(HsiValueError);
     expect(err.file).toBe(path.join(dir, 'g'));
     expect(err.nonFiniteCount).toBe(2);
     expect(err.firstNonFinite).toEqual({ row: 3, col: 4, band: 7 });
@@ -396,7 +303,7 @@ describe('ENVI bad input gives typed errors naming the file and field', () => {
   });
 
   it('missing header or data file', async () => {
-    const dir = await fs.mkdtemp(path.join(tmp, 'missing-'));
+    const dir = await fs.mkdtemp(path.join(tmpDir(), 'missing-'));
     await fs.copyFile(fixture('real/samson_1.img'), path.join(dir, 'only.img'));
     await expect(readEnvi(path.join(dir, 'only.img'))).rejects.toMatchObject({
       name: 'HsiFormatError',
@@ -407,5 +314,75 @@ describe('ENVI bad input gives typed errors naming the file and field', () => {
       name: 'HsiFormatError',
       field: 'data file',
     });
+  });
+});
+
+describe('ENVI over bytes (the browser entry): Blob and in-memory sources', () => {
+  const cases: [string, string, string][] = [
+    ['Jasper BIL int16', 'real/jasperRidge2_R198.hdr', 'real/jasperRidge2_R198.img'],
+    ['float32 BSQ with a header offset', 'io/envi/t4_bsq_le.hdr', 'io/envi/t4_bsq_le.raw'],
+    ['float64 BIP big-endian', 'io/envi/t5_bip_be.hdr', 'io/envi/t5_bip_be.raw'],
+  ];
+  for (const kind of ['blob', 'bytes'] as const)
+    for (const [title, hdr, img] of cases)
+      it(`${kind}: ${title} reads what the file reads, whole, windowed and info`, async () => {
+        const sources = {
+          header: await fixtureSource(hdr, kind),
+          data: await fixtureSource(img, kind),
+        };
+        const fromFile = await readEnvi(fixture(hdr));
+        const fromBytes = await readEnviFrom(sources);
+        expect(fromBytes.interleave).toBe(fromFile.interleave);
+        expectSameValues(fromBytes.data, fromFile.data);
+        expect(fromBytes.wavelengths).toEqual(fromFile.wavelengths);
+        const win = { row: 1, col: 1, rows: 3, cols: 2, bands: [fromFile.bands - 1, 0] };
+        expectSameValues(valuesOf(await readEnviWindowFrom(sources, win)), valuesOf(fromFile, win));
+        expect(await enviInfoFrom(sources)).toMatchObject({
+          file: path.basename(hdr),
+          dataFile: path.basename(img),
+          rows: fromFile.rows,
+          cols: fromFile.cols,
+          bands: fromFile.bands,
+        });
+      });
+
+  it('a truncated data Blob is a HsiTruncatedError naming it', async () => {
+    const bytes = await fs.readFile(fixture('real/samson_1.img'));
+    const err = await readEnviFrom({
+      header: await fixtureSource('real/samson_1.img.hdr', 'blob'),
+      data: new File([bytes.subarray(0, 1000)], 'samson_1.img'),
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(HsiTruncatedError);
+    expect(err).toMatchObject({ file: 'samson_1.img', actualBytes: 1000 });
+  });
+
+  it('encodeEnvi round-trips in memory; map info is braced once, even when given with braces', async () => {
+    const cube = await realCrop('real/samson_1.img', [0, 0, 3, 2], [0, 7]);
+    const braced = { ...cube, mapInfo: `{${cube.mapInfo}}`, metadata: {} };
+    const { header, data } = encodeEnvi(braced, { interleave: 'bil', byteOrder: 1 });
+    const text = new TextDecoder().decode(header);
+    expect(text).toContain(`\nmap info = {${cube.mapInfo}}\n`);
+    expect(text).not.toMatch(/\{\{|\}\}/);
+    const back = await readEnviFrom({
+      header: new Blob([header as Uint8Array<ArrayBuffer>]),
+      data: data,
+    });
+    expect(back.mapInfo).toBe(cube.mapInfo);
+    expect(back.interleave).toBe('bil');
+    expectSameValues(valuesOf(back), valuesOf(cube));
+  });
+
+  it('HsiDataValueError is HsiValueError (deprecated alias): old catch blocks still match', async () => {
+    const err = await readEnviWindow(fixture('real/samson_1.img'), {
+      row: 0,
+      col: 0,
+      rows: 1,
+      cols: 1,
+      bands: [156],
+    }).catch((e) => e);
+    expect(HsiDataValueError).toBe(HsiValueError);
+    expect(err).toBeInstanceOf(HsiDataValueError);
+    expect(err.name).toBe('HsiValueError');
+    expect(err.message).toMatch(/samson_1\.img: window\.bands: band 156 is not in 0\.\.155/);
   });
 });

@@ -1,8 +1,15 @@
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { type Cube, type Interleave, toInterleave } from '../cube.js';
-import { writeFilesAtomic } from './atomic-write.js';
-import { encodeSamples, HOST_LITTLE_ENDIAN, type SampleType, sampleTypeOf } from './dtypes.js';
+// ENVI rasters over bytes: a header source and a data source. The path-taking functions
+// (`readEnvi(file)` ...) are in '@hsrkit/hsi-data/node' (src/node/envi-files.ts).
+import { type Cube, type CubeMetadata, type Interleave, toInterleave } from '../cube.js';
+import { HsiConfigError, HsiFormatError } from '../errors.js';
+import {
+  type ByteInput,
+  type ByteSource,
+  readAll,
+  sourceName,
+  toByteSource,
+} from './byte-source.js';
+import { type SampleType, sampleTypeOf, samplesAsBytes } from './dtypes.js';
 import {
   type EnviHeader,
   enviDataTypeCode,
@@ -11,27 +18,10 @@ import {
   parseEnviHeader,
   splitEnviList,
 } from './envi-header.js';
-import { HsiFormatError } from './errors.js';
-import { FileRangeReader } from './file-range.js';
 import { applyNonFinitePolicy } from './finite.js';
 import { checkRawSize, type RawLayout, readRawRegion } from './raw-raster.js';
 import type { CubeInfo, ReadOptions } from './types.js';
-import { type CubeWindow, checkWindow } from './window.js';
-
-const DATA_EXTENSIONS = [
-  '.img',
-  '.dat',
-  '.raw',
-  '.bsq',
-  '.bil',
-  '.bip',
-  '.IMG',
-  '.DAT',
-  '.RAW',
-  '.BSQ',
-  '.BIL',
-  '.BIP',
-];
+import { type CubeWindow, checkWindow, type PixelWindow } from './window.js';
 
 export interface EnviReadOptions extends ReadOptions {
   /** Accept a data file longer than the header says (default false: that is an error). */
@@ -48,69 +38,52 @@ export interface EnviWriteOptions {
   description?: string;
 }
 
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isFile();
-  } catch {
-    return false;
-  }
+/** An ENVI raster as bytes: its header and its data file (each a `ByteSource`, `Blob` / `File` or bytes). */
+export interface EnviSources {
+  header: ByteInput;
+  data: ByteInput;
 }
 
-/**
- * The header and data file of an ENVI raster from either name: `x.hdr` with data `x`, `x.img` (or other
- * extension), or `x.img.hdr` with data `x.img`; or from the data file, with header `x.hdr` / `x.img.hdr`.
- */
-export async function locateEnviFiles(
-  file: string,
-): Promise<{ headerFile: string; dataFile: string }> {
-  if (/\.hdr$/i.test(file)) {
-    if (!(await isFile(file)))
-      throw new HsiFormatError(file, 'header', 'the header file does not exist');
-    const stem = file.slice(0, -4);
-    const candidates = [stem, ...DATA_EXTENSIONS.map((e) => stem + e)];
-    for (const c of candidates) if (await isFile(c)) return { headerFile: file, dataFile: c };
-    throw new HsiFormatError(
-      file,
-      'data file',
-      `no data file beside the header (looked for ${candidates.join(', ')})`,
-    );
-  }
-  const ext = path.extname(file);
-  const noExt = ext ? file.slice(0, -ext.length) : file;
-  const candidates = [`${file}.hdr`, `${noExt}.hdr`, `${file}.HDR`, `${noExt}.HDR`];
-  if (!(await isFile(file)))
-    throw new HsiFormatError(file, 'data file', 'the data file does not exist');
-  for (const c of candidates) if (await isFile(c)) return { headerFile: c, dataFile: file };
-  throw new HsiFormatError(
-    file,
-    'header',
-    `no ENVI header found (looked for ${candidates.join(', ')})`,
-  );
+/** An ENVI raster whose header is parsed and whose data is ready to be read. */
+interface OpenEnvi {
+  header: EnviHeader;
+  headerName: string;
+  data: ByteSource;
 }
 
-/** The parsed header of an ENVI raster, with the names of both files. */
-export async function readEnviHeader(
-  file: string,
-): Promise<{ header: EnviHeader; headerFile: string; dataFile: string }> {
-  const { headerFile, dataFile } = await locateEnviFiles(file);
-  const text = await fs.readFile(headerFile, 'latin1');
-  return { header: parseEnviHeader(text, headerFile), headerFile, dataFile };
+/** The parsed header of an ENVI raster, from the header's bytes (latin1 text). */
+export async function readEnviHeaderFrom(header: ByteInput): Promise<EnviHeader> {
+  const source = toByteSource(header);
+  const text = new TextDecoder('latin1').decode(await readAll(source, 'header'));
+  return parseEnviHeader(text, sourceName(source));
+}
+
+async function openEnvi(sources: EnviSources): Promise<OpenEnvi> {
+  const headerSource = toByteSource(sources.header);
+  return {
+    header: await readEnviHeaderFrom(headerSource),
+    headerName: sourceName(headerSource),
+    data: toByteSource(sources.data),
+  };
 }
 
 /** Shape, sample type, interleave, byte order and wavelengths of an ENVI raster, from its header only. */
-export async function enviInfo(file: string): Promise<CubeInfo> {
-  const { header, headerFile, dataFile } = await readEnviHeader(file);
+export async function enviInfoFrom(sources: EnviSources): Promise<CubeInfo> {
+  const { header, headerName, data } = await openEnvi(sources);
+  // The sizes the header declares are checked against the data file before anything is built
+  // from them (a lying header fails here, not with an out-of-memory later).
+  checkRawSize(data, rawLayout(header), headerName, true);
   return {
     format: 'envi',
-    file,
-    dataFile,
+    file: headerName,
+    dataFile: sourceName(data),
     rows: header.lines,
     cols: header.samples,
     bands: header.bands,
     sampleType: header.sampleType,
     interleave: header.interleave,
     littleEndian: header.byteOrder === 0,
-    wavelengths: enviNumberList(header, 'wavelength', headerFile),
+    wavelengths: enviNumberList(header, 'wavelength', headerName),
     wavelengthUnits: header.fields['wavelength units'],
     headerOffset: header.headerOffset,
   };
@@ -138,11 +111,7 @@ const STRUCTURAL_KEYS = new Set([
 const TEXT_KEYS = new Set(['description', 'coordinate system string', 'map info']);
 
 /** Cube metadata (wavelengths, names, scale ...) from the header, for bands `bands` of the file. */
-function cubeMetadata(
-  header: EnviHeader,
-  headerFile: string,
-  bands: number[],
-): Omit<Cube, 'rows' | 'cols' | 'bands' | 'interleave' | 'data'> {
+function cubeMetadata(header: EnviHeader, headerFile: string, bands: number[]): CubeMetadata {
   const pick = <T>(list: T[] | undefined): T[] | undefined => list && bands.map((b) => list[b]);
   const f = header.fields;
   const names = f['band names'] !== undefined ? splitEnviList(f['band names']) : undefined;
@@ -178,15 +147,8 @@ function cubeMetadata(
   };
 }
 
-/** Read a window of an open ENVI data file into a cube in the file's interleave. */
-async function readEnviRegion(
-  reader: FileRangeReader,
-  header: EnviHeader,
-  headerFile: string,
-  win: { row: number; col: number; rows: number; cols: number; bands: number[] },
-  opts: EnviReadOptions,
-): Promise<Cube> {
-  const layout: RawLayout = {
+function rawLayout(header: EnviHeader): RawLayout {
+  return {
     rows: header.lines,
     cols: header.samples,
     bands: header.bands,
@@ -195,81 +157,66 @@ async function readEnviRegion(
     interleave: header.interleave,
     littleEndian: header.byteOrder === 0,
   };
-  checkRawSize(reader, layout, headerFile, opts.allowExtraBytes ?? false);
-  const data = await readRawRegion(reader, layout, win, opts);
-  const { rows, cols, bands } = win;
+}
+
+/** Read a window of an open ENVI raster into a cube in the file's interleave. */
+async function readEnviRegion(
+  { header, headerName, data }: OpenEnvi,
+  window: CubeWindow | undefined,
+  opts: EnviReadOptions,
+): Promise<Cube> {
+  const layout = rawLayout(header);
+  // Sizes first: the band list of the window is built only for a header the file agrees with.
+  checkRawSize(data, layout, headerName, opts.allowExtraBytes ?? false);
+  const win: PixelWindow = checkWindow(sourceName(data), window, layout);
   const cube: Cube = {
-    rows,
-    cols,
-    bands: bands.length,
+    rows: win.rows,
+    cols: win.cols,
+    bands: win.bands.length,
     interleave: header.interleave,
-    data,
-    ...cubeMetadata(header, headerFile, bands),
+    data: await readRawRegion(data, layout, win, opts),
+    ...cubeMetadata(header, headerName, win.bands),
   };
-  applyNonFinitePolicy(reader.file, 'data', cube, opts.nonFinite ?? 'error');
+  applyNonFinitePolicy(sourceName(data), 'data', cube, opts.nonFinite ?? 'error');
   return cube;
 }
 
-/** Read a whole ENVI raster (given its header or data file name) in the file's interleave. */
-export async function readEnvi(file: string, opts: EnviReadOptions = {}): Promise<Cube> {
-  const { header, headerFile, dataFile } = await readEnviHeader(file);
-  const reader = await FileRangeReader.open(dataFile);
-  try {
-    const whole = { row: 0, col: 0, rows: header.lines, cols: header.samples };
-    return await readEnviRegion(
-      reader,
-      header,
-      headerFile,
-      checkWindow(file, whole, shapeOf(header)),
-      opts,
-    );
-  } finally {
-    await reader.close();
-  }
+/** Read a whole ENVI raster, from its header and data bytes, in the file's interleave. */
+export async function readEnviFrom(
+  sources: EnviSources,
+  opts: EnviReadOptions = {},
+): Promise<Cube> {
+  return readEnviRegion(await openEnvi(sources), undefined, opts);
 }
 
 /**
  * Read a spatial window and/or band subset of an ENVI raster, reading only the byte ranges it needs
- * (memory: the window plus at most a 16 MiB read buffer), in the file's interleave.
+ * (memory: the window plus at most a 16 MiB read), in the file's interleave.
  */
-export async function readEnviWindow(
-  file: string,
+export async function readEnviWindowFrom(
+  sources: EnviSources,
   window: CubeWindow,
   opts: EnviReadOptions = {},
 ): Promise<Cube> {
-  const { header, headerFile, dataFile } = await readEnviHeader(file);
-  const win = checkWindow(file, window, shapeOf(header));
-  const reader = await FileRangeReader.open(dataFile);
-  try {
-    return await readEnviRegion(reader, header, headerFile, win, opts);
-  } finally {
-    await reader.close();
-  }
+  return readEnviRegion(await openEnvi(sources), window, opts);
 }
 
-function shapeOf(header: EnviHeader): { rows: number; cols: number; bands: number } {
-  return { rows: header.lines, cols: header.samples, bands: header.bands };
+/**
+ * A free-text value in one pair of braces. Braces inside are dropped (a header cannot hold them: the
+ * value ends at the first `}`), so a value that already has its braces is not braced twice.
+ */
+function bracedText(value: string): string {
+  return `{${value.replace(/[{}]/g, '')}}`;
 }
 
-/** Header and data file names an ENVI writer uses for `file` (see `writeEnvi`). */
-export function enviWritePaths(file: string): { headerFile: string; dataFile: string } {
-  if (/\.hdr$/i.test(file)) {
-    const stem = file.slice(0, -4);
-    return { headerFile: file, dataFile: path.extname(stem) ? stem : `${stem}.img` };
-  }
-  const ext = path.extname(file);
-  return { headerFile: ext ? `${file.slice(0, -ext.length)}.hdr` : `${file}.hdr`, dataFile: file };
-}
-
-/** The text of the ENVI header `writeEnvi` writes for a cube. */
+/** The text of the ENVI header `encodeEnvi` (and `writeEnvi`) writes for a cube. */
 export function formatEnviHeader(
   cube: Cube,
   opts: { interleave: Interleave; sampleType: SampleType; byteOrder: 0 | 1; description?: string },
 ): string {
   const lines = ['ENVI'];
   const description = opts.description ?? (cube.metadata?.description as string | undefined);
-  if (typeof description === 'string')
-    lines.push(`description = {${description.replace(/[{}]/g, '')}}`);
+  if (typeof description === 'string') lines.push(`description = ${bracedText(description)}`);
   lines.push(
     formatEnviField('samples', cube.cols),
     formatEnviField('lines', cube.rows),
@@ -282,12 +229,12 @@ export function formatEnviHeader(
   );
   const count = (name: string, list: unknown[] | undefined) => {
     if (list && list.length !== cube.bands)
-      throw new RangeError(`writeEnvi: ${name} has ${list.length} entries for ${cube.bands} bands`);
+      throw new HsiConfigError(name, `has ${list.length} entries for ${cube.bands} bands`);
     return list;
   };
-  if (cube.mapInfo !== undefined) lines.push(`map info = {${cube.mapInfo}}`);
+  if (cube.mapInfo !== undefined) lines.push(`map info = ${bracedText(cube.mapInfo)}`);
   if (cube.coordinateSystem !== undefined)
-    lines.push(`coordinate system string = {${cube.coordinateSystem}}`);
+    lines.push(`coordinate system string = ${bracedText(cube.coordinateSystem)}`);
   if (cube.noDataValue !== undefined)
     lines.push(formatEnviField('data ignore value', cube.noDataValue));
   if (cube.scaleFactor !== undefined)
@@ -298,7 +245,7 @@ export function formatEnviHeader(
     lines.push(
       Array.isArray(value)
         ? formatEnviField(k, value)
-        : `${k} = ${TEXT_KEYS.has(k) ? `{${value}}` : value}`,
+        : `${k} = ${TEXT_KEYS.has(k) ? bracedText(value) : value}`,
     );
   }
   if (cube.wavelengthUnits !== undefined)
@@ -316,37 +263,22 @@ export function formatEnviHeader(
   return `${lines.join('\n')}\n`;
 }
 
-/**
- * Write a cube as ENVI: the data file and its header, both through temp files renamed only when both are
- * complete. `file` may name the header (`x.hdr` -> data `x.img`; `x.img.hdr` -> data `x.img`) or the data
- * file (`x.img` -> header `x.hdr`; `x` -> header `x.hdr`).
- */
-export async function writeEnvi(
-  file: string,
+/** The bytes of an ENVI raster holding the cube: the header text and the data file. */
+export function encodeEnvi(
   cube: Cube,
   opts: EnviWriteOptions = {},
-): Promise<{ headerFile: string; dataFile: string }> {
+): { header: Uint8Array<ArrayBuffer>; data: Uint8Array<ArrayBuffer> } {
   const interleave = opts.interleave ?? cube.interleave;
   const own = sampleTypeOf(cube.data);
   const sampleType = opts.sampleType ?? (own === 'int8' ? 'int16' : own);
   enviDataTypeCode(sampleType); // throws for a type ENVI cannot store (int8)
   const byteOrder = opts.byteOrder ?? 0;
-  const ordered = toInterleave(cube, interleave);
-  const littleEndian = byteOrder === 0;
-  const data =
-    sampleTypeOf(ordered.data) === sampleType && littleEndian === HOST_LITTLE_ENDIAN
-      ? new Uint8Array(ordered.data.buffer, ordered.data.byteOffset, ordered.data.byteLength)
-      : encodeSamples(ordered.data, sampleType, littleEndian);
   const headerText = formatEnviHeader(cube, {
     interleave,
     sampleType,
     byteOrder,
     description: opts.description,
   });
-  const paths = enviWritePaths(file);
-  await writeFilesAtomic([
-    { target: paths.dataFile, parts: data },
-    { target: paths.headerFile, parts: new TextEncoder().encode(headerText) },
-  ]);
-  return paths;
+  const data = samplesAsBytes(toInterleave(cube, interleave).data, sampleType, byteOrder === 0);
+  return { header: new TextEncoder().encode(headerText), data };
 }

@@ -1,9 +1,9 @@
 import type { Cube } from '../cube.js';
-import { HsiDataValueError } from './errors.js';
+import { HsiValueError } from '../errors.js';
 
 /** What a reader does with NaN / +-Inf samples. */
 export type NonFinitePolicy =
-  /** Throw `HsiDataValueError` naming the file, the count and the first (row, col, band). */
+  /** Throw `HsiValueError` naming the file, the count and the first (row, col, band). */
   | 'error'
   /** Leave them as they are. */
   | 'keep'
@@ -70,12 +70,10 @@ export function applyNonFinitePolicy(
   if (found.count === 0) return 0;
   if (policy === 'error') {
     const at = found.first as { row: number; col: number; band: number };
-    throw new HsiDataValueError(
-      file,
-      field,
+    throw new HsiValueError(
       `${found.count} NaN/Inf samples, the first at row ${at.row}, col ${at.col}, band ${at.band}` +
         ` (pass nonFinite: 'keep' or { fill: value } to read it anyway)`,
-      { nonFiniteCount: found.count, firstNonFinite: at },
+      { file, field, nonFiniteCount: found.count, firstNonFinite: at },
     );
   }
   const { data } = cube;

@@ -1,17 +1,18 @@
-import { promises as fs } from 'node:fs';
-import { fromFile, type GeoTIFFImage } from 'geotiff';
+// Multi-band GeoTIFF over bytes, read through geotiff.js. The path-taking functions
+// (`readGeoTiff(file)` ...) are in '@hsrkit/hsi-data/node' (src/node/geotiff-files.ts).
+import { GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import { type Cube, type CubeArray, toInterleave } from '../cube.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { HsiConfigError, HsiFormatError, HsiTruncatedError } from '../errors.js';
 import {
-  BYTES_PER_SAMPLE,
-  encodeSamples,
-  HOST_LITTLE_ENDIAN,
-  type SampleType,
-  sampleTypeOf,
-} from './dtypes.js';
-import { HsiFormatError, HsiTruncatedError } from './errors.js';
-import { throwIfAborted } from './file-range.js';
+  type ByteInput,
+  type ByteSource,
+  sourceName,
+  throwIfAborted,
+  toByteSource,
+} from './byte-source.js';
+import { BYTES_PER_SAMPLE, type SampleType, sampleTypeOf, samplesAsBytes } from './dtypes.js';
 import { applyNonFinitePolicy } from './finite.js';
+import { MAX_BANDS } from './raw-raster.js';
 import type { CubeInfo, ReadOptions } from './types.js';
 import { type CubeWindow, checkWindow } from './window.js';
 
@@ -97,7 +98,7 @@ async function wavelengthsOf(
 }
 
 /** Throw `HsiTruncatedError` when a strip or tile lies (partly) past the end of the file. */
-async function checkBlocksInFile(file: string, image: GeoTIFFImage): Promise<void> {
+async function checkBlocksInFile(file: string, size: number, image: GeoTIFFImage): Promise<void> {
   const tiled = image.isTiled;
   const offsets = (await image.fileDirectory.loadValue(
     tiled ? 'TileOffsets' : 'StripOffsets',
@@ -108,7 +109,6 @@ async function checkBlocksInFile(file: string, image: GeoTIFFImage): Promise<voi
   let end = 0;
   for (let i = 0; i < offsets.length; i++)
     end = Math.max(end, Number(offsets[i]) + Number(counts[i]));
-  const { size } = await fs.stat(file);
   if (end > size) {
     throw new HsiTruncatedError(
       file,
@@ -120,7 +120,36 @@ async function checkBlocksInFile(file: string, image: GeoTIFFImage): Promise<voi
   }
 }
 
+/**
+ * geotiff.js's source interface (`fetch` of byte slices, `close`) over a `ByteSource`. Bytes past
+ * the end read as zeros, as in geotiff's own file source (it asks for 1 KiB of header whatever the
+ * file's size); strips or tiles past the end are caught by `checkBlocksInFile`.
+ */
+class GeoTiffByteSource {
+  constructor(private readonly source: ByteSource) {}
+
+  async fetch(
+    slices: { offset: number; length: number }[],
+    signal?: AbortSignal,
+  ): Promise<ArrayBuffer[]> {
+    return Promise.all(
+      slices.map(async ({ offset, length }) => {
+        throwIfAborted(signal);
+        // geotiff indexes the buffer from the slice's offset: hand it a buffer of its own.
+        const out = new Uint8Array(length);
+        const end = Math.min(this.source.size, offset + length);
+        if (end > offset) out.set(await this.source.read(offset, end - offset));
+        return out.buffer;
+      }),
+    );
+  }
+
+  async close(): Promise<void> {}
+}
+
 interface OpenTiff {
+  file: string;
+  size: number;
   image: GeoTIFFImage;
   rows: number;
   cols: number;
@@ -129,10 +158,16 @@ interface OpenTiff {
   close: () => Promise<void>;
 }
 
-async function openTiff(file: string, signal?: AbortSignal): Promise<OpenTiff> {
-  let tiff: Awaited<ReturnType<typeof fromFile>>;
+async function openTiff(input: ByteInput, signal?: AbortSignal): Promise<OpenTiff> {
+  const source = toByteSource(input);
+  const file = sourceName(source);
+  let tiff: GeoTIFF;
   try {
-    tiff = await fromFile(file, signal);
+    tiff = await GeoTIFF.fromSource(
+      new GeoTiffByteSource(source) as unknown as Parameters<typeof GeoTIFF.fromSource>[0],
+      undefined,
+      signal,
+    );
   } catch (err) {
     throw new HsiFormatError(
       file,
@@ -146,6 +181,12 @@ async function openTiff(file: string, signal?: AbortSignal): Promise<OpenTiff> {
   try {
     const image = await tiff.getImage(0);
     const bands = image.getSamplesPerPixel();
+    if (bands > MAX_BANDS)
+      throw new HsiFormatError(
+        file,
+        'SamplesPerPixel',
+        `${bands} bands is more than the ${MAX_BANDS} any real sensor has (a corrupt header?)`,
+      );
     const bits = image.getBitsPerSample(0);
     const format = image.getSampleFormat(0);
     for (let k = 1; k < bands; k++) {
@@ -158,6 +199,8 @@ async function openTiff(file: string, signal?: AbortSignal): Promise<OpenTiff> {
       }
     }
     return {
+      file,
+      size: source.size,
       image,
       rows: image.getHeight(),
       cols: image.getWidth(),
@@ -172,14 +215,15 @@ async function openTiff(file: string, signal?: AbortSignal): Promise<OpenTiff> {
 }
 
 /** Shape, sample type, interleave, tiling and wavelengths of a (multi-band) GeoTIFF, from its header. */
-export async function geoTiffInfo(file: string): Promise<CubeInfo> {
-  const t = await openTiff(file);
+export async function geoTiffInfoFrom(input: ByteInput): Promise<CubeInfo> {
+  const t = await openTiff(input);
   try {
+    await checkBlocksInFile(t.file, t.size, t.image);
     const planar = t.image.fileDirectory.getValue('PlanarConfiguration') ?? 1;
     return {
       format: 'geotiff',
-      file,
-      dataFile: file,
+      file: t.file,
+      dataFile: t.file,
       rows: t.rows,
       cols: t.cols,
       bands: t.bands,
@@ -197,15 +241,16 @@ export async function geoTiffInfo(file: string): Promise<CubeInfo> {
 }
 
 async function readRegion(
-  file: string,
+  input: ByteInput,
   window: CubeWindow | undefined,
   opts: ReadOptions,
 ): Promise<Cube> {
   throwIfAborted(opts.signal);
-  const t = await openTiff(file, opts.signal);
+  const t = await openTiff(input, opts.signal);
+  const { file } = t;
   try {
-    const win = checkWindow(file, window ?? { row: 0, col: 0, rows: t.rows, cols: t.cols }, t);
-    await checkBlocksInFile(file, t.image);
+    const win = checkWindow(file, window, t);
+    await checkBlocksInFile(file, t.size, t.image);
     // geotiff reads only the strips / tiles the window touches.
     const raster = await t.image.readRasters({
       window: [win.col, win.row, win.col + win.cols, win.row + win.rows],
@@ -239,17 +284,17 @@ async function readRegion(
 }
 
 /** Read a multi-band GeoTIFF (striped or tiled, pixel- or band-interleaved, any compression geotiff reads) as a BIP cube. */
-export function readGeoTiff(file: string, opts: ReadOptions = {}): Promise<Cube> {
-  return readRegion(file, undefined, opts);
+export function readGeoTiffFrom(input: ByteInput, opts: ReadOptions = {}): Promise<Cube> {
+  return readRegion(input, undefined, opts);
 }
 
 /** Read a window and/or band subset of a GeoTIFF, reading only the strips or tiles it touches. */
-export function readGeoTiffWindow(
-  file: string,
+export function readGeoTiffWindowFrom(
+  input: ByteInput,
   window: CubeWindow,
   opts: ReadOptions = {},
 ): Promise<Cube> {
-  return readRegion(file, window, opts);
+  return readRegion(input, window, opts);
 }
 
 export interface GeoTiffWriteOptions {
@@ -296,21 +341,21 @@ export function gdalMetadataXml(cube: Cube): string | undefined {
  * one plane per band when band-interleaved), MinIsBlack with ExtraSamples, SampleFormat set, and GDAL_METADATA /
  * GDAL_NODATA tags so that GDAL reads the wavelengths back per band.
  */
-export function encodeGeoTiff(cube: Cube, opts: GeoTiffWriteOptions = {}): Uint8Array[] {
+export function encodeGeoTiff(
+  cube: Cube,
+  opts: GeoTiffWriteOptions = {},
+): Uint8Array<ArrayBuffer>[] {
   const sampleType = opts.sampleType ?? sampleTypeOf(cube.data);
   if (sampleType.endsWith('int64'))
-    throw new RangeError(`writeGeoTiff: ${sampleType} samples are not supported`);
+    throw new HsiConfigError('sampleType', `${sampleType} samples are not written to GeoTIFF`);
   const interleave = opts.interleave ?? 'bip';
   const { rows, cols, bands } = cube;
   const ordered = toInterleave(cube, interleave);
   const size = BYTES_PER_SAMPLE[sampleType];
-  const pixelBytes =
-    sampleTypeOf(ordered.data) === sampleType && HOST_LITTLE_ENDIAN
-      ? new Uint8Array(ordered.data.buffer, ordered.data.byteOffset, ordered.data.byteLength)
-      : encodeSamples(ordered.data, sampleType, true);
+  const pixelBytes = samplesAsBytes(ordered.data, sampleType, true);
   const total = pixelBytes.length;
   if (total > 0xffff0000)
-    throw new RangeError('writeGeoTiff: more than 4 GiB needs BigTIFF, which is not written');
+    throw new HsiConfigError('cube', 'more than 4 GiB needs BigTIFF, which is not written');
   // Strips of about 64 KiB (whole rows): few enough reads, small enough for windowed readers.
   const rowBytes = interleave === 'bip' ? cols * bands * size : cols * size;
   const rowsPerStrip = Math.max(1, Math.min(rows, Math.floor(65536 / rowBytes)));
@@ -387,13 +432,4 @@ export function encodeGeoTiff(cube: Cube, opts: GeoTiffWriteOptions = {}): Uint8
   });
   view.setUint32(10 + entries.length * 12, 0, true);
   return [head, pixelBytes.subarray(0, total)];
-}
-
-/** Write a cube as a multi-band GeoTIFF (see `encodeGeoTiff`) through a temp file and a rename. */
-export async function writeGeoTiff(
-  file: string,
-  cube: Cube,
-  opts: GeoTiffWriteOptions = {},
-): Promise<void> {
-  await writeFileAtomic(file, encodeGeoTiff(cube, opts));
 }

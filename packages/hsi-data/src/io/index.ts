@@ -1,60 +1,81 @@
-// I/O public API of @hsrkit/hsi-data: readers and writers of ENVI, MATLAB, GeoTIFF and NPY cubes.
+// I/O public API of @hsrkit/hsi-data's browser-safe entry: readers over bytes (a `ByteSource`, a
+// Blob / File, or a Uint8Array) and encoders to bytes, for ENVI, MATLAB, GeoTIFF and NPY cubes.
+// The same readers and writers by file path are in '@hsrkit/hsi-data/node' (src/node.ts).
 export {
+  type ByteInput,
+  type ByteSource,
+  blobSource,
+  bytesSource,
+  toByteSource,
+} from './byte-source.js';
+export {
+  type CubeBytes,
   cubeFormatOf,
-  cubeInfo,
+  cubeInfoFrom,
+  type EncodedFile,
+  encodeCube,
   type ReadCubeOptions,
-  readCube,
-  readCubeWindow,
+  readCubeFrom,
+  readCubeWindowFrom,
   type WriteCubeOptions,
-  writeCube,
 } from './cube-io.js';
 export { BYTES_PER_SAMPLE, type SampleType, sampleTypeOf } from './dtypes.js';
 export {
   type EnviReadOptions,
+  type EnviSources,
   type EnviWriteOptions,
-  enviInfo,
-  enviWritePaths,
+  encodeEnvi,
+  enviInfoFrom,
   formatEnviHeader,
-  locateEnviFiles,
-  readEnvi,
-  readEnviHeader,
-  readEnviWindow,
-  writeEnvi,
+  readEnviFrom,
+  readEnviHeaderFrom,
+  readEnviWindowFrom,
 } from './envi.js';
 export { ENVI_DATA_TYPES, type EnviHeader, parseEnviHeader } from './envi-header.js';
-export { HsiFormatError, HsiIoError, HsiTruncatedError, HsiDataValueError } from './errors.js';
+export {
+  ENVI_DATA_EXTENSIONS,
+  enviDataFileCandidates,
+  enviHeaderFileCandidates,
+  enviWritePaths,
+  extensionOf,
+  isEnviHeaderName,
+} from './file-names.js';
 export { findNonFinite, type NonFinitePolicy } from './finite.js';
 export {
   encodeGeoTiff,
   type GeoTiffWriteOptions,
   gdalMetadataXml,
-  geoTiffInfo,
-  readGeoTiff,
-  readGeoTiffWindow,
-  writeGeoTiff,
+  geoTiffInfoFrom,
+  readGeoTiffFrom,
+  readGeoTiffWindowFrom,
 } from './geotiff.js';
 export {
-  listMatVariables,
+  type EnviMapInfo,
+  formatEnviMapInfo,
+  parseEnviMapInfo,
+  scaleMapInfo,
+} from './map-info.js';
+export {
+  listMatVariablesFrom,
   type MatPixelsOption,
   type MatReadOptions,
   type MatVariableInfo,
-  matInfo,
+  matInfoFrom,
   type PixelOrder,
-  readMat,
+  readMatFrom,
 } from './mat.js';
 export { type MatVariable, parseMatV5 } from './mat-v5.js';
-export { encodeMat, type MatWriteOptions, writeMat } from './mat-writer.js';
+export { encodeMat, type MatWriteOptions } from './mat-writer.js';
 export {
   encodeNpy,
   type NpyAxes,
   type NpyHeader,
   type NpyReadOptions,
   type NpyWriteOptions,
-  npyInfo,
+  npyInfoFrom,
   parseNpyHeader,
-  readNpy,
-  readNpyWindow,
-  writeNpy,
+  readNpyFrom,
+  readNpyWindowFrom,
 } from './npy.js';
 export type { CubeFormat, CubeInfo, ReadOptions } from './types.js';
 export { type CubeWindow, cropCube } from './window.js';

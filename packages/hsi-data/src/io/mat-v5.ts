@@ -1,7 +1,7 @@
 import { Unzlib, unzlibSync } from 'fflate';
 import type { CubeArray } from '../cube.js';
 import { arrayTypeFor, BYTES_PER_SAMPLE, decodeSamples, type SampleType } from './dtypes.js';
-import { HsiFormatError, HsiTruncatedError } from './errors.js';
+import { HsiFormatError, HsiTruncatedError } from '../errors.js';
 
 /** MATLAB class names by mxClass code. */
 const MX_CLASS: Record<number, string> = {
@@ -37,8 +37,8 @@ const MI_TYPE: Record<number, SampleType> = {
   12: 'int64',
   13: 'uint64',
 };
-const MI_MATRIX = 14;
-const MI_COMPRESSED = 15;
+export const MI_MATRIX = 14;
+export const MI_COMPRESSED = 15;
 
 /** One top-level variable of a MAT file. */
 export interface MatVariable {

@@ -1,8 +1,9 @@
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+// MATLAB v7.3 files are HDF5; h5wasm reads them. Here over bytes, with h5wasm's browser-capable
+// build (the bytes go into its in-memory file system); './node' opens files by path through
+// h5wasm's Node build instead (src/node/mat-v73-file.ts). Both list variables with `hdf5MatVariables`.
 import type { CubeArray } from '../cube.js';
+import { HsiFormatError, HsiTruncatedError } from '../errors.js';
 import type { SampleType } from './dtypes.js';
-import { HsiFormatError, HsiTruncatedError } from './errors.js';
 import type { MatDecodeOptions, MatVariable } from './mat-v5.js';
 
 const NUMERIC_CLASSES = new Set([
@@ -19,17 +20,26 @@ const NUMERIC_CLASSES = new Set([
   'logical',
 ]);
 
-type H5Module = typeof import('h5wasm/node');
-let h5: Promise<H5Module> | undefined;
+/** The part of h5wasm's API the MAT reader uses (its browser and Node builds share it). */
+export type H5Api = Pick<typeof import('h5wasm'), 'File' | 'Dataset'>;
+type H5File = InstanceType<H5Api['File']>;
 
-/** h5wasm's Node build (host file system through NODERAWFS), loaded on first use. */
-async function loadH5(): Promise<H5Module> {
-  h5 ??= import('h5wasm/node').then(async (mod) => {
-    await mod.ready;
-    return mod;
-  });
-  return h5;
+/** A loader of an h5wasm build: imports it on first use and waits until its wasm is ready. */
+export function h5wasmLoader<M extends { ready: Promise<unknown> }>(
+  load: () => Promise<M>,
+): () => Promise<M> {
+  let loaded: Promise<M> | undefined;
+  return () => {
+    loaded ??= load().then(async (mod) => {
+      await mod.ready;
+      return mod;
+    });
+    return loaded;
+  };
 }
+
+/** h5wasm's browser-capable build (in-memory file system). */
+const loadH5 = h5wasmLoader(() => import('h5wasm'));
 
 /** True when the bytes start like a MATLAB v7.3 file (text header, HDF5 superblock at 512). */
 export function isMatV73(head: Uint8Array): boolean {
@@ -58,7 +68,7 @@ function toCubeArray(value: unknown, type: SampleType): CubeArray {
   if (value instanceof BigInt64Array || value instanceof BigUint64Array)
     return Float64Array.from(value, Number);
   if (ArrayBuffer.isView(value)) return value as unknown as CubeArray;
-  throw new RangeError(`unexpected ${type} value from h5wasm`);
+  throw new HsiFormatError('HDF5', type, 'h5wasm returned no typed array for a numeric dataset');
 }
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -85,30 +95,20 @@ export function hdf5StoredEndOfFile(head: Uint8Array): number | undefined {
 }
 
 /**
- * The top-level variables of a MATLAB v7.3 (HDF5) file, as MATLAB sees them: dims are the HDF5 shape
- * reversed, data is column-major. Numeric arrays are decoded unless `headersOnly` or `decode` says no.
+ * Throws `HsiTruncatedError` when the file is shorter than the end-of-file address its HDF5
+ * superblock records (HDF5 itself reports a truncated file only as "cannot open").
  */
-export async function parseMatV73(
-  file: string,
-  opts: MatDecodeOptions = {},
-): Promise<MatVariable[]> {
-  // HDF5 reports a truncated file only as "cannot open": check the recorded length first.
-  const handle = await fs.open(file, 'r');
+export function checkHdf5Length(head: Uint8Array, size: number, file: string): void {
+  const storedEof = hdf5StoredEndOfFile(head);
+  if (storedEof !== undefined && size < storedEof)
+    throw new HsiTruncatedError(file, 'HDF5 end-of-file address', storedEof, size);
+}
+
+/** Opens an HDF5 file with h5wasm; a file it cannot open is a `HsiFormatError`. */
+export function openHdf5(h5wasm: H5Api, path: string, file: string): H5File {
+  let f: H5File;
   try {
-    const head = new Uint8Array(4096);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    const { size } = await handle.stat();
-    const storedEof = hdf5StoredEndOfFile(head.subarray(0, bytesRead));
-    if (storedEof !== undefined && size < storedEof) {
-      throw new HsiTruncatedError(file, 'HDF5 end-of-file address', storedEof, size);
-    }
-  } finally {
-    await handle.close();
-  }
-  const h5wasm = await loadH5();
-  let f: InstanceType<H5Module['File']>;
-  try {
-    f = new h5wasm.File(path.resolve(file), 'r');
+    f = new h5wasm.File(path, 'r');
   } catch (err) {
     throw new HsiFormatError(
       file,
@@ -116,36 +116,102 @@ export async function parseMatV73(
       `not a readable HDF5 / MAT v7.3 file (${(err as Error).message})`,
     );
   }
-  if (!f || (f as unknown as { file_id: bigint }).file_id < 0n) {
+  if (!f || (f as unknown as { file_id: bigint }).file_id < 0n)
     throw new HsiFormatError(file, 'HDF5', 'not a readable HDF5 / MAT v7.3 file');
-  }
-  try {
-    const variables: MatVariable[] = [];
-    for (const name of f.keys()) {
-      if (name.startsWith('#')) continue; // MATLAB's #refs# / #subsystem# groups
-      const entry = f.get(name);
-      if (!(entry instanceof h5wasm.Dataset)) {
-        variables.push({ name, matClass: 'struct', dims: [], complex: false, numeric: false });
-        continue;
-      }
-      const attrs = entry.attrs;
-      const classAttr = attrs.MATLAB_class?.value;
-      const matClass = typeof classAttr === 'string' ? classAttr : 'unknown';
-      const empty = attrs.MATLAB_empty !== undefined;
-      const dims = [...(entry.shape ?? [])].reverse();
-      if (dims.length === 1) dims.push(1);
-      const meta = entry.metadata;
-      const storedType = sampleTypeOfH5(meta);
-      const numeric = NUMERIC_CLASSES.has(matClass) && storedType !== undefined && !empty;
-      const variable: MatVariable = { name, matClass, dims, complex: meta.type === 6, numeric };
-      if (numeric) variable.storedType = storedType;
-      if (numeric && !opts.headersOnly && (opts.decode?.(variable) ?? true)) {
-        variable.data = toCubeArray(entry.value, storedType as SampleType);
-      }
-      variables.push(variable);
+  return f;
+}
+
+/**
+ * The top-level variables of an open MATLAB v7.3 (HDF5) file, as MATLAB sees them: dims are the
+ * HDF5 shape reversed, data is column-major. Numeric arrays are decoded unless `headersOnly` or
+ * `decode` says no.
+ */
+export function hdf5MatVariables(
+  h5wasm: H5Api,
+  f: H5File,
+  opts: MatDecodeOptions = {},
+  fileInfo?: { file: string; size: number },
+): MatVariable[] {
+  const variables: MatVariable[] = [];
+  for (const name of f.keys()) {
+    if (name.startsWith('#')) continue; // MATLAB's #refs# / #subsystem# groups
+    const entry = f.get(name);
+    if (!(entry instanceof h5wasm.Dataset)) {
+      variables.push({ name, matClass: 'struct', dims: [], complex: false, numeric: false });
+      continue;
     }
-    return variables;
-  } finally {
-    f.close();
+    const attrs = entry.attrs;
+    const classAttr = attrs.MATLAB_class?.value;
+    const matClass = typeof classAttr === 'string' ? classAttr : 'unknown';
+    const empty = attrs.MATLAB_empty !== undefined;
+    const dims = [...(entry.shape ?? [])].reverse();
+    if (dims.length === 1) dims.push(1);
+    const meta = entry.metadata;
+    const storedType = sampleTypeOfH5(meta);
+    const numeric = NUMERIC_CLASSES.has(matClass) && storedType !== undefined && !empty;
+    const variable: MatVariable = { name, matClass, dims, complex: meta.type === 6, numeric };
+    if (numeric) variable.storedType = storedType;
+    if (numeric && !opts.headersOnly && (opts.decode?.(variable) ?? true)) {
+      if (fileInfo) checkDeclaredBytes(fileInfo, name, dims, meta.size);
+      variable.data = toCubeArray(entry.value, storedType as SampleType);
+    }
+    variables.push(variable);
   }
+  return variables;
+}
+
+/** Decoded variables larger than this are refused (a JS typed array cannot hold more anyway). */
+export const MAX_DECODED_BYTES = 2 ** 32;
+/** Deflate packs constant data at most about this much: more means dims that lie. */
+const MAX_COMPRESSION_RATIO = 1032;
+
+/**
+ * The dims an HDF5 dataset declares, checked against the file's real size and a sane limit before
+ * h5wasm allocates them: a 1e9 x 1e9 header in a 4 KiB file fails here, not with out-of-memory.
+ */
+function checkDeclaredBytes(
+  fileInfo: { file: string; size: number },
+  name: string,
+  dims: number[],
+  sampleBytes: number,
+): void {
+  const bytes = dims.reduce((n, d) => n * d, sampleBytes);
+  const limit = Math.min(MAX_DECODED_BYTES, fileInfo.size * MAX_COMPRESSION_RATIO);
+  if (!(bytes <= limit))
+    throw new HsiFormatError(
+      fileInfo.file,
+      name,
+      `dims [${dims.join(', ')}] declare ${bytes} bytes, more than a ${fileInfo.size}-byte file can hold (limit ${limit})`,
+    );
+}
+
+let openCount = 0;
+
+/**
+ * A MATLAB v7.3 file held in memory, opened with h5wasm's in-memory file system: `variables`
+ * lists (and decodes) what it holds, `close` frees the copy h5wasm keeps.
+ */
+export async function openMatV73Bytes(
+  bytes: Uint8Array,
+  file: string,
+): Promise<{ variables(opts: MatDecodeOptions): MatVariable[]; close(): void }> {
+  checkHdf5Length(bytes.subarray(0, 4096), bytes.length, file);
+  const h5wasm = await loadH5();
+  const FS = h5wasm.FS as NonNullable<typeof h5wasm.FS>;
+  const memPath = `/hsi-data-mat-${++openCount}.h5`;
+  FS.writeFile(memPath, bytes);
+  let f: H5File;
+  try {
+    f = openHdf5(h5wasm, memPath, file);
+  } catch (err) {
+    FS.unlink(memPath);
+    throw err;
+  }
+  return {
+    variables: (opts) => hdf5MatVariables(h5wasm, f, opts, { file, size: bytes.length }),
+    close: () => {
+      f.close();
+      FS.unlink(memPath);
+    },
+  };
 }

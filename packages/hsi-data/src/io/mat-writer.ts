@@ -1,7 +1,9 @@
 import { zlibSync } from 'fflate';
 import { type Cube, type CubeArray, toInterleave } from '../cube.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { HsiConfigError } from '../errors.js';
+import { concatBytes } from './byte-source.js';
 import { encodeSamples, type SampleType, sampleTypeOf } from './dtypes.js';
+import { MI_COMPRESSED, MI_MATRIX } from './mat-v5.js';
 
 /** MATLAB class code and data element type of each sample type. */
 const MAT_TYPES: Record<SampleType, { mxClass: number; miType: number }> = {
@@ -41,7 +43,7 @@ function matrixElement(
   dims: number[],
   columnMajor: ArrayLike<number>,
   type: SampleType,
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const { mxClass, miType } = MAT_TYPES[type];
   const flags = new Uint8Array(8);
   new DataView(flags.buffer).setUint32(0, mxClass, true);
@@ -55,25 +57,23 @@ function matrixElement(
     element(1, new TextEncoder().encode(name)),
     element(miType, encodeSamples(columnMajor, type, true)),
   ];
-  const body = parts.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(8 + body);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, 14, true);
-  view.setUint32(4, body, true);
-  let at = 8;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return tagged(MI_MATRIX, concatBytes(parts, 8));
+}
+
+/** Writes the tag (type, byte count) into the first 8 bytes of `element` and returns it. */
+function tagged(type: number, element: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const view = new DataView(element.buffer, element.byteOffset);
+  view.setUint32(0, type, true);
+  view.setUint32(4, element.length - 8, true);
+  return element;
 }
 
 /** The bytes of a MAT v5 file holding the cube as a rows x cols x bands array (MATLAB's own layout). */
-export function encodeMat(cube: Cube, opts: MatWriteOptions = {}): Uint8Array[] {
+export function encodeMat(cube: Cube, opts: MatWriteOptions = {}): Uint8Array<ArrayBuffer>[] {
   const type = opts.sampleType ?? sampleTypeOf(cube.data);
   const name = opts.variable ?? 'cube';
   if (!/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(name))
-    throw new RangeError(`writeMat: "${name}" is not a MATLAB variable name`);
+    throw new HsiConfigError('variable', `"${name}" is not a MATLAB variable name`);
   // Column-major (rows, cols, bands): (r, c, b) at r + c*rows + b*rows*cols, i.e. BSQ with each plane transposed.
   const bsq = toInterleave(cube, 'bsq');
   const { rows, cols, bands } = cube;
@@ -98,23 +98,7 @@ export function encodeMat(cube: Cube, opts: MatWriteOptions = {}): Uint8Array[] 
   return [
     header,
     ...variables.map((v) => {
-      if (!compress) return v;
-      const z = zlibSync(v, { level: 6 });
-      const out = new Uint8Array(8 + z.length);
-      const view = new DataView(out.buffer);
-      view.setUint32(0, 15, true);
-      view.setUint32(4, z.length, true);
-      out.set(z, 8);
-      return out;
+      return compress ? tagged(MI_COMPRESSED, concatBytes([zlibSync(v, { level: 6 })], 8)) : v;
     }),
   ];
-}
-
-/** Write a cube as a MAT v5 file (readable by MATLAB, scipy.io.loadmat, Octave) through a temp file and a rename. */
-export async function writeMat(
-  file: string,
-  cube: Cube,
-  opts: MatWriteOptions = {},
-): Promise<void> {
-  await writeFileAtomic(file, encodeMat(cube, opts));
 }

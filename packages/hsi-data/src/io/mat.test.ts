@@ -1,59 +1,28 @@
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import {
+  expectMatchesReference,
+  fixture,
+  fixtureSource,
+  itReadsBytesLikePath,
+  reference,
+  useTempDir,
+} from '../../test/io-fixtures.js';
 import { type Cube, sampleIndex } from '../cube.js';
+import { HsiFormatError, HsiTruncatedError, HsiValueError } from '../errors.js';
+import { listMatVariables, matInfo, readMat } from '../node/mat-files.js';
 import { sampleTypeOf } from './dtypes.js';
-import { HsiFormatError, HsiTruncatedError, HsiDataValueError } from './errors.js';
-import { listMatVariables, matInfo, readMat } from './mat.js';
+import { listMatVariablesFrom, matInfoFrom, readMatFrom } from './mat.js';
+import { type CubeWindow, cropCube } from './window.js';
 
-const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
-const fixture = (rel: string) => path.join(FIXTURES, rel);
-interface Stats {
-  rows: number;
-  cols: number;
-  bands: number;
-  dtype: string;
-  min: number;
-  max: number;
-  sum: number;
-  samples: [number, number, number, number][];
-}
-type Ref = Stats & { path: string; variables?: Record<string, Stats> };
-const reference = JSON.parse(await fs.readFile(fixture('io/reference.json'), 'utf8')) as {
-  files: Record<string, Ref>;
-};
-
-function expectStats(cube: Cube, ref: Stats): void {
-  expect([cube.rows, cube.cols, cube.bands]).toEqual([ref.rows, ref.cols, ref.bands]);
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  let sum = 0;
-  for (const v of cube.data) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-    sum += v;
-  }
-  expect(min).toBe(ref.min);
-  expect(max).toBe(ref.max);
-  expect(Math.abs(sum - ref.sum)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(ref.sum)));
-  for (const [r, c, b, v] of ref.samples) expect(cube.data[sampleIndex(cube, r, c, b)]).toBe(v);
-}
-
-let tmp: string;
-beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'hsi-mat-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+const tmpDir = useTempDir('hsi-mat-');
 
 describe('MAT v5 reader on the real files (checked against scipy.io.loadmat)', () => {
   it('Urban: the largest 3-D array (im, 34 x 78 x 162 double) by default', async () => {
     const cube = await readMat(fixture('real/subimage_Urban_R162.mat'));
     expect(sampleTypeOf(cube.data)).toBe('float64');
-    expectStats(cube, reference.files['real/urban']);
+    expectMatchesReference(cube, reference.files['real/urban']);
     const info = await matInfo(fixture('real/subimage_Urban_R162.mat'));
     expect(info).toMatchObject({
       format: 'mat',
@@ -70,7 +39,7 @@ describe('MAT v5 reader on the real files (checked against scipy.io.loadmat)', (
       variable: 'Y',
       pixels: { order: 'row-major' },
     });
-    expectStats(cube, reference.files['real/moffett']);
+    expectMatchesReference(cube, reference.files['real/moffett']);
     // Without a variable name, `pixels` picks the largest 2-D array with 2500 pixels on one side: Y.
     const auto = await readMat(fixture('real/Moffett_vca.mat'), {
       pixels: { rows: 50, cols: 'W', order: 'row-major' },
@@ -80,7 +49,7 @@ describe('MAT v5 reader on the real files (checked against scipy.io.loadmat)', (
 
   it('Moffett: without options the largest 3-D array is A_VCA (50 x 50 x 3)', async () => {
     const cube = await readMat(fixture('real/Moffett_vca.mat'));
-    expectStats(cube, reference.files['real/moffett_A_VCA']);
+    expectMatchesReference(cube, reference.files['real/moffett_A_VCA']);
   });
 
   it('lists variables with class, dims and stored type, skipping nothing', async () => {
@@ -126,8 +95,9 @@ describe('MAT v5: Jasper layout (double stored as uint16, bands x pixels column-
   ]) {
     it(name, async () => {
       const cube = await readMat(fixture(`io/mat/${name}`), { pixels: { order: 'column-major' } });
+      // scipy (the reference) reads the uint16-stored doubles as float64; the values agree.
       expect(sampleTypeOf(cube.data)).toBe('uint16');
-      expectStats(cube, reference.files[`mat/${name}`]);
+      expectMatchesReference(cube, { ...reference.files[`mat/${name}`], dtype: 'uint16' });
       const info = await matInfo(fixture(`io/mat/${name}`), { pixels: { order: 'column-major' } });
       expect(info).toMatchObject({
         rows: 12,
@@ -173,7 +143,7 @@ describe('MAT v5: every numeric class and logical, written by scipy (compressed 
         expect(sampleTypeOf(cube.data), variable).toBe(want);
         // Variables are named c_<MATLAB class>.
         expect(vars.find((v) => v.name === variable)?.matClass).toBe(variable.slice(2));
-        expectStats(cube, stats);
+        expectMatchesReference(cube, stats);
       }
     });
   }
@@ -189,7 +159,7 @@ describe('MAT v7.3 (HDF5, MATLAB layout made with h5py from the CAVE balloons cu
     });
     const cube = await readMat(file);
     expect(sampleTypeOf(cube.data)).toBe('uint16');
-    expectStats(cube, reference.files['mat/balloons_crop_v73.mat']);
+    expectMatchesReference(cube, reference.files['mat/balloons_crop_v73.mat']);
     expect(await matInfo(file)).toMatchObject({ rows: 24, cols: 20, bands: 31, variable: 'Omsi' });
   });
 });
@@ -229,23 +199,28 @@ describe('MAT bad input', () => {
 
   it('truncated copies of the real files: uncompressed and compressed', async () => {
     const urban = await fs.readFile(fixture('real/subimage_Urban_R162.mat'));
-    await fs.writeFile(path.join(tmp, 'urban_cut.mat'), urban.subarray(0, urban.length - 5000));
-    const err = await readMat(path.join(tmp, 'urban_cut.mat')).catch((e) => e);
+    await fs.writeFile(
+      path.join(tmpDir(), 'urban_cut.mat'),
+      urban.subarray(0, urban.length - 5000),
+    );
+    const err = await readMat(path.join(tmpDir(), 'urban_cut.mat')).catch((e) => e);
     expect(err).toBeInstanceOf(HsiTruncatedError);
-    expect(err.file).toBe(path.join(tmp, 'urban_cut.mat'));
+    expect(err.file).toBe(path.join(tmpDir(), 'urban_cut.mat'));
     const plain = await fs.readFile(fixture('io/mat/jasper_crop_le.mat'));
-    await fs.writeFile(path.join(tmp, 'plain_cut.mat'), plain.subarray(0, plain.length - 100));
+    await fs.writeFile(path.join(tmpDir(), 'plain_cut.mat'), plain.subarray(0, plain.length - 100));
     await expect(
-      readMat(path.join(tmp, 'plain_cut.mat'), { pixels: { order: 'column-major' } }),
+      readMat(path.join(tmpDir(), 'plain_cut.mat'), { pixels: { order: 'column-major' } }),
     ).rejects.toBeInstanceOf(HsiTruncatedError);
-    await fs.writeFile(path.join(tmp, 'tiny.mat'), plain.subarray(0, 60));
-    await expect(readMat(path.join(tmp, 'tiny.mat'))).rejects.toBeInstanceOf(HsiTruncatedError);
+    await fs.writeFile(path.join(tmpDir(), 'tiny.mat'), plain.subarray(0, 60));
+    await expect(readMat(path.join(tmpDir(), 'tiny.mat'))).rejects.toBeInstanceOf(
+      HsiTruncatedError,
+    );
   });
 
   it('a truncated v7.3 file', async () => {
     const bytes = await fs.readFile(fixture('io/mat/balloons_crop_v73.mat'));
-    await fs.writeFile(path.join(tmp, 'v73_cut.mat'), bytes.subarray(0, bytes.length - 5000));
-    const err = await readMat(path.join(tmp, 'v73_cut.mat')).catch((e) => e);
+    await fs.writeFile(path.join(tmpDir(), 'v73_cut.mat'), bytes.subarray(0, bytes.length - 5000));
+    const err = await readMat(path.join(tmpDir(), 'v73_cut.mat')).catch((e) => e);
     expect(err).toBeInstanceOf(HsiTruncatedError);
     expect(err).toMatchObject({
       field: 'HDF5 end-of-file address',
@@ -270,13 +245,58 @@ describe('MAT bad input', () => {
     // Tag at 0 (miMATRIX), flags 8..24, dims 24..48 (3 dims + pad), name 48..56 (small element), real tag at 56.
     expect(iv.getUint32(56, true)).toBe(9);
     iv.setFloat64(64 + 8 * (2 + 5 * 34 + 9 * 34 * 78), Number.NaN, true);
-    const file = path.join(tmp, 'urban_nan.mat');
+    const file = path.join(tmpDir(), 'urban_nan.mat');
     await fs.writeFile(file, Buffer.concat([bytes.subarray(0, 128), inner]));
     const err = await readMat(file).catch((e) => e);
-    expect(err).toBeInstanceOf(HsiDataValueError);
+    expect(err).toBeInstanceOf(HsiValueError);
     expect(err.field).toBe('im');
     expect(err.firstNonFinite).toEqual({ row: 2, col: 5, band: 9 });
     const filled = await readMat(file, { nonFinite: { fill: 0 } });
     expect(filled.data[sampleIndex(filled, 2, 5, 9)]).toBe(0);
+  });
+});
+
+describe('MAT over bytes (the browser entry): v5, and v7.3 through h5wasm in memory', () => {
+  const cases: [string, Parameters<typeof readMat>[1]][] = [
+    ['real/subimage_Urban_R162.mat', {}],
+    ['io/mat/jasper_crop_be_z.mat', { pixels: { order: 'column-major' } }],
+    ['io/mat/balloons_crop_v73.mat', {}],
+  ];
+  // A MAT variable is decoded whole; a window of it is a crop.
+  const crop = (cube: Cube, w: CubeWindow) => cropCube('mat', cube, w);
+  for (const [rel, opts] of cases)
+    itReadsBytesLikePath(
+      [rel],
+      {
+        read: (f) => readMat(f, opts),
+        readWindow: async (f, w) => crop(await readMat(f, opts), w),
+        info: (f) => matInfo(f, opts),
+      },
+      {
+        read: (s) => readMatFrom(s, opts),
+        readWindow: async (s, w) => crop(await readMatFrom(s, opts), w),
+        info: (s) => matInfoFrom(s, opts),
+      },
+      { row: 1, col: 2, rows: 3, cols: 4, bands: [0, 5] },
+    );
+
+  it('lists the same variables from bytes as from the file, v5 and v7.3', async () => {
+    for (const [rel] of cases)
+      expect(await listMatVariablesFrom(await fixtureSource(rel, 'blob'))).toEqual(
+        await listMatVariables(fixture(rel)),
+      );
+  });
+
+  it('a truncated v7.3 Blob is HsiTruncatedError; the in-memory copy is freed after each read', async () => {
+    const bytes = await fs.readFile(fixture('io/mat/balloons_crop_v73.mat'));
+    const err = await readMatFrom(
+      new File([bytes.subarray(0, bytes.length - 5000)], 'cut_v73.mat'),
+    ).catch((e) => e);
+    expect(err).toBeInstanceOf(HsiTruncatedError);
+    expect(err).toMatchObject({ file: 'cut_v73.mat', field: 'HDF5 end-of-file address' });
+    const { FS } = await import('h5wasm');
+    const before = (FS as unknown as { readdir(p: string): string[] }).readdir('/');
+    await readMatFrom(new File([bytes], 'b.mat'));
+    expect((FS as unknown as { readdir(p: string): string[] }).readdir('/')).toEqual(before);
   });
 });

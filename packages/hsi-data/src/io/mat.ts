@@ -1,10 +1,20 @@
-import { promises as fs } from 'node:fs';
+// MATLAB .mat files over bytes (v5, and v7.3 through h5wasm). The path-taking functions
+// (`readMat(file)` ...) are in '@hsrkit/hsi-data/node' (src/node/mat-files.ts); both open a
+// `MatContainer` and share everything after that.
 import type { Cube, CubeArray } from '../cube.js';
-import { HsiFormatError, HsiTruncatedError } from './errors.js';
-import { throwIfAborted } from './file-range.js';
+import { HsiFormatError, HsiTruncatedError } from '../errors.js';
+import {
+  type ByteInput,
+  type ByteSource,
+  readAll,
+  readRange,
+  sourceName,
+  throwIfAborted,
+  toByteSource,
+} from './byte-source.js';
 import { applyNonFinitePolicy } from './finite.js';
 import { isMatV5, type MatDecodeOptions, type MatVariable, parseMatV5 } from './mat-v5.js';
-import { isMatV73, parseMatV73 } from './mat-v73.js';
+import { checkHdf5Length, isMatV73, openMatV73Bytes } from './mat-v73.js';
 import type { CubeInfo, ReadOptions } from './types.js';
 
 /** Order of the pixels along the pixel axis of a 2-D `bands x pixels` (or `pixels x bands`) matrix. */
@@ -32,41 +42,81 @@ export interface MatReadOptions extends ReadOptions {
 /** A variable of a MAT file as listed by `listMatVariables` (no data). */
 export type MatVariableInfo = Omit<MatVariable, 'data'>;
 
-type MatVersion = 'v5' | 'v7.3';
+/** A MAT-file opened for reading: its version, byte order, and its variables on demand. */
+export interface MatContainer {
+  file: string;
+  version: 'v5' | 'v7.3';
+  littleEndian: boolean;
+  /** The top-level variables; which are decoded is up to `opts`. */
+  variables(opts: MatDecodeOptions): Promise<MatVariable[]> | MatVariable[];
+  close(): Promise<void> | void;
+}
+
+/** Scalar variables that give an image's rows and cols when `pixels` does not name them. */
+const PIXEL_AXIS_NAMES = {
+  rows: ['nRow', 'H', 'rows', 'nrow'],
+  cols: ['nCol', 'W', 'cols', 'ncol'],
+};
 
 /** Variables whose values, one per band, `readMat` takes as the band wavelengths. */
 const WAVELENGTH_NAMES = new Set(['wavelengths', 'wavelength', 'wl', 'lambda']);
 
-async function matVersion(file: string): Promise<{ version: MatVersion; littleEndian: boolean }> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const head = new Uint8Array(528);
-    const { bytesRead } = await handle.read(head, 0, 528, 0);
-    const bytes = head.subarray(0, bytesRead);
-    if (bytesRead < 128) throw new HsiTruncatedError(file, 'header', 128, bytesRead);
-    if (isMatV73(bytes)) return { version: 'v7.3', littleEndian: true };
-    if (isMatV5(bytes)) return { version: 'v5', littleEndian: bytes[126] === 0x49 };
-    const text = new TextDecoder('latin1')
-      .decode(bytes.subarray(0, 40))
-      .replace(/[^\x20-\x7e]/g, '?');
-    throw new HsiFormatError(file, 'header', `not a MATLAB v5 or v7.3 MAT-file (starts "${text}")`);
-  } finally {
-    await handle.close();
-  }
+/**
+ * Bytes of a file's start to read first: the version (v5: 128 bytes; v7.3: the HDF5 superblock
+ * after a 512-byte user block) and the superblock's recorded length, wherever its user block ends.
+ */
+export const MAT_HEAD_BYTES = 4096;
+
+/** The MAT version and byte order of a file from its first bytes (at least 128; 528 to tell v7.3). */
+export function matVersionOf(
+  head: Uint8Array,
+  file: string,
+): { version: MatContainer['version']; littleEndian: boolean } {
+  if (head.length < 128) throw new HsiTruncatedError(file, 'header', 128, head.length);
+  if (isMatV73(head)) return { version: 'v7.3', littleEndian: true };
+  if (isMatV5(head)) return { version: 'v5', littleEndian: head[126] === 0x49 };
+  const text = new TextDecoder('latin1').decode(head.subarray(0, 40)).replace(/[^\x20-\x7e]/g, '?');
+  throw new HsiFormatError(file, 'header', `not a MATLAB v5 or v7.3 MAT-file (starts "${text}")`);
 }
 
-async function parseMat(file: string, opts: MatDecodeOptions): Promise<MatVariable[]> {
-  if ((await matVersion(file)).version === 'v7.3') return parseMatV73(file, opts);
-  return parseMatV5(new Uint8Array(await fs.readFile(file)), file, opts);
+/** A v5 file's container over its bytes. */
+export function matV5Container(bytes: Uint8Array, file: string): MatContainer {
+  const { littleEndian } = matVersionOf(bytes.subarray(0, 528), file);
+  return {
+    file,
+    version: 'v5',
+    littleEndian,
+    variables: (opts) => parseMatV5(bytes, file, opts),
+    close: () => {},
+  };
+}
+
+/** Opens a MAT-file held by a byte source (read whole: MAT variables are decoded whole anyway). */
+export async function openMatSource(source: ByteSource): Promise<MatContainer> {
+  const file = sourceName(source);
+  const head = await readRange(source, 0, Math.min(source.size, MAT_HEAD_BYTES), 'header');
+  const { version } = matVersionOf(head, file);
+  if (version === 'v5') return matV5Container(await readAll(source), file);
+  checkHdf5Length(head, source.size, file); // before reading a truncated file whole
+  const v73 = await openMatV73Bytes(await readAll(source), file);
+  return { file, version, littleEndian: true, variables: v73.variables, close: v73.close };
+}
+
+/** Runs `use` on an opened container and closes it, whatever happens. */
+export async function withMatContainer<T>(
+  open: Promise<MatContainer>,
+  use: (mat: MatContainer) => Promise<T>,
+): Promise<T> {
+  const mat = await open;
+  try {
+    return await use(mat);
+  } finally {
+    await mat.close();
+  }
 }
 
 /** Decode just the numeric scalars (cheap), which `pixels.rows` / `cols` may name. */
 const scalarsOnly: MatDecodeOptions = { decode: (v) => count(v.dims) === 1 };
-
-/** Name, MATLAB class, dimensions and stored type of every top-level variable (data not decoded). */
-export async function listMatVariables(file: string): Promise<MatVariableInfo[]> {
-  return parseMat(file, { headersOnly: true });
-}
 
 /** MATLAB drops trailing singleton dims only beyond the second; treat [H, W, B, 1] as 3-D. */
 function significantDims(dims: number[]): number[] {
@@ -115,24 +165,12 @@ interface Plan {
 function plan(file: string, variables: MatVariable[], opts: MatReadOptions): Plan {
   const listing = variables.map(describeVar).join(', ');
   let chosen: MatVariable | undefined;
-  let pixelRows = 0;
-  let pixelCols = 0;
-  if (opts.pixels) {
-    pixelRows = scalarFrom(
-      file,
-      variables,
-      opts.pixels.rows,
-      ['nRow', 'H', 'rows', 'nrow'],
-      'pixels.rows',
-    );
-    pixelCols = scalarFrom(
-      file,
-      variables,
-      opts.pixels.cols,
-      ['nCol', 'W', 'cols', 'ncol'],
-      'pixels.cols',
-    );
-  }
+  const { pixels } = opts;
+  const [pixelRows, pixelCols] = pixels
+    ? (['rows', 'cols'] as const).map((axis) =>
+        scalarFrom(file, variables, pixels[axis], PIXEL_AXIS_NAMES[axis], `pixels.${axis}`),
+      )
+    : [0, 0];
   if (opts.variable !== undefined) {
     chosen = variables.find((v) => v.name === opts.variable);
     if (!chosen)
@@ -232,18 +270,18 @@ function toCube(p: Plan, data: CubeArray): Cube {
   return { rows: H, cols: W, bands: B, interleave: 'bsq', data: out };
 }
 
-/**
- * Read a cube from a MATLAB .mat file, v5 (compressed or not, either byte order) or v7.3 (HDF5).
- * Samples keep the type they are stored in (like scipy.io.loadmat): MATLAB may store a double array
- * as uint16, which is read as Uint16Array. MATLAB arrays are column-major; the cube is re-ordered.
- */
-export async function readMat(file: string, opts: MatReadOptions = {}): Promise<Cube> {
+/** The cube `readMat` reads, from an opened container. */
+export async function readMatFromContainer(
+  mat: MatContainer,
+  opts: MatReadOptions = {},
+): Promise<Cube> {
+  const { file } = mat;
   throwIfAborted(opts.signal);
-  const planned = plan(file, await parseMat(file, scalarsOnly), opts);
+  const planned = plan(file, await mat.variables(scalarsOnly), opts);
   throwIfAborted(opts.signal);
   const isWavelengths = (v: MatVariableInfo) =>
     WAVELENGTH_NAMES.has(v.name) && count(v.dims) === planned.bands;
-  const decoded = await parseMat(file, {
+  const decoded = await mat.variables({
     decode: (v) => v.name === planned.variable.name || isWavelengths(v),
   });
   const data = decoded.find((v) => v.name === planned.variable.name)?.data;
@@ -258,23 +296,52 @@ export async function readMat(file: string, opts: MatReadOptions = {}): Promise<
   return cube;
 }
 
-/** Shape and types of the cube `readMat` would return, reading only variable headers (and scalars). */
-export async function matInfo(
-  file: string,
+/** What `matInfo` reports, from an opened container (variable headers and scalars only). */
+export async function matInfoFromContainer(
+  mat: MatContainer,
   opts: Omit<MatReadOptions, keyof ReadOptions> = {},
 ): Promise<CubeInfo> {
-  const p = plan(file, await parseMat(file, scalarsOnly), opts);
-  const interleave = p.kind === '3d' ? 'bsq' : p.kind === 'bands-pixels' ? 'bip' : 'bsq';
+  const p = plan(mat.file, await mat.variables(scalarsOnly), opts);
   return {
     format: 'mat',
-    file,
-    dataFile: file,
+    file: mat.file,
+    dataFile: mat.file,
     rows: p.rows,
     cols: p.cols,
     bands: p.bands,
     sampleType: p.variable.storedType ?? 'float64',
-    interleave,
-    littleEndian: (await matVersion(file)).littleEndian,
+    interleave: p.kind === 'bands-pixels' ? 'bip' : 'bsq',
+    littleEndian: mat.littleEndian,
     variable: p.variable.name,
   };
+}
+
+/**
+ * Read a cube from the bytes of a MATLAB .mat file, v5 (compressed or not, either byte order) or
+ * v7.3 (HDF5). Samples keep the type they are stored in (like scipy.io.loadmat): MATLAB may store a
+ * double array as uint16, which is read as Uint16Array. MATLAB arrays are column-major; the cube is
+ * re-ordered.
+ */
+export async function readMatFrom(input: ByteInput, opts: MatReadOptions = {}): Promise<Cube> {
+  throwIfAborted(opts.signal);
+  return withMatContainer(openMatSource(toByteSource(input)), (mat) =>
+    readMatFromContainer(mat, opts),
+  );
+}
+
+/** Shape and types of the cube `readMatFrom` would return, from variable headers (and scalars) only. */
+export function matInfoFrom(
+  input: ByteInput,
+  opts: Omit<MatReadOptions, keyof ReadOptions> = {},
+): Promise<CubeInfo> {
+  return withMatContainer(openMatSource(toByteSource(input)), (mat) =>
+    matInfoFromContainer(mat, opts),
+  );
+}
+
+/** Name, MATLAB class, dimensions and stored type of every top-level variable (data not decoded). */
+export function listMatVariablesFrom(input: ByteInput): Promise<MatVariableInfo[]> {
+  return withMatContainer(openMatSource(toByteSource(input)), async (mat) =>
+    mat.variables({ headersOnly: true }),
+  );
 }

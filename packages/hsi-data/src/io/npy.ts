@@ -1,8 +1,15 @@
+// NPY arrays over bytes. The path-taking functions (`readNpy(file)` ...) are in
+// '@hsrkit/hsi-data/node' (src/node/npy-files.ts).
 import { type Cube, type CubeArray, type Interleave, toInterleave } from '../cube.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { encodeSamples, HOST_LITTLE_ENDIAN, type SampleType, sampleTypeOf } from './dtypes.js';
-import { HsiFormatError } from './errors.js';
-import { FileRangeReader } from './file-range.js';
+import { HsiFormatError } from '../errors.js';
+import {
+  type ByteInput,
+  type ByteSource,
+  readRange,
+  sourceName,
+  toByteSource,
+} from './byte-source.js';
+import { HOST_LITTLE_ENDIAN, type SampleType, sampleTypeOf, samplesAsBytes } from './dtypes.js';
 import { applyNonFinitePolicy } from './finite.js';
 import { checkRawSize, type RawLayout, readRawRegion } from './raw-raster.js';
 import type { CubeInfo, ReadOptions } from './types.js';
@@ -107,9 +114,9 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
   };
 }
 
-async function readNpyHeader(file: string, reader: FileRangeReader): Promise<NpyHeader> {
-  const head = await reader.read(0, Math.min(reader.size, 65536 + 12), 'header');
-  return parseNpyHeader(head, file);
+async function readNpyHeader(source: ByteSource): Promise<NpyHeader> {
+  const head = await readRange(source, 0, Math.min(source.size, 65536 + 12), 'header');
+  return parseNpyHeader(head, sourceName(source));
 }
 
 /** Cube geometry of a 3-D .npy array. The raw interleave is that of the array as stored (C order). */
@@ -153,26 +160,27 @@ function npyLayout(
 }
 
 /** Shape, sample type and byte order of a .npy cube, from its header. */
-export async function npyInfo(file: string, opts: { axes?: NpyAxes } = {}): Promise<CubeInfo> {
-  const reader = await FileRangeReader.open(file);
-  try {
-    const header = await readNpyHeader(file, reader);
-    const layout = npyLayout(file, header, opts.axes ?? 'rows-cols-bands');
-    return {
-      format: 'npy',
-      file,
-      dataFile: file,
-      rows: layout.rows,
-      cols: layout.cols,
-      bands: layout.bands,
-      sampleType: layout.sampleType,
-      interleave: layout.interleave,
-      littleEndian: layout.littleEndian,
-      headerOffset: header.dataOffset,
-    };
-  } finally {
-    await reader.close();
-  }
+export async function npyInfoFrom(
+  input: ByteInput,
+  opts: { axes?: NpyAxes } = {},
+): Promise<CubeInfo> {
+  const source = toByteSource(input);
+  const file = sourceName(source);
+  const header = await readNpyHeader(source);
+  const layout = npyLayout(file, header, opts.axes ?? 'rows-cols-bands');
+  checkRawSize(source, layout, `${file} header (shape ${header.shape.join('x')})`, false);
+  return {
+    format: 'npy',
+    file,
+    dataFile: file,
+    rows: layout.rows,
+    cols: layout.cols,
+    bands: layout.bands,
+    sampleType: layout.sampleType,
+    interleave: layout.interleave,
+    littleEndian: layout.littleEndian,
+    headerOffset: header.dataOffset,
+  };
 }
 
 /**
@@ -202,68 +210,61 @@ function untranspose(
 }
 
 async function readNpyRegion(
-  file: string,
+  input: ByteInput,
   window: CubeWindow | undefined,
   opts: NpyReadOptions,
 ): Promise<Cube> {
-  const reader = await FileRangeReader.open(file);
-  try {
-    const header = await readNpyHeader(file, reader);
-    const layout = npyLayout(file, header, opts.axes ?? 'rows-cols-bands');
-    checkRawSize(reader, layout, `${file} header (shape ${header.shape.join('x')})`, false);
-    const win = checkWindow(
-      file,
-      window ?? { row: 0, col: 0, rows: layout.rows, cols: layout.cols },
-      layout,
-    );
-    let cube: Cube;
-    if (!layout.fortran) {
-      const data = await readRawRegion(reader, layout, win, opts);
-      cube = {
-        rows: win.rows,
-        cols: win.cols,
-        bands: win.bands.length,
-        interleave: layout.interleave,
-        data,
-      };
-    } else {
-      // Fortran order: read the transposed window (cols and rows swapped), then swap back.
-      const swapped = { ...layout, rows: layout.cols, cols: layout.rows };
-      const swappedWin = {
-        row: win.col,
-        col: win.row,
-        rows: win.cols,
-        cols: win.rows,
-        bands: win.bands,
-      };
-      const data = await readRawRegion(reader, swapped, swappedWin, opts);
-      const fixed = untranspose(data, {
-        rows: win.cols,
-        cols: win.rows,
-        bands: win.bands.length,
-        interleave: layout.interleave,
-      });
-      cube = { rows: win.rows, cols: win.cols, bands: win.bands.length, ...fixed };
-    }
-    applyNonFinitePolicy(file, 'data', cube, opts.nonFinite ?? 'error');
-    return cube;
-  } finally {
-    await reader.close();
+  const source = toByteSource(input);
+  const file = sourceName(source);
+  const header = await readNpyHeader(source);
+  const layout = npyLayout(file, header, opts.axes ?? 'rows-cols-bands');
+  checkRawSize(source, layout, `${file} header (shape ${header.shape.join('x')})`, false);
+  const win = checkWindow(file, window, layout);
+  let cube: Cube;
+  if (!layout.fortran) {
+    const data = await readRawRegion(source, layout, win, opts);
+    cube = {
+      rows: win.rows,
+      cols: win.cols,
+      bands: win.bands.length,
+      interleave: layout.interleave,
+      data,
+    };
+  } else {
+    // Fortran order: read the transposed window (cols and rows swapped), then swap back.
+    const swapped = { ...layout, rows: layout.cols, cols: layout.rows };
+    const swappedWin = {
+      row: win.col,
+      col: win.row,
+      rows: win.cols,
+      cols: win.rows,
+      bands: win.bands,
+    };
+    const data = await readRawRegion(source, swapped, swappedWin, opts);
+    const fixed = untranspose(data, {
+      rows: win.cols,
+      cols: win.rows,
+      bands: win.bands.length,
+      interleave: layout.interleave,
+    });
+    cube = { rows: win.rows, cols: win.cols, bands: win.bands.length, ...fixed };
   }
+  applyNonFinitePolicy(file, 'data', cube, opts.nonFinite ?? 'error');
+  return cube;
 }
 
 /** Read a 3-D .npy array (any byte order, C or Fortran order) as a cube. */
-export function readNpy(file: string, opts: NpyReadOptions = {}): Promise<Cube> {
-  return readNpyRegion(file, undefined, opts);
+export function readNpyFrom(input: ByteInput, opts: NpyReadOptions = {}): Promise<Cube> {
+  return readNpyRegion(input, undefined, opts);
 }
 
 /** Read a window of a 3-D .npy array, reading only the byte ranges it needs. */
-export function readNpyWindow(
-  file: string,
+export function readNpyWindowFrom(
+  input: ByteInput,
   window: CubeWindow,
   opts: NpyReadOptions = {},
 ): Promise<Cube> {
-  return readNpyRegion(file, window, opts);
+  return readNpyRegion(input, window, opts);
 }
 
 const TYPE_DESCR: Record<SampleType, string> = {
@@ -280,7 +281,7 @@ const TYPE_DESCR: Record<SampleType, string> = {
 };
 
 /** The bytes of a .npy file (format 1.0, or 2.0 for a huge header) holding the cube. */
-export function encodeNpy(cube: Cube, opts: NpyWriteOptions = {}): Uint8Array[] {
+export function encodeNpy(cube: Cube, opts: NpyWriteOptions = {}): Uint8Array<ArrayBuffer>[] {
   const sampleType = opts.sampleType ?? sampleTypeOf(cube.data);
   const rcb = (opts.axes ?? 'rows-cols-bands') === 'rows-cols-bands';
   const ordered = toInterleave(cube, rcb ? 'bip' : 'bsq');
@@ -299,18 +300,5 @@ export function encodeNpy(cube: Cube, opts: NpyWriteOptions = {}): Uint8Array[] 
   if (v1) view.setUint16(8, headerText.length, true);
   else view.setUint32(8, headerText.length, true);
   for (let i = 0; i < headerText.length; i++) head[prefix + i] = headerText.charCodeAt(i);
-  const data =
-    sampleTypeOf(ordered.data) === sampleType && HOST_LITTLE_ENDIAN
-      ? new Uint8Array(ordered.data.buffer, ordered.data.byteOffset, ordered.data.byteLength)
-      : encodeSamples(ordered.data, sampleType, true);
-  return [head, data];
-}
-
-/** Write a cube as .npy (C order, little-endian) through a temp file and a rename. */
-export async function writeNpy(
-  file: string,
-  cube: Cube,
-  opts: NpyWriteOptions = {},
-): Promise<void> {
-  await writeFileAtomic(file, encodeNpy(cube, opts));
+  return [head, samplesAsBytes(ordered.data, sampleType, true)];
 }

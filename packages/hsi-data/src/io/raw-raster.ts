@@ -6,8 +6,8 @@ import {
   HOST_LITTLE_ENDIAN,
   type SampleType,
 } from './dtypes.js';
-import { HsiFormatError, HsiTruncatedError } from './errors.js';
-import { type FileRangeReader, throwIfAborted } from './file-range.js';
+import { HsiFormatError, HsiTruncatedError } from '../errors.js';
+import { type ByteSource, readRange, sourceName, throwIfAborted } from './byte-source.js';
 
 /** Reads are merged when the gap between the byte runs they need is at most this. */
 const MERGE_GAP_BYTES = 64 * 1024;
@@ -26,32 +26,45 @@ export interface RawLayout {
 }
 
 /**
+ * More bands than this is taken for a corrupt or hostile header (imaging spectrometers have a few
+ * hundred; the limit leaves room for any real one), refused before any per-band list is built.
+ */
+export const MAX_BANDS = 100_000;
+
+/**
  * Check the file holds exactly the bytes the layout needs: fewer is `HsiTruncatedError`, more is
  * `HsiFormatError` unless `allowExtraBytes`. `describedBy` names the header that gave the layout.
  */
 export function checkRawSize(
-  reader: FileRangeReader,
+  source: ByteSource,
   layout: RawLayout,
   describedBy: string,
   allowExtraBytes: boolean,
 ): void {
   const { rows, cols, bands, sampleType, headerOffset } = layout;
+  if (bands > MAX_BANDS)
+    throw new HsiFormatError(
+      describedBy,
+      'bands',
+      `${bands} bands is more than the ${MAX_BANDS} any real sensor has (a corrupt header?)`,
+    );
   const expected = headerOffset + rows * cols * bands * BYTES_PER_SAMPLE[sampleType];
-  if (reader.size < expected) {
+  const size = source.size;
+  if (size < expected) {
     throw new HsiTruncatedError(
-      reader.file,
+      sourceName(source),
       'samples x lines x bands x data type',
       expected,
-      reader.size,
+      size,
       `${describedBy} says ${rows} lines x ${cols} samples x ${bands} bands of ${sampleType} after ${headerOffset} header bytes` +
-        ` = ${expected} bytes, but the data file has ${reader.size} (truncated, or a header that lies)`,
+        ` = ${expected} bytes, but the data file has ${size} (truncated, or a header that lies)`,
     );
   }
-  if (reader.size > expected && !allowExtraBytes) {
+  if (size > expected && !allowExtraBytes) {
     throw new HsiFormatError(
-      reader.file,
+      sourceName(source),
       'samples x lines x bands x data type',
-      `${describedBy} accounts for ${expected} bytes but the data file has ${reader.size}:` +
+      `${describedBy} accounts for ${expected} bytes but the data file has ${size}:` +
         ' the header disagrees with the file (pass allowExtraBytes: true to read it anyway)',
     );
   }
@@ -62,7 +75,7 @@ export function checkRawSize(
  * reading only the byte runs the window needs (merged when close, at most 16 MiB per read).
  */
 export async function readRawRegion(
-  reader: FileRangeReader,
+  source: ByteSource,
   layout: RawLayout,
   win: { row: number; col: number; rows: number; cols: number; bands: number[] },
   opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void } = {},
@@ -113,7 +126,6 @@ export async function readRawRegion(
   const runBytes = runSamples * size;
   const totalBytes = runCount * runBytes;
   const native = littleEndian === HOST_LITTLE_ENDIAN && !sampleType.endsWith('int64');
-  let buffer = new Uint8Array(0);
   let decoded: CubeArray | undefined;
   let doneBytes = 0;
   for (let i = 0; i < runCount; ) {
@@ -129,12 +141,12 @@ export async function readRawRegion(
       j++;
     }
     const length = end - start;
-    if (buffer.length < length)
-      buffer = new Uint8Array(Math.max(length, Math.min(READ_CHUNK_BYTES, totalBytes)));
-    const bytes = await reader.read(headerOffset + start, length, 'data', buffer, 0);
-    // Native byte order: a typed view over the read (it starts aligned); else decode it once.
+    let bytes = await readRange(source, headerOffset + start, length, 'data');
+    // Native byte order: a typed view over the read (copied first when it does not start
+    // aligned, as a view into a caller's bytes may not); else decode it once.
     let src: CubeArray;
     if (native) {
+      if (bytes.byteOffset % size !== 0) bytes = bytes.slice();
       src = new NativeView(bytes.buffer, bytes.byteOffset, length / size);
     } else {
       if (!decoded || decoded.length < length / size)

@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '../../test/io-fixtures.js';
 
 /*
  * Runs every `<!-- io-example -->` code block of the package README from the package folder, with
- * `@hsrkit/hsi-data` pointing at this source tree. A `console.log(...); // text` line becomes a check
+ * `@hsrkit/hsi-data` and `@hsrkit/hsi-data/node` pointing at this source tree. A `console.log(...); // text` line becomes a check
  * that the logged values, joined by spaces, are exactly `text`.
  */
 
@@ -16,21 +16,19 @@ const examples = [...readme.matchAll(/<!-- io-example -->\s*```ts\n([\s\S]*?)```
   (m) => m[1],
 );
 
-let tmp: string;
+const tmpDir = useTempDir('hsi-readme-');
+/** The package's entries in this source tree, by the specifier the README imports. */
+const ENTRIES: Record<string, string> = {
+  '@hsrkit/hsi-data': path.join(PKG, 'src/index.ts'),
+  '@hsrkit/hsi-data/node': path.join(PKG, 'src/node.ts'),
+};
 let cwd: string;
-beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'hsi-readme-'));
-  const src = path.join(PKG, 'src');
-  await fs.writeFile(
-    path.join(tmp, 'hsi-data.ts'),
-    `export * from ${JSON.stringify(path.join(src, 'cube.ts'))};\nexport * from ${JSON.stringify(path.join(src, 'io/index.ts'))};\n`,
-  );
+beforeAll(() => {
   cwd = process.cwd();
   process.chdir(PKG);
 });
-afterAll(async () => {
+afterAll(() => {
   process.chdir(cwd);
-  await fs.rm(tmp, { recursive: true, force: true });
 });
 
 describe('README I/O examples run and print what their comments say', () => {
@@ -42,8 +40,8 @@ describe('README I/O examples run and print what their comments say', () => {
         checked.push({ got: args.map(String).join(' '), want });
       const body = code
         .replace(
-          /from '@hsrkit\/hsi-data'/g,
-          `from ${JSON.stringify(path.join(tmp, 'hsi-data.ts'))}`,
+          /from '(@hsrkit\/hsi-data(?:\/node)?)'/g,
+          (_, entry: string) => `from ${JSON.stringify(ENTRIES[entry])}`,
         )
         .replace(
           /^([ \t]*)console\.log\((.*)\);[ \t]*\/\/[ \t]*(.+)$/gm,
@@ -51,7 +49,7 @@ describe('README I/O examples run and print what their comments say', () => {
             `${indent}(globalThis as any).__readmeExpect([${args}], ${JSON.stringify(want.trim())});`,
         )
         .replace(/^([ \t]*)console\.log\(/gm, '$1void (');
-      const file = path.join(tmp, `example-${i + 1}.ts`);
+      const file = path.join(tmpDir(), `example-${i + 1}.ts`);
       await fs.writeFile(file, body);
       await import(pathToFileURL(file).href);
       const promised = [...code.matchAll(/^[ \t]*console\.log\(.*\);[ \t]*\/\/[ \t]*\S/gm)].length;

@@ -32,7 +32,7 @@ export interface CubeInfo {
 
 /** Options every reader takes. */
 export interface ReadOptions {
-  /** NaN / Inf in float data: 'error' (default) throws `HsiDataValueError`; 'keep'; or `{ fill: value }`. */
+  /** NaN / Inf in float data: 'error' (default) throws `HsiValueError`; 'keep'; or `{ fill: value }`. */
   nonFinite?: NonFinitePolicy;
   signal?: AbortSignal;
   /** Called with the fraction done (0..1) while a long read runs. */

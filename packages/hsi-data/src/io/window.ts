@@ -1,52 +1,44 @@
 import { type Cube, type CubeArray, sampleIndex } from '../cube.js';
-import { HsiDataValueError } from './errors.js';
+import { HsiValueError } from '../errors.js';
+import { type Region, regionInside } from '../region.js';
 
 /**
  * A spatial window and/or band subset of a cube: rows `[row, row + rows)`, cols `[col, col + cols)`,
  * and the listed bands in the given order (all bands when `bands` is left out).
  */
-export interface CubeWindow {
-  row: number;
-  col: number;
-  rows: number;
-  cols: number;
+export interface CubeWindow extends Region {
   bands?: number[];
 }
 
-/** Throws `HsiDataValueError` (field `window`) unless the window lies inside a `rows x cols x bands` cube. */
+/** A window with its band list spelled out: what the readers read. */
+export type PixelWindow = Required<CubeWindow>;
+
+/**
+ * The window (the whole image when `undefined`) with its bands spelled out; throws `HsiValueError`
+ * (field `window` or `window.bands`) unless it lies inside a `rows x cols x bands` cube.
+ */
 export function checkWindow(
   file: string,
-  window: CubeWindow,
+  window: CubeWindow | undefined,
   shape: { rows: number; cols: number; bands: number },
-): { row: number; col: number; rows: number; cols: number; bands: number[] } {
-  const { row, col, rows, cols } = window;
-  const ints = [row, col, rows, cols].every((v) => Number.isInteger(v));
-  if (
-    !ints ||
-    row < 0 ||
-    col < 0 ||
-    rows < 1 ||
-    cols < 1 ||
-    row + rows > shape.rows ||
-    col + cols > shape.cols
-  ) {
-    throw new HsiDataValueError(
-      file,
-      'window',
+): PixelWindow {
+  const region = window ?? { row: 0, col: 0, rows: shape.rows, cols: shape.cols };
+  const { row, col, rows, cols } = region;
+  if (!regionInside(region, shape.rows, shape.cols)) {
+    throw new HsiValueError(
       `rows ${row}..${row + rows - 1}, cols ${col}..${col + cols - 1} do not fit a ${shape.rows} x ${shape.cols} image`,
+      { file, field: 'window' },
     );
   }
-  const bands = window.bands ?? Array.from({ length: shape.bands }, (_, k) => k);
+  const bands = window?.bands ?? Array.from({ length: shape.bands }, (_, k) => k);
   if (bands.length === 0)
-    throw new HsiDataValueError(file, 'window.bands', 'the band list is empty');
+    throw new HsiValueError('the band list is empty', { file, field: 'window.bands' });
   for (const b of bands) {
-    if (!Number.isInteger(b) || b < 0 || b >= shape.bands) {
-      throw new HsiDataValueError(
+    if (!Number.isInteger(b) || b < 0 || b >= shape.bands)
+      throw new HsiValueError(`band ${b} is not in 0..${shape.bands - 1}`, {
         file,
-        'window.bands',
-        `band ${b} is not in 0..${shape.bands - 1}`,
-      );
-    }
+        field: 'window.bands',
+      });
   }
   return { row, col, rows, cols, bands };
 }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, useTempDir } from '../../test/io-fixtures.js';
 import type { Cube } from '../cube.js';
-import { readCube, readCubeWindow, type WriteCubeOptions, writeCube } from './cube-io.js';
+import { readCube, readCubeWindow, writeCube } from '../node/cube-files.js';
+import type { WriteCubeOptions } from './cube-io.js';
 
 /*
  * What our writers write is checked by independent readers: scripts/check_writers.py opens the files in
@@ -17,7 +17,6 @@ import { readCube, readCubeWindow, type WriteCubeOptions, writeCube } from './cu
  *   /usr/bin/python3 scripts/check_writers.py
  */
 
-const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const WRITTEN = path.join(FIXTURES, 'io/written');
 const UPDATE = process.env.HSI_UPDATE_WRITER_FIXTURES === '1';
 
@@ -47,13 +46,7 @@ async function cases(): Promise<[string, Cube, WriteCubeOptions][]> {
   ];
 }
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'hsi-written-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+const tmpDir = useTempDir('hsi-written-');
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -62,7 +55,7 @@ describe('writers produce what GDAL / spectral / scipy / numpy read back identic
     if (UPDATE) await fs.mkdir(WRITTEN, { recursive: true });
     const produced: Record<string, string> = {};
     for (const [name, cube, opts] of await cases()) {
-      const files = await writeCube(path.join(UPDATE ? WRITTEN : tmp, name), cube, opts);
+      const files = await writeCube(path.join(UPDATE ? WRITTEN : tmpDir(), name), cube, opts);
       for (const f of files) produced[path.basename(f)] = sha256(await fs.readFile(f));
     }
     if (UPDATE) return;

@@ -1,6 +1,6 @@
 import { seededValues } from '@hsrkit/testing';
 import { describe, expect, it } from 'vitest';
-import { HsiShapeError } from '../prep/errors.js';
+import { HsiShapeError } from '../errors.js';
 import { fusedPairPass } from './fused-pass.js';
 import { SSIM_UNIFORM_7, type SsimWindow } from './ssim.js';
 

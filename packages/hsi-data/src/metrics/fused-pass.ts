@@ -1,5 +1,5 @@
 import type { BipImage } from '../prep/cube-input.js';
-import { HsiShapeError } from '../prep/errors.js';
+import { HsiShapeError } from '../errors.js';
 import type { SsimWindow } from './ssim.js';
 
 /** Per-band sums and per-pixel spectral products gathered by one pass over a BIP pair. */
@@ -92,53 +92,37 @@ export function fusedPairPass(
         const p = r * cols + c;
         const src = p * bands;
         const cBase = (c - c0) * rec;
+        if (!dropRow) {
+          addSpectrumPair(X, Y, p, bands, cs, cBase, dot, nx, ny);
+          continue;
+        }
+        // Add row r and drop row r - k in one update per sum.
         let d0 = 0;
         let x0 = 0;
         let y0 = 0;
-        if (dropRow) {
-          const old = src - dropOffset;
-          for (let t = 0; t < bands; t++) {
-            const a = X[src + t];
-            const b = Y[src + t];
-            const ao = X[old + t];
-            const bo = Y[old + t];
-            const aa = a * a;
-            const bb = b * b;
-            const ab = a * b;
-            const aao = ao * ao;
-            d0 += ab;
-            x0 += aa;
-            y0 += bb;
-            const i = cBase + t * Q;
-            cs[i] += a - ao;
-            cs[i + 1] += b - bo;
-            cs[i + 2] += aa + bb - (aao + bo * bo);
-            cs[i + 3] += ab - ao * bo;
-            cs[i + 4] += aa - aao;
-          }
-        } else {
-          for (let t = 0; t < bands; t++) {
-            const a = X[src + t];
-            const b = Y[src + t];
-            const aa = a * a;
-            const bb = b * b;
-            const ab = a * b;
-            d0 += ab;
-            x0 += aa;
-            y0 += bb;
-            const i = cBase + t * Q;
-            cs[i] += a;
-            cs[i + 1] += b;
-            cs[i + 2] += aa + bb;
-            cs[i + 3] += ab;
-            cs[i + 4] += aa;
-          }
+        const old = src - dropOffset;
+        for (let t = 0; t < bands; t++) {
+          const a = X[src + t];
+          const b = Y[src + t];
+          const ao = X[old + t];
+          const bo = Y[old + t];
+          const aa = a * a;
+          const bb = b * b;
+          const ab = a * b;
+          const aao = ao * ao;
+          d0 += ab;
+          x0 += aa;
+          y0 += bb;
+          const i = cBase + t * Q;
+          cs[i] += a - ao;
+          cs[i + 1] += b - bo;
+          cs[i + 2] += aa + bb - (aao + bo * bo);
+          cs[i + 3] += ab - ao * bo;
+          cs[i + 4] += aa - aao;
         }
-        if (c < ownEnd) {
-          dot[p] = d0;
-          nx[p] = x0;
-          ny[p] = y0;
-        }
+        dot[p] = d0;
+        nx[p] = x0;
+        ny[p] = y0;
       }
       if ((r + 1) % k === 0 && r < blockRows) {
         const end = (ownEnd - c0) * rec;
@@ -180,20 +164,8 @@ export function fusedPairPass(
       }
     }
     for (let r = blockRows; r < rows; r++)
-      for (let c = c0; c < ownEnd; c++) {
-        const src = (r * cols + c) * bands;
-        for (let t = 0; t < bands; t++) {
-          const a = X[src + t];
-          const b = Y[src + t];
-          const aa = a * a;
-          const s = t * Q;
-          totals[s] += a;
-          totals[s + 1] += b;
-          totals[s + 2] += aa + b * b;
-          totals[s + 3] += a * b;
-          totals[s + 4] += aa;
-        }
-      }
+      for (let c = c0; c < ownEnd; c++)
+        addSpectrumPair(X, Y, r * cols + c, bands, totals, 0, dot, nx, ny);
   }
   const windows = (rows - k + 1) * outCols;
   const ssim = new Float64Array(bands);
@@ -205,38 +177,52 @@ export function fusedPairPass(
 function pairSumsWithoutSsim(gt: BipImage, pred: BipImage): PairSums {
   const { rows, cols, bands } = gt;
   const n = rows * cols;
-  const X = gt.data;
-  const Y = pred.data;
   const dot = new Float64Array(n);
   const nx = new Float64Array(n);
   const ny = new Float64Array(n);
   const totals = new Float64Array(Q * bands);
-  for (let p = 0; p < n; p++) {
-    const src = p * bands;
-    let d0 = 0;
-    let x0 = 0;
-    let y0 = 0;
-    for (let t = 0; t < bands; t++) {
-      const a = X[src + t];
-      const b = Y[src + t];
-      const aa = a * a;
-      const bb = b * b;
-      const ab = a * b;
-      d0 += ab;
-      x0 += aa;
-      y0 += bb;
-      const i = t * Q;
-      totals[i] += a;
-      totals[i + 1] += b;
-      totals[i + 2] += aa + bb;
-      totals[i + 3] += ab;
-      totals[i + 4] += aa;
-    }
-    dot[p] = d0;
-    nx[p] = x0;
-    ny[p] = y0;
-  }
+  for (let p = 0; p < n; p++) addSpectrumPair(gt.data, pred.data, p, bands, totals, 0, dot, nx, ny);
   return { band: bandSums(totals, bands), dot, nx, ny };
+}
+
+/**
+ * Adds pixel p's spectra (x from X, y from Y) to the Q sums of each band t at
+ * `sums[base + t * Q]`, and stores the pixel's sum xy, xx, yy in dot, nx, ny.
+ */
+function addSpectrumPair(
+  X: Float32Array,
+  Y: Float32Array,
+  p: number,
+  bands: number,
+  sums: Float64Array,
+  base: number,
+  dot: Float64Array,
+  nx: Float64Array,
+  ny: Float64Array,
+): void {
+  const src = p * bands;
+  let d0 = 0;
+  let x0 = 0;
+  let y0 = 0;
+  for (let t = 0; t < bands; t++) {
+    const a = X[src + t];
+    const b = Y[src + t];
+    const aa = a * a;
+    const bb = b * b;
+    const ab = a * b;
+    d0 += ab;
+    x0 += aa;
+    y0 += bb;
+    const i = base + t * Q;
+    sums[i] += a;
+    sums[i + 1] += b;
+    sums[i + 2] += aa + bb;
+    sums[i + 3] += ab;
+    sums[i + 4] += aa;
+  }
+  dot[p] = d0;
+  nx[p] = x0;
+  ny[p] = y0;
 }
 
 /** PairSums.band from the totals of x, y, xx + yy, xy, xx. */

@@ -1,4 +1,5 @@
 // Metrics of a reconstruction against its ground truth, under named conventions.
+export { METRIC_INFO, METRIC_NAMES, type MetricName } from './metric-names.js';
 export {
   cc,
   computeMetrics,

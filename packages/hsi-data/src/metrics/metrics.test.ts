@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends, expectNoLeak } from '@hsrkit/testing';
 import { describe, expect, it } from 'vitest';
+import { bipCube, metricFixtureMeta, readF32 } from '../../test/metric-fixtures.js';
 import { type Cube, toInterleave } from '../cube.js';
-import { HsiConfigError, HsiShapeError, HsiValueError } from '../prep/errors.js';
+import { HsiConfigError, HsiShapeError, HsiValueError } from '../errors.js';
 import {
   cc,
   computeMetrics,
@@ -17,9 +15,9 @@ import {
   rmse,
   sam,
 } from './metrics.js';
+import { METRIC_NAMES } from './metric-names.js';
 import { SSIM_GAUSSIAN_11, SSIM_UNIFORM_7, SsimPlanes } from './ssim.js';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/metrics');
 type Numbers = Omit<MetricReport, 'preset' | 'scale' | 'dataRange'>;
 interface Fixture {
   name: string;
@@ -31,28 +29,18 @@ interface Fixture {
 }
 
 function loadFixture(name: string): Fixture {
-  const meta = JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8'));
-  const f32 = (suffix: string) => {
-    const buf = readFileSync(join(FIXTURES, `${name}.${suffix}.f32`));
-    return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  };
+  const meta = metricFixtureMeta(name);
   return {
     name,
     shape: meta.shape,
     scale: meta.scale,
-    gt: f32('gt'),
-    pred: f32('pred'),
+    gt: readF32(`${name}.gt.f32`),
+    pred: readF32(`${name}.pred.f32`),
     metrics: meta.metrics,
   };
 }
 
-const bipCube = (f: Fixture, data: Float32Array): Cube => ({
-  rows: f.shape[0],
-  cols: f.shape[1],
-  bands: f.shape[2],
-  interleave: 'bip',
-  data,
-});
+const fixtureCube = (f: Fixture, data: Float32Array): Cube => bipCube(...f.shape, data);
 
 /** The same samples laid out band-sequentially, to check the metrics do not depend on layout. */
 function toBsq(f: Fixture, data: Float32Array): Cube {
@@ -63,7 +51,7 @@ function toBsq(f: Fixture, data: Float32Array): Cube {
   return { rows, cols, bands, interleave: 'bsq', data: out };
 }
 
-const KEYS = ['mpsnr', 'mssim', 'sam', 'ergas', 'cc', 'rmse'] as const;
+const KEYS = METRIC_NAMES;
 function expectClose(got: Numbers, want: Numbers, label: string) {
   for (const k of KEYS) {
     const rel = Math.abs(got[k] - want[k]) / Math.max(Math.abs(want[k]), 1e-12);
@@ -76,8 +64,8 @@ const fixtures = ['jasper', 'balloons', 'urban'].map(loadFixture);
 describe('metrics against scikit-image / numpy on real cubes (Cube input, plain JS)', () => {
   for (const f of fixtures) {
     it(`${f.name} ${f.shape.join('x')}: sspsr and mcnet presets, data range 1 and 2`, async () => {
-      const gt = bipCube(f, f.gt);
-      const pred = bipCube(f, f.pred);
+      const gt = fixtureCube(f, f.gt);
+      const pred = fixtureCube(f, f.pred);
       expectClose(
         await computeMetrics(gt, pred, { preset: 'sspsr', scale: f.scale }),
         f.metrics.sspsr,
@@ -98,13 +86,13 @@ describe('metrics against scikit-image / numpy on real cubes (Cube input, plain 
 
   it('gives the same numbers for BSQ and BIL (int16) cubes as for their BIP twins', async () => {
     const f = fixtures[2];
-    const a = await computeMetrics(bipCube(f, f.gt), bipCube(f, f.pred), { scale: 3 });
+    const a = await computeMetrics(fixtureCube(f, f.gt), fixtureCube(f, f.pred), { scale: 3 });
     const b = await computeMetrics(toBsq(f, f.gt), toBsq(f, f.pred), { scale: 3 });
     expectClose(b, a, 'bsq vs bip');
     // Integer storage, as ENVI files hold reflectance: scaled by 10000 and rounded, then BIL.
     const int16 = (d: Float32Array) => Int16Array.from(d, (v) => Math.round(v * 10000));
-    const gtI = { ...bipCube(f, f.gt), data: int16(f.gt) };
-    const predI = { ...bipCube(f, f.pred), data: int16(f.pred) };
+    const gtI = { ...fixtureCube(f, f.gt), data: int16(f.gt) };
+    const predI = { ...fixtureCube(f, f.pred), data: int16(f.pred) };
     const c = await computeMetrics(gtI, predI, { scale: 3, dataRange: 10000 });
     const d = await computeMetrics(toInterleave(gtI, 'bil'), toInterleave(predI, 'bil'), {
       scale: 3,
@@ -116,8 +104,8 @@ describe('metrics against scikit-image / numpy on real cubes (Cube input, plain 
 
   it('the single-metric functions agree with computeMetrics', async () => {
     const f = fixtures[1];
-    const gt = bipCube(f, f.gt);
-    const pred = bipCube(f, f.pred);
+    const gt = fixtureCube(f, f.gt);
+    const pred = fixtureCube(f, f.pred);
     const o = { preset: 'sspsr' as const, scale: f.scale };
     const all = f.metrics.sspsr;
     const got = {
@@ -166,42 +154,26 @@ describe('metrics against scikit-image / numpy on real cubes (Cube input, plain 
 describe('metric errors', () => {
   const f = fixtures[0];
   it('rejects shape mismatches naming both shapes', async () => {
-    const small: Cube = {
-      rows: 4,
-      cols: 36,
-      bands: 50,
-      interleave: 'bip',
-      data: new Float32Array(4 * 36 * 50),
-    };
-    await expect(computeMetrics(bipCube(f, f.gt), small)).rejects.toThrow(HsiShapeError);
-    await expect(computeMetrics(bipCube(f, f.gt), small)).rejects.toThrow(
+    const small = bipCube(4, 36, 50);
+    await expect(computeMetrics(fixtureCube(f, f.gt), small)).rejects.toThrow(HsiShapeError);
+    await expect(computeMetrics(fixtureCube(f, f.gt), small)).rejects.toThrow(
       '[40, 36, 50] but prediction is [4, 36, 50]',
     );
   });
   it('rejects a cube whose data length does not match its shape', async () => {
-    const bad: Cube = {
-      rows: 40,
-      cols: 36,
-      bands: 50,
-      interleave: 'bip',
-      data: new Float32Array(10),
-    };
+    const bad = bipCube(40, 36, 50, new Float32Array(10));
     await expect(computeMetrics(bad, bad)).rejects.toThrow(/has 10 samples/);
   });
   it('rejects NaN with its position, images smaller than the SSIM window, bad options', async () => {
     const pred = f.pred.slice();
     pred[(3 * 36 + 5) * 50 + 7] = Number.NaN;
-    await expect(computeMetrics(bipCube(f, f.gt), bipCube(f, pred))).rejects.toThrow(HsiValueError);
-    await expect(computeMetrics(bipCube(f, f.gt), bipCube(f, pred))).rejects.toThrow(
+    await expect(computeMetrics(fixtureCube(f, f.gt), fixtureCube(f, pred))).rejects.toThrow(
+      HsiValueError,
+    );
+    await expect(computeMetrics(fixtureCube(f, f.gt), fixtureCube(f, pred))).rejects.toThrow(
       'row 3, col 5, band 7',
     );
-    const tiny: Cube = {
-      rows: 6,
-      cols: 6,
-      bands: 2,
-      interleave: 'bip',
-      data: new Float32Array(72).fill(0.5),
-    };
+    const tiny = bipCube(6, 6, 2, 0.5);
     await expect(computeMetrics(tiny, tiny)).rejects.toThrow(/smaller than the 7 x 7 window/);
     await expect(computeMetrics(tiny, tiny, { scale: 0 })).rejects.toThrow(HsiConfigError);
     await expect(computeMetrics(tiny, tiny, { preset: 'nope' as never })).rejects.toThrow(

@@ -5,9 +5,10 @@ import {
   checkSameShape,
   toBipImage,
 } from '../prep/cube-input.js';
-import { HsiConfigError } from '../prep/errors.js';
+import { HsiConfigError } from '../errors.js';
 import { METRIC_PRESETS, type MetricPreset, type PresetRules } from './presets.js';
 import { fusedPairPass } from './fused-pass.js';
+import { METRIC_NAMES, type MetricName } from './metric-names.js';
 import { checkSsimWindow, SsimPlanes, type SsimWindow } from './ssim.js';
 
 export interface MetricOptions {
@@ -21,7 +22,7 @@ export interface MetricOptions {
   ssimWindow?: SsimWindow;
 }
 
-export interface MetricReport {
+export interface MetricReport extends Record<MetricName, number> {
   /** PSNR in dB: per-band mean (`sspsr`) or whole-cube (`mcnet`). */
   mpsnr: number;
   /** Mean over bands of the mean SSIM over valid windows. */
@@ -38,9 +39,6 @@ export interface MetricReport {
   scale: number;
   dataRange: number;
 }
-
-type MetricName = 'mpsnr' | 'mssim' | 'sam' | 'ergas' | 'cc' | 'rmse';
-const ALL: readonly MetricName[] = ['mpsnr', 'mssim', 'sam', 'ergas', 'cc', 'rmse'];
 
 /** Bands gathered from BIP at once: each pixel's run of this many bands is one cache line or two. */
 const BAND_GROUP = 16;
@@ -108,7 +106,7 @@ export function metricsOfImages(
   gt: BipImage,
   pred: BipImage,
   opts: MetricOptions = {},
-  which: readonly MetricName[] = ALL,
+  which: readonly MetricName[] = METRIC_NAMES,
 ): MetricReport {
   checkSameShape(gt, pred, 'metrics');
   const { rules, scale, dataRange, preset } = resolve(opts);

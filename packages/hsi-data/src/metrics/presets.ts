@@ -15,8 +15,9 @@ export interface PresetRules {
 }
 
 /**
- * - `sspsr` (DESIGN.md): per-band mean PSNR; scikit-image SSIM with a 7 x 7 uniform window and sample
- *   covariance, per band then mean; SAM in degrees over non-zero spectra.
+ * - `sspsr` (docs/ARCHITECTURE.md, "Metrics and the field's protocol"): per-band mean PSNR;
+ *   scikit-image SSIM with a 7 x 7 uniform window and sample covariance, per band then mean; SAM
+ *   in degrees over non-zero spectra.
  * - `mcnet` (qianngli/MCNet eval.py): whole-cube PSNR; SSIM per band with an 11 x 11 Gaussian window
  *   (sigma 1.5, population covariance, valid windows), then mean; SAM with MCNet's epsilon rule.
  * ERGAS, CC and RMSE are the same in both.

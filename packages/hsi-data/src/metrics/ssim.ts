@@ -1,4 +1,4 @@
-import { HsiConfigError, HsiShapeError } from '../prep/errors.js';
+import { HsiConfigError, HsiShapeError } from '../errors.js';
 
 /**
  * How SSIM is windowed. `uniform` is scikit-image's default (`win_size` 7, sample covariance);

@@ -1,17 +1,12 @@
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { Cube, CubeArray } from '../cube.js';
-import { HsiShapeError, HsiValueError, shapeText } from './errors.js';
+import { type BipCube, type Cube, toBipCube } from '../cube.js';
+import { HsiShapeError, HsiValueError, shapeText } from '../errors.js';
 
 /** Anything the prep, metric and preview functions take as an image: a Cube or a `[h, w, B]` tensor. */
 export type CubeLike = Cube | tfTypes.Tensor;
 
-/** Samples of one image, band-interleaved-by-pixel (`[rows, cols, bands]` in C order), as float32. */
-export interface BipImage {
-  rows: number;
-  cols: number;
-  bands: number;
-  data: Float32Array;
-}
+/** Samples of one image as BIP float32, without a cube's metadata (a tensor's, say). */
+export type BipImage = Pick<BipCube, 'rows' | 'cols' | 'bands' | 'data'>;
 
 /** Duck-typed so that a tensor from another copy of TF.js is still recognised. */
 export function isTensor(x: unknown): x is tfTypes.Tensor {
@@ -48,37 +43,12 @@ export function checkCube(cube: Cube, what: string): void {
 }
 
 /**
- * The cube's samples as BIP float32. A BIP Float32Array cube is returned without a copy; other
- * layouts are re-ordered with plain loops (no per-sample function call: this runs on 30 M samples).
+ * The cube's samples as BIP float32 (`toBipCube`, metadata kept), after checking its fields
+ * against its data length; `what` names the caller in the error.
  */
-export function cubeToBip(cube: Cube, what = 'cube'): BipImage {
+export function cubeToBip(cube: Cube, what = 'cube'): BipCube {
   checkCube(cube, what);
-  const { rows, cols, bands, data } = cube;
-  if (cube.interleave === 'bip')
-    return {
-      rows,
-      cols,
-      bands,
-      data: data instanceof Float32Array ? data : Float32Array.from(data),
-    };
-  const out = new Float32Array(rows * cols * bands);
-  const src: CubeArray = data;
-  if (cube.interleave === 'bsq') {
-    const plane = rows * cols;
-    for (let b = 0; b < bands; b++) {
-      const off = b * plane;
-      for (let p = 0; p < plane; p++) out[p * bands + b] = src[off + p];
-    }
-  } else {
-    // bil: row r holds bands x cols.
-    for (let r = 0; r < rows; r++)
-      for (let b = 0; b < bands; b++) {
-        const off = (r * bands + b) * cols;
-        const dst = r * cols * bands + b;
-        for (let c = 0; c < cols; c++) out[dst + c * bands] = src[off + c];
-      }
-  }
-  return { rows, cols, bands, data: out };
+  return toBipCube(cube);
 }
 
 /** A Cube or a tensor as BIP float32 (a tensor is downloaded with `data()`). */

@@ -1,30 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describeBackends, maxAbsDiff, useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Cube, toInterleave } from '../cube.js';
+import { bipCube, sceneCube } from '../../test/metric-fixtures.js';
+import { toInterleave } from '../cube.js';
 import { inMemorySource, type PatchBatch, PatchDataset, streamingSource } from './dataset.js';
 import { bicubicDownsample } from './degrade.js';
 import { dihedralTransform } from './dihedral.js';
-import { HsiConfigError, HsiShapeError } from './errors.js';
+import { HsiConfigError, HsiShapeError } from '../errors.js';
 import { normalize } from './normalize.js';
 import { splitTrainTest } from './patches.js';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/metrics');
-function loadCube(name: string, bands: number): Cube {
-  const meta = JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8'));
-  const buf = readFileSync(join(FIXTURES, `${name}.gt.f32`));
-  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  const [rows, cols, nb] = meta.shape;
-  const data = new Float32Array(rows * cols * bands);
-  for (let p = 0; p < rows * cols; p++) data.set(all.subarray(p * nb, p * nb + bands), p * bands);
-  return { rows, cols, bands, interleave: 'bip', data };
-}
-
 // The real Jasper crop (40 x 36), 5 bands to keep tensors small on every backend.
-const scene = loadCube('jasper', 5);
+const scene = sceneCube('jasper', 5);
 
 /** The [P, P, B] window of the scene at (row, col), as the test's own slice. */
 function window(row: number, col: number, size: number): Float32Array {
@@ -243,13 +230,7 @@ describe('PatchDataset sources, normalisation, degradation, abort', () => {
       b.dispose();
       break;
     }
-    const liar = streamingSource({ rows: 40, cols: 36, bands: 5 }, async () => ({
-      rows: 4,
-      cols: 4,
-      bands: 5,
-      interleave: 'bip',
-      data: new Float32Array(80),
-    }));
+    const liar = streamingSource({ rows: 40, cols: 36, bands: 5 }, async () => bipCube(4, 4, 5));
     await expect(collect(new PatchDataset(liar, { patchSize: 8, scale: 2 }))).rejects.toThrow(
       /reader returned \[4, 4, 5\] for window rows \d+\.\.\d+, cols \d+\.\.\d+; expected \[8, 8, 5\]/,
     );

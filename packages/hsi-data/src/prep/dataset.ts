@@ -3,9 +3,10 @@ import type { Cube } from '../cube.js';
 import { type BipImage, cubeToBip } from './cube-input.js';
 import { type DegradeOptions, degrade } from './degrade.js';
 import { DIHEDRAL_ALL, type DihedralIndex, dihedralSourceTable } from './dihedral.js';
-import { HsiConfigError, HsiShapeError, shapeText } from './errors.js';
+import { HsiConfigError, HsiShapeError, shapeText } from '../errors.js';
 import { checkRecord, type NormalizationRecord, normalizeBipInPlace } from './normalize.js';
-import { type PatchPosition, patchGrid, type Region } from './patches.js';
+import { type Region, regionInside } from '../region.js';
+import { type PatchPosition, patchGrid } from './patches.js';
 import { mixSeed, mulberry32, seededShuffle } from './random.js';
 
 /** Where patches come from: a scene's size and a way to read any window of it. */
@@ -67,16 +68,7 @@ export function streamingSource(
 }
 
 function checkWindow(w: Region, rows: number, cols: number): void {
-  if (
-    !(
-      w.row >= 0 &&
-      w.col >= 0 &&
-      w.rows >= 1 &&
-      w.cols >= 1 &&
-      w.row + w.rows <= rows &&
-      w.col + w.cols <= cols
-    )
-  )
+  if (!regionInside(w, rows, cols))
     throw new HsiShapeError(
       `window rows ${w.row}..${w.row + w.rows}, cols ${w.col}..${w.col + w.cols} is outside the ${rows} x ${cols} scene`,
     );

@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describeBackends, maxAbsDiff, seededValues } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import type { Cube } from '../cube.js';
+import { bipCube, firstBands, metricFixtureMeta, readF32 } from '../../test/metric-fixtures.js';
 import {
   addGaussianNoise,
   bicubicDownsample,
@@ -15,21 +12,10 @@ import {
   gaussianBlur,
   gaussianKernel1d,
 } from './degrade.js';
-import { HsiConfigError, HsiShapeError } from './errors.js';
+import { HsiConfigError, HsiShapeError } from '../errors.js';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/metrics');
-const meta = (name: string) => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8'));
-function f32(file: string): Float32Array {
-  const buf = readFileSync(join(FIXTURES, file));
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-}
-/** The first `nb` bands of a BIP crop. */
-function firstBands(data: Float32Array, bands: number, nb: number): Float32Array {
-  const n = data.length / bands;
-  const out = new Float32Array(n * nb);
-  for (let p = 0; p < n; p++) out.set(data.subarray(p * bands, p * bands + nb), p * nb);
-  return out;
-}
+const meta = metricFixtureMeta;
+const f32 = readF32;
 /** One BIP crop [rows, cols, B] -> its top-left [r, c, B] corner. */
 function corner(
   data: Float32Array,
@@ -74,14 +60,7 @@ describe('downsampleCube (plain JS) against MATLAB imresize written out in numpy
     it(name, () => {
       const [rows, cols, bands] = m.shape;
       const nb = m.down.bands;
-      const cube: Cube = {
-        rows,
-        cols,
-        bands: nb,
-        interleave: 'bip',
-        data: firstBands(gt, bands, nb),
-        wavelengths: [],
-      };
+      const cube = bipCube(rows, cols, nb, firstBands(gt, bands, nb), { wavelengths: [] });
       const lr = downsampleCube(cube, m.down.scale);
       expect([lr.rows, lr.cols, lr.bands]).toEqual(m.down.shape);
       expect(maxAbsDiff(lr.data, f32(m.down.file))).toBeLessThan(2e-6);

@@ -2,7 +2,7 @@ import { bicubicResize, imresizeWeights } from '@hsrkit/layers';
 import * as tf from '@tensorflow/tfjs';
 import type { Cube } from '../cube.js';
 import { cubeToBip } from './cube-input.js';
-import { HsiConfigError, HsiShapeError, shapeText } from './errors.js';
+import { HsiConfigError, HsiShapeError, shapeText } from '../errors.js';
 import { seededNormal } from './random.js';
 
 type Image = tf.Tensor3D | tf.Tensor4D;

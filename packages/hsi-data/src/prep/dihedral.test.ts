@@ -7,7 +7,7 @@ import {
   dihedralSourceTable,
   dihedralTransform,
 } from './dihedral.js';
-import { HsiConfigError } from './errors.js';
+import { HsiConfigError } from '../errors.js';
 
 /** Applies the JS source table to a [size, size, C] array. */
 function viaTable(x: Float32Array, size: number, c: number, k: number): Float32Array {

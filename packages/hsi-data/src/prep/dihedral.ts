@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { HsiConfigError, HsiShapeError, shapeText } from './errors.js';
+import { HsiConfigError, HsiShapeError, shapeText } from '../errors.js';
 
 /**
  * The 8 symmetries of the square, numbered k = 0..7: rotate (k mod 4) times by 90 degrees

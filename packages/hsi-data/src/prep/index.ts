@@ -38,7 +38,6 @@ export {
   dihedralSourceTable,
   dihedralTransform,
 } from './dihedral.js';
-export { HsiConfigError, HsiShapeError, HsiValueError } from './errors.js';
 export {
   applyNormalization,
   checkRecord,

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describeBackends, maxAbsDiff, maxRelDiff, seededValues } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { bipCube, metricFixtureMeta, sceneCube } from '../../test/metric-fixtures.js';
 import type { Cube } from '../cube.js';
-import { HsiConfigError, HsiShapeError, HsiValueError } from './errors.js';
+import { HsiConfigError, HsiShapeError, HsiValueError } from '../errors.js';
 import {
   applyNormalization,
   denormalize,
@@ -14,20 +12,9 @@ import {
 } from './normalize.js';
 import { percentiles } from './percentile.js';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/metrics');
 function load(name: string) {
-  const meta = JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8'));
-  const buf = readFileSync(join(FIXTURES, `${name}.gt.f32`));
-  const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  const [rows, cols, bands] = meta.shape;
-  const cube: Cube = {
-    rows,
-    cols,
-    bands,
-    interleave: 'bip',
-    data,
-    wavelengths: [...Array(bands).keys()],
-  };
+  const meta = metricFixtureMeta(name);
+  const cube = sceneCube(name, undefined, { wavelengths: [...Array(meta.shape[2]).keys()] });
   return { meta, cube };
 }
 const jasper = load('jasper');
@@ -160,13 +147,7 @@ describe('normalize / denormalize on Cubes', () => {
     const { record } = await normalize(cube, { method: 'per-band' });
     const other = applyNormalization(cube, record);
     expect(other.bands).toBe(cube.bands);
-    const wrongBands: Cube = {
-      rows: 1,
-      cols: 1,
-      bands: 3,
-      interleave: 'bip',
-      data: Float32Array.of(1, 2, 3),
-    };
+    const wrongBands = bipCube(1, 1, 3, Float32Array.of(1, 2, 3));
     expect(() => applyNormalization(wrongBands, record)).toThrow(HsiShapeError);
     expect(() => applyNormalization(wrongBands, { ...record, version: 2 as 1 })).toThrow(
       /record.version/,
@@ -178,21 +159,9 @@ describe('normalize / denormalize on Cubes', () => {
     await expect(normalize(cube, { method: 'magic' } as never)).rejects.toThrow(
       /unknown method 'magic'/,
     );
-    const nan: Cube = {
-      rows: 1,
-      cols: 2,
-      bands: 1,
-      interleave: 'bip',
-      data: Float32Array.of(1, Number.NaN),
-    };
+    const nan = bipCube(1, 2, 1, Float32Array.of(1, Number.NaN));
     await expect(normalize(nan, { method: 'global-max' })).rejects.toThrow(HsiValueError);
-    const zeros: Cube = {
-      rows: 1,
-      cols: 2,
-      bands: 1,
-      interleave: 'bip',
-      data: new Float32Array(2),
-    };
+    const zeros = bipCube(1, 2, 1);
     await expect(normalize(zeros, { method: 'global-max' })).rejects.toThrow(/not > 0/);
   });
 });

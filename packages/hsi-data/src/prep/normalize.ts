@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Cube } from '../cube.js';
 import { type BipImage, type CubeLike, cubeToBip, isTensor } from './cube-input.js';
-import { HsiConfigError, HsiShapeError, HsiValueError, shapeText } from './errors.js';
+import { HsiConfigError, HsiShapeError, HsiValueError, shapeText } from '../errors.js';
 import { percentilesInPlace } from './percentile.js';
 
 /**
@@ -223,6 +223,28 @@ function bandsOfTensor(x: tf.Tensor, what: string): number {
   return x.shape[x.rank - 1];
 }
 
+/** The record's per-band offset and scale as `[B]` tensors for `x` (checked against its bands); call inside tf.tidy. */
+function perBandTensors(
+  x: tf.Tensor,
+  record: NormalizationRecord,
+  what: string,
+): { offset: tf.Tensor1D; scale: tf.Tensor1D } {
+  const bands = bandsOfTensor(x, what);
+  checkRecord(record, bands);
+  const { offset, scale } = perBand(record, bands);
+  return {
+    offset: tf.tensor1d(Float32Array.from(offset)),
+    scale: tf.tensor1d(Float32Array.from(scale)),
+  };
+}
+
+/** The cube's samples as BIP float32 that the caller may overwrite (a copy, never the cube's own). */
+function writableBip(x: Cube, record: NormalizationRecord, what: string): BipImage {
+  checkRecord(record, x.bands);
+  const img = cubeToBip(x, what);
+  return { ...img, data: img.data === x.data ? img.data.slice() : img.data };
+}
+
 /** Normalises BIP float32 samples in place (the hot loop shared with the patch dataset). */
 export function normalizeBipInPlace(
   data: Float32Array,
@@ -247,22 +269,14 @@ export function normalizeBipInPlace(
 export function applyNormalization(x: Cube, record: NormalizationRecord): Cube;
 export function applyNormalization<T extends tf.Tensor>(x: T, record: NormalizationRecord): T;
 export function applyNormalization(x: CubeLike, record: NormalizationRecord): CubeLike {
-  if (isTensor(x)) {
-    const bands = bandsOfTensor(x, 'applyNormalization');
-    checkRecord(record, bands);
-    const { offset, scale } = perBand(record, bands);
+  if (isTensor(x))
     return tf.tidy(() => {
-      const y = tf.div(
-        tf.sub(x, tf.tensor1d(Float32Array.from(offset))),
-        tf.tensor1d(Float32Array.from(scale)),
-      );
+      const { offset, scale } = perBandTensors(x, record, 'applyNormalization');
+      const y = tf.div(tf.sub(x, offset), scale);
       return record.clipped ? tf.clipByValue(y, 0, 1) : y;
     });
-  }
-  checkRecord(record, x.bands);
-  const img = cubeToBip(x, 'applyNormalization');
-  const data = img.data === x.data ? img.data.slice() : img.data;
-  normalizeBipInPlace(data, img.bands, record);
+  const { data, bands } = writableBip(x, record, 'applyNormalization');
+  normalizeBipInPlace(data, bands, record);
   const { scaleFactor: _dropped, ...meta } = x;
   return { ...meta, interleave: 'bip', data };
 }
@@ -302,24 +316,16 @@ export async function normalize(
 export function denormalize(x: Cube, record: NormalizationRecord): Cube;
 export function denormalize<T extends tf.Tensor>(x: T, record: NormalizationRecord): T;
 export function denormalize(x: CubeLike, record: NormalizationRecord): CubeLike {
-  if (isTensor(x)) {
-    const bands = bandsOfTensor(x, 'denormalize');
-    checkRecord(record, bands);
-    const { offset, scale } = perBand(record, bands);
-    return tf.tidy(() =>
-      tf.add(
-        tf.mul(x, tf.tensor1d(Float32Array.from(scale))),
-        tf.tensor1d(Float32Array.from(offset)),
-      ),
-    );
-  }
-  checkRecord(record, x.bands);
-  const img = cubeToBip(x, 'denormalize');
-  const data = img.data === x.data ? img.data.slice() : img.data;
-  const { offset, scale } = perBand(record, img.bands);
+  if (isTensor(x))
+    return tf.tidy(() => {
+      const { offset, scale } = perBandTensors(x, record, 'denormalize');
+      return tf.add(tf.mul(x, scale), offset);
+    });
+  const { data, bands } = writableBip(x, record, 'denormalize');
+  const { offset, scale } = perBand(record, bands);
   for (let i = 0, b = 0; i < data.length; i++) {
     data[i] = data[i] * scale[b] + offset[b];
-    if (++b === img.bands) b = 0;
+    if (++b === bands) b = 0;
   }
   return { ...x, interleave: 'bip', data };
 }

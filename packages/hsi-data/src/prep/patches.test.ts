@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HsiConfigError, HsiShapeError } from './errors.js';
+import { HsiConfigError, HsiShapeError } from '../errors.js';
 import { patchGrid, splitTrainTest } from './patches.js';
 
 const overlaps = (

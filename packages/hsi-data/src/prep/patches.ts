@@ -1,12 +1,7 @@
-import { HsiConfigError, HsiShapeError } from './errors.js';
+import { type Region, regionInside } from '../region.js';
+import { HsiConfigError, HsiShapeError } from '../errors.js';
 
-/** A rectangle of an image: top-left (row, col) and size. Also what a windowed reader is asked for. */
-export interface Region {
-  row: number;
-  col: number;
-  rows: number;
-  cols: number;
-}
+export type { Region };
 
 /** Top-left corner of a square patch in image coordinates. */
 export interface PatchPosition {
@@ -48,21 +43,6 @@ export interface TrainTestSplit {
   train: PatchPosition[];
   /** The held-out rectangle (cut it into tiles with `patchGrid(test, size)` if needed). */
   test: Region;
-}
-
-function regionInside(r: Region, rows: number, cols: number): boolean {
-  return (
-    Number.isInteger(r.row) &&
-    Number.isInteger(r.col) &&
-    Number.isInteger(r.rows) &&
-    Number.isInteger(r.cols) &&
-    r.row >= 0 &&
-    r.col >= 0 &&
-    r.rows >= 1 &&
-    r.cols >= 1 &&
-    r.row + r.rows <= rows &&
-    r.col + r.cols <= cols
-  );
 }
 
 function intersects(a: Region, b: Region): boolean {

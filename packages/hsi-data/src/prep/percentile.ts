@@ -2,7 +2,7 @@
  * Percentiles with numpy's default rule (linear interpolation between order statistics:
  * position p/100 * (n - 1)), by quickselect in O(n) rather than a full sort.
  */
-import { HsiConfigError, HsiValueError } from './errors.js';
+import { HsiConfigError, HsiValueError } from '../errors.js';
 
 /** Rearranges `a[lo..hi]` so that a[k] is the k-th smallest, smaller ones before it, larger after. */
 function select(a: Float32Array | Float64Array, k: number, lo: number, hi: number): void {

@@ -1,6 +1,6 @@
 import type { Cube } from '../cube.js';
 import { type CubeLike, isTensor, toBipImage } from '../prep/cube-input.js';
-import { HsiConfigError, HsiShapeError, HsiValueError } from '../prep/errors.js';
+import { HsiConfigError, HsiShapeError, HsiValueError } from '../errors.js';
 import { percentilesInPlace } from '../prep/percentile.js';
 
 /** An 8-bit RGBA picture, row-major, 4 bytes a pixel (alpha 255). */

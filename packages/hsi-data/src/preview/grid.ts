@@ -1,4 +1,4 @@
-import { HsiConfigError, HsiShapeError } from '../prep/errors.js';
+import { HsiConfigError, HsiShapeError } from '../errors.js';
 import type { RgbImage } from './false-color.js';
 
 export interface GridOptions {

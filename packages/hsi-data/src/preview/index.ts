@@ -10,4 +10,4 @@ export {
   type StretchLimits,
 } from './false-color.js';
 export { composeGrid, type GridOptions } from './grid.js';
-export { decodePng, encodePng, writePng } from './png.js';
+export { decodePng, encodePng } from './png.js';

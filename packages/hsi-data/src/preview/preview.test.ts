@@ -8,31 +8,25 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describeBackends } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Cube } from '../cube.js';
-import { HsiConfigError, HsiShapeError } from '../prep/errors.js';
+import { bipCube, metricFixtureMeta, sceneCube } from '../../test/metric-fixtures.js';
+import { HsiConfigError, HsiFormatError, HsiShapeError } from '../errors.js';
 import { falseColor, pickRgbBands, type RgbImage } from './false-color.js';
 import { composeGrid } from './grid.js';
-import { decodePng, encodePng, writePng } from './png.js';
+import { PNG } from 'pngjs';
+import { writePng } from '../node/png-file.js';
+import { decodePng, encodePng } from './png.js';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/metrics');
-const meta = JSON.parse(readFileSync(join(FIXTURES, 'balloons.json'), 'utf8'));
-const buf = readFileSync(join(FIXTURES, 'balloons.gt.f32'));
+const meta = metricFixtureMeta('balloons');
 const [rows, cols, bands] = meta.shape as number[];
 // CAVE balloons: band k is 400 + 10 k nm (SOURCES.md).
-const balloons: Cube = {
-  rows,
-  cols,
-  bands,
-  interleave: 'bip',
-  data: new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)),
+const balloons = sceneCube('balloons', undefined, {
   wavelengths: Array.from({ length: bands }, (_, k) => 400 + 10 * k),
   wavelengthUnits: 'nm',
-};
+});
 
 const dir = mkdtempSync(join(tmpdir(), 'hsi-preview-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,13 +78,7 @@ describe('falseColor', () => {
     const first = await falseColor(balloons);
     const again = await falseColor(balloons, { stretch: first.stretch });
     expect(again.image.data).toEqual(first.image.data);
-    const flat: Cube = {
-      rows: 2,
-      cols: 2,
-      bands: 3,
-      interleave: 'bip',
-      data: new Float32Array(12).fill(0.3),
-    };
+    const flat = bipCube(2, 2, 3, 0.3);
     const grey = await falseColor(flat);
     expect(Array.from(grey.image.data.subarray(0, 4))).toEqual([128, 128, 128, 255]);
     await expect(falseColor(balloons, { percentiles: [98, 2] })).rejects.toThrow(HsiConfigError);
@@ -152,7 +140,7 @@ describe('PNG files', () => {
     expect([back.width, back.height]).toEqual([image.width, image.height]);
     expect(back.data).toEqual(image.data);
     expect(readdirSync(dir)).toEqual(['balloons.png']);
-    expect(encodePng(image).subarray(1, 4).toString()).toBe('PNG');
+    expect(new TextDecoder().decode(encodePng(image).subarray(1, 4))).toBe('PNG');
   });
   it('a failed write leaves the old file and no temporary file', async () => {
     const path = join(dir, 'keep.png');
@@ -162,11 +150,59 @@ describe('PNG files', () => {
     rmSync(blocked, { force: true });
     mkdirSync(blocked);
     await expect(writePng(blocked, solid(2, 2, [1, 2, 3]))).rejects.toThrow();
-    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp') || f.endsWith('.partial'))).toEqual([]);
     expect(readFileSync(path, 'utf8')).toBe('old');
     await expect(
       writePng(join(dir, 'x.png'), { width: 2, height: 2, data: new Uint8Array(3) }),
     ).rejects.toThrow(/needs 16 bytes, got 3/);
     expect(existsSync(join(dir, 'x.png'))).toBe(false);
+  });
+});
+
+describe('PNG encoding and decoding in plain JS, checked against pngjs', () => {
+  const noisy = (w: number, h: number, seed: number): RgbImage => {
+    const data = new Uint8Array(w * h * 4);
+    let x = seed;
+    for (let i = 0; i < data.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      // Smooth ramps plus noise, so every filter type wins on some row.
+      data[i] = (((i >> 2) % w) * 3 + (i % 4) * 40 + ((x >>> 24) & 7)) & 0xff;
+    }
+    return { width: w, height: h, data };
+  };
+
+  it('pngjs decodes what encodePng writes to the same pixels (the false-colour view and noise)', async () => {
+    const { image } = await falseColor(balloons);
+    for (const img of [image, noisy(37, 11, 1), noisy(1, 1, 2)]) {
+      const back = PNG.sync.read(Buffer.from(encodePng(img)));
+      expect([back.width, back.height]).toEqual([img.width, img.height]);
+      expect(new Uint8Array(back.data)).toEqual(img.data);
+    }
+  });
+
+  it('decodePng reads what pngjs writes: RGBA, RGB, grey, grey + alpha, 16-bit, every filter', () => {
+    const img = noisy(29, 13, 3);
+    for (const colorType of [6, 2, 0, 4] as const)
+      for (const filterType of [-1, 0, 1, 2, 3, 4])
+        for (const bitDepth of [8, 16] as const) {
+          const png = new PNG({ width: 29, height: 13, colorType, filterType, bitDepth });
+          png.data = Buffer.from(img.data);
+          const bytes = PNG.sync.write(png, { colorType, filterType, bitDepth });
+          const ours = decodePng(bytes);
+          const theirs = PNG.sync.read(bytes);
+          expect([ours.width, ours.height]).toEqual([29, 13]);
+          expect(ours.data, `type ${colorType}, filter ${filterType}, ${bitDepth} bit`).toEqual(
+            new Uint8Array(theirs.data),
+          );
+        }
+  });
+
+  it('bad bytes are a HsiFormatError naming the chunk', () => {
+    const bytes = encodePng(noisy(4, 4, 5));
+    expect(() => decodePng(bytes.subarray(4), 'x.png')).toThrow(/x\.png: signature: not a PNG/);
+    const corrupt = bytes.slice();
+    corrupt[45] ^= 0xff; // inside IDAT's data (signature 8 + IHDR 25 + IDAT length and type 8)
+    expect(() => decodePng(corrupt, 'x.png')).toThrow(HsiFormatError);
+    expect(() => decodePng(corrupt, 'x.png')).toThrow(/IDAT: CRC mismatch/);
   });
 });

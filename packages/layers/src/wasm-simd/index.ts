@@ -1,4 +1,3 @@
 export { findSubPixelTail, type SubPixelTailSplit } from './find-subpixel-tail.js';
 export { registerWasmSimdKernels, type WasmSimdKernelsOptions } from './simd-kernels.js';
-export { relaxedSimdSupported, resetSubPixelModules, type SimdBuild } from './simd-module.js';
 export { SubPixelTail, type SubPixelTailOptions, type SubPixelTailSpec } from './subpixel-tail.js';

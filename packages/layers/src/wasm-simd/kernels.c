@@ -10,36 +10,7 @@
 // - LKCA-Net's Large Kernel Block in one call (lkb-kernel.ts).
 // Built by scripts/build-wasm.mjs with Debian's clang-16 / lld-16, once with plain SIMD and once
 // with relaxed SIMD (fused multiply-add) for engines that have it.
-#include <stdint.h>
-#include <wasm_simd128.h>
-
-#define EXPORT(name) __attribute__((export_name(#name)))
-
-#ifdef RELAXED
-static inline v128_t madd(v128_t a, v128_t b, v128_t c) {
-  return (v128_t)__builtin_wasm_relaxed_madd_f32x4((__f32x4)a, (__f32x4)b, (__f32x4)c);
-}
-#else
-static inline v128_t madd(v128_t a, v128_t b, v128_t c) {
-  return wasm_f32x4_add(wasm_f32x4_mul(a, b), c);
-}
-#endif
-
-// clang may lower loops to these; there is no libc to provide them.
-void *memset(void *d, int v, unsigned long n) {
-  unsigned char *p = d;
-  while (n--) *p++ = (unsigned char)v;
-  return d;
-}
-void *memcpy(void *d, const void *s, unsigned long n) {
-  unsigned char *p = d;
-  const unsigned char *q = s;
-  while (n--) *p++ = *q++;
-  return d;
-}
-
-// Output channels go in panels of 8 (two v128 accumulators per row of the micro-kernel).
-#define NR 8
+#include "../wasm-core/simd.h"
 
 static const float G[6][3] = {
     {1.0f / 4, 0, 0},
@@ -80,52 +51,6 @@ EXPORT(pointwise_pack) void pointwise_pack(const float *g, float *u, int cinG, i
       }
 }
 
-// M[t][0..8) = sum_c A[t*lda + c] * Up[c][0..8) for t < rows: rows of A (tiles or pixels) against
-// one packed panel, MR rows at a time: 2*MR accumulators, 2 panel vectors and 1 broadcast must fit
-// the vector registers V8 leaves free on x86-64 (MR 3..6 measured; 4 was fastest).
-#ifndef MR
-#define MR 4
-#endif
-static void gemm_panel(const float *A, int lda, int rows, const float *Up, int K, float *M,
-                       int ldm) {
-  int t = 0;
-  for (; t + MR <= rows; t += MR) {
-    const float *a0 = A + t * lda;
-    v128_t c[MR][2];
-    for (int r = 0; r < MR; r++) c[r][0] = c[r][1] = wasm_f32x4_splat(0);
-    const float *b = Up;
-// Not unrolled: unrolling ran slower under V8 (measured 1, 2, 4, 8).
-#pragma clang loop unroll(disable)
-    for (int k = 0; k < K; k++, b += NR) {
-      v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
-#pragma clang loop unroll(full)
-      for (int r = 0; r < MR; r++) {
-        v128_t x = wasm_v128_load32_splat(a0 + r * lda + k);
-        c[r][0] = madd(x, b0, c[r][0]);
-        c[r][1] = madd(x, b1, c[r][1]);
-      }
-    }
-    float *m = M + t * ldm;
-#pragma clang loop unroll(full)
-    for (int r = 0; r < MR; r++) {
-      wasm_v128_store(m + r * ldm, c[r][0]);
-      wasm_v128_store(m + r * ldm + 4, c[r][1]);
-    }
-  }
-  for (; t < rows; t++) {
-    const float *a0 = A + t * lda;
-    v128_t c00 = wasm_f32x4_splat(0), c01 = c00;
-    const float *b = Up;
-    for (int k = 0; k < K; k++, b += NR) {
-      v128_t x = wasm_v128_load32_splat(a0 + k);
-      c00 = madd(x, wasm_v128_load(b), c00);
-      c01 = madd(x, wasm_v128_load(b + 4), c01);
-    }
-    wasm_v128_store(M + t * ldm, c00);
-    wasm_v128_store(M + t * ldm + 4, c01);
-  }
-}
-
 // Writes (or adds) 4 channels co0..co0+3 of one low-resolution output pixel at `base`.
 static inline void scatter4(float *base, const int32_t *off, const uint8_t *contig, int co0,
                             int cout, v128_t y, int accumulate) {
@@ -148,32 +73,6 @@ static inline v128_t bias4(const float *bias, int co0, int cout) {
   float b[4] = {0, 0, 0, 0};
   for (int l = 0; co0 + l < cout; l++) b[l] = bias[co0 + l];
   return wasm_v128_load(b);
-}
-
-// B^T applied to six vectors (one column or row of a 6x6 input tile).
-static inline void bt6(const v128_t *d, v128_t *r) {
-  v128_t four = wasm_f32x4_splat(4), five = wasm_f32x4_splat(5), two = wasm_f32x4_splat(2);
-  v128_t d2x4 = wasm_f32x4_mul(four, d[2]);
-  v128_t s34 = wasm_f32x4_sub(d[4], d2x4);         // d4 - 4 d2
-  v128_t t12 = wasm_f32x4_sub(d[3], wasm_f32x4_mul(four, d[1])); // d3 - 4 d1
-  v128_t s3 = wasm_f32x4_sub(d[4], d[2]);          // d4 - d2
-  v128_t t3 = wasm_f32x4_mul(two, wasm_f32x4_sub(d[3], d[1])); // 2 (d3 - d1)
-  r[0] = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(four, d[0]), wasm_f32x4_mul(five, d[2])), d[4]);
-  r[1] = wasm_f32x4_add(s34, t12);
-  r[2] = wasm_f32x4_sub(s34, t12);
-  r[3] = wasm_f32x4_add(s3, t3);
-  r[4] = wasm_f32x4_sub(s3, t3);
-  r[5] = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(four, d[1]), wasm_f32x4_mul(five, d[3])), d[5]);
-}
-
-// A^T applied to six vectors, giving four.
-static inline void at6(const v128_t *m, v128_t *y) {
-  v128_t s12 = wasm_f32x4_add(m[1], m[2]), d12 = wasm_f32x4_sub(m[1], m[2]);
-  v128_t s34 = wasm_f32x4_add(m[3], m[4]), d34 = wasm_f32x4_sub(m[3], m[4]);
-  y[0] = wasm_f32x4_add(wasm_f32x4_add(m[0], s12), s34);
-  y[1] = madd(wasm_f32x4_splat(2), d34, d12);
-  y[2] = madd(wasm_f32x4_splat(4), s34, s12);
-  y[3] = wasm_f32x4_add(madd(wasm_f32x4_splat(8), d34, d12), m[5]);
 }
 
 // V[k][t][cinP] = B^T d B for the tiles t < nt starting at tile row tr0 (tw tiles per row), d
@@ -343,140 +242,15 @@ void resize_rows(const float *x, int w, int B, float *out, int W, const int32_t 
   }
 }
 
-// ---- Large Kernel Block ---------------------------------------------------------------------
+#include "lkb.h"
 
-// e^x for 4 lanes (Cephes expf: x = n ln2 + r, |r| <= ln2/2, degree-5 polynomial; ~1 ulp).
-static inline v128_t v_exp(v128_t x) {
-  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.3f));
-  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
-  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
-  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
-  v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
-  p = madd(p, r, wasm_f32x4_splat(1.3981999507e-3f));
-  p = madd(p, r, wasm_f32x4_splat(8.3334519073e-3f));
-  p = madd(p, r, wasm_f32x4_splat(4.1665795894e-2f));
-  p = madd(p, r, wasm_f32x4_splat(1.6666665459e-1f));
-  p = madd(p, r, wasm_f32x4_splat(5.0000001201e-1f));
-  p = madd(wasm_f32x4_mul(p, r), r, wasm_f32x4_add(r, wasm_f32x4_splat(1.0f)));
-  v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
-  return wasm_f32x4_mul(p, e);
-}
-
-// erf for 4 lanes: Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), the form TF.js uses.
-static inline v128_t v_erf(v128_t x) {
-  v128_t sign = wasm_v128_and(x, wasm_i32x4_splat((int)0x80000000));
-  v128_t a = wasm_f32x4_abs(x);
-  v128_t t = wasm_f32x4_div(wasm_f32x4_splat(1.0f),
-                            madd(wasm_f32x4_splat(0.3275911f), a, wasm_f32x4_splat(1.0f)));
-  v128_t p = wasm_f32x4_splat(1.061405429f);
-  p = madd(p, t, wasm_f32x4_splat(-1.453152027f));
-  p = madd(p, t, wasm_f32x4_splat(1.421413741f));
-  p = madd(p, t, wasm_f32x4_splat(-0.284496736f));
-  p = madd(p, t, wasm_f32x4_splat(0.254829592f));
-  p = wasm_f32x4_mul(p, t);
-  v128_t y = wasm_f32x4_sub(wasm_f32x4_splat(1.0f),
-                            wasm_f32x4_mul(p, v_exp(wasm_f32x4_neg(wasm_f32x4_mul(a, a)))));
-  return wasm_v128_or(y, sign);
-}
-
-// Packs the fusion kernel [1,1,(n+1)C/g, C] (rows: channel-interleaved stages, (n+1)c' + t within
-// a group) for the GEMM over the group-major stage buffer (rows t*Cg + c' within a group):
-// [panels][(n+1)Cg][8].
-EXPORT(lkb_pack_fuse)
-void lkb_pack_fuse(const float *k, float *u, int C, int stages, int groups) {
-  int Cg = C / groups, K = stages * Cg, panels = (C + NR - 1) / NR;
-  for (int p = 0; p < panels; p++)
-    for (int t = 0; t < stages; t++)
-      for (int c = 0; c < Cg; c++)
-        for (int l = 0; l < NR; l++) {
-          int co = p * NR + l;
-          u[(p * K + t * Cg + c) * NR + l] = co < C ? k[(c * stages + t) * C + co] : 0.0f;
-        }
-}
-
-// One LKB on x [h][w][C] (one image), out [h][w][C]:
-//   stage_0 = x; stage_t = DW(k, dil[t-1])(stage_{t-1}) + dwBias[t-1] ('same', zeros outside)
-//   f = act(fuse(interleave(stages)) + fuseBias); gate = sigmoid(up(relu(down(mean f))))
-//   out = x + f * gate
-// dwK: (stages-1) kernels [k][k][C]; dwB: (stages-1) x [C]. u: lkb_pack_fuse's packing.
-// act: 0 linear, 1 relu, 2 gelu (erf). Scratch: S [h*w][stages*C] (group-major), F [h*w][C],
-// pooled [C], hidden [hid]. C/groups must be a multiple of 4 and of 8 for the GEMM panels.
+// One LKB on x [h][w][C] (one image), out [h][w][C] (lkb_forward_core in lkb.h).
 EXPORT(lkb_forward)
 void lkb_forward(const float *x, int h, int w, int C, int stages, int k, const int32_t *dil,
                  const float *dwK, const float *dwB, const float *u, const float *fuseB,
                  int groups, int act, const float *downK, const float *downB, int hid,
                  const float *upK, const float *upB, float *out, float *S, float *F,
                  float *pooled, float *hidden) {
-  int Cg = C / groups, L = stages * C, n = h * w;
-  // Stage 0: x into the group-major buffer S[p][g][t][c'].
-  for (int p = 0; p < n; p++)
-    for (int g = 0; g < groups; g++)
-      for (int c = 0; c < Cg; c += 4)
-        wasm_v128_store(S + p * L + g * stages * Cg + c, wasm_v128_load(x + p * C + g * Cg + c));
-  // Cascaded dilated depthwise convs, each reading the previous stage.
-  for (int t = 1; t < stages; t++) {
-    int d = dil[t - 1], pb = d * (k - 1) / 2;
-    const float *K = dwK + (t - 1) * k * k * C, *B = dwB + (t - 1) * C;
-    for (int y = 0; y < h; y++)
-      for (int xx = 0; xx < w; xx++)
-        for (int g = 0; g < groups; g++)
-          for (int c = 0; c < Cg; c += 4) {
-            int ch = g * Cg + c;
-            v128_t acc = wasm_v128_load(B + ch);
-            for (int i = 0; i < k; i++) {
-              int yy = y + i * d - pb;
-              if (yy < 0 || yy >= h) continue;
-              for (int j = 0; j < k; j++) {
-                int xs = xx + j * d - pb;
-                if (xs < 0 || xs >= w) continue;
-                acc = madd(wasm_v128_load(K + (i * k + j) * C + ch),
-                           wasm_v128_load(S + (yy * w + xs) * L + g * stages * Cg + (t - 1) * Cg + c),
-                           acc);
-              }
-            }
-            wasm_v128_store(S + (y * w + xx) * L + g * stages * Cg + t * Cg + c, acc);
-          }
-  }
-  // Grouped 1x1 fusion over all pixels: F = S (group-major) x U.
-  int panels = (C + NR - 1) / NR, Kg = stages * Cg;
-  for (int p = 0; p < panels; p++) {
-    int g = (p * NR) / Cg;
-    gemm_panel(S + g * Kg, L, n, u + p * Kg * NR, Kg, F + p * NR, C);
-  }
-  // Bias, activation, and the per-channel mean for the attention.
-  for (int c = 0; c < C; c += 4) wasm_v128_store(pooled + c, wasm_f32x4_splat(0));
-  v128_t half = wasm_f32x4_splat(0.5f), rs2 = wasm_f32x4_splat(0.70710678118654752f);
-  for (int p = 0; p < n; p++)
-    for (int c = 0; c < C; c += 4) {
-      v128_t v = wasm_f32x4_add(wasm_v128_load(F + p * C + c), wasm_v128_load(fuseB + c));
-      if (act == 1) v = wasm_f32x4_max(v, wasm_f32x4_splat(0));
-      else if (act == 2)
-        v = wasm_f32x4_mul(wasm_f32x4_mul(v, half),
-                           wasm_f32x4_add(v_erf(wasm_f32x4_mul(v, rs2)), wasm_f32x4_splat(1.0f)));
-      wasm_v128_store(F + p * C + c, v);
-      wasm_v128_store(pooled + c, wasm_f32x4_add(wasm_v128_load(pooled + c), v));
-    }
-  float inv = 1.0f / (float)n;
-  for (int c = 0; c < C; c++) pooled[c] *= inv;
-  for (int j = 0; j < hid; j++) {
-    float a = downB[j];
-    for (int c = 0; c < C; c++) a += pooled[c] * downK[c * hid + j];
-    hidden[j] = a > 0 ? a : 0;
-  }
-  // The gate reuses `pooled`: sigmoid(z) = 1 / (1 + e^-z).
-  for (int c = 0; c < C; c += 4) {
-    float z[4];
-    for (int l = 0; l < 4; l++) {
-      float a = upB[c + l];
-      for (int j = 0; j < hid; j++) a += hidden[j] * upK[j * C + c + l];
-      z[l] = a;
-    }
-    v128_t e = v_exp(wasm_f32x4_neg(wasm_v128_load(z)));
-    wasm_v128_store(pooled + c, wasm_f32x4_div(wasm_f32x4_splat(1.0f), wasm_f32x4_add(e, wasm_f32x4_splat(1.0f))));
-  }
-  for (int p = 0; p < n; p++)
-    for (int c = 0; c < C; c += 4)
-      wasm_v128_store(out + p * C + c,
-                      madd(wasm_v128_load(F + p * C + c), wasm_v128_load(pooled + c),
-                           wasm_v128_load(x + p * C + c)));
+  lkb_forward_core(x, h, w, C, stages, k, dil, dwK, dwB, u, fuseB, groups, act, downK, downB, hid,
+                   upK, upB, out, S, F, pooled, hidden, 0, 0);
 }

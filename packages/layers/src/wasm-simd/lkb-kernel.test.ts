@@ -1,20 +1,20 @@
-import { maxAbsDiff, seededValues, useBackend } from '@hsrkit/testing';
+import { maxAbsDiff, maxRelDiff, seededValues, useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LargeKernelBlock, type LkbActivation } from '../lkb.js';
-import { restoreStockWasmKernels } from '../wasm-training/index.js';
+import { restoreStockWasmKernels } from '../wasm-core/kernel-registry.js';
 import { registerWasmSimdKernels } from './simd-kernels.js';
 
 /** Every weight random (biases too, so each term of the block shows). */
 function randomize(layer: LargeKernelBlock, seed: number) {
-  layer.setWeights(
-    layer.getWeights().map((w, i) =>
-      tf.tensor(
-        seededValues(w.size, seed + i).map((v) => v * 0.4),
-        w.shape,
-      ),
+  const values = layer.getWeights().map((w, i) =>
+    tf.tensor(
+      seededValues(w.size, seed + i).map((v) => v * 0.4),
+      w.shape,
     ),
   );
+  layer.setWeights(values);
+  tf.dispose(values);
 }
 
 describe('the LKB as one wasm kernel call (registerWasmSimdKernels)', () => {
@@ -72,20 +72,60 @@ describe('the LKB as one wasm kernel call (registerWasmSimdKernels)', () => {
       layer.dispose();
     });
 
-  it('keeps the TF.js ops (and their gradients) while a gradient is recorded', async () => {
-    await registerWasmSimdKernels();
-    const layer = new LargeKernelBlock({});
+  /** Loss sum(block(x) * dy) and its gradient for every weight of a fresh seeded block, as arrays. */
+  async function blockGradients(args: ConstructorParameters<typeof LargeKernelBlock>[0]) {
+    const layer = new LargeKernelBlock(args);
     const x = tf.tensor4d(seededValues(8 * 8 * 64, 5), [1, 8, 8, 64]);
-    layer.apply(x);
+    const dy = tf.tensor4d(seededValues(8 * 8 * 64, 6), [1, 8, 8, 64]);
+    tf.dispose(layer.apply(x)); // build
     randomize(layer, 20);
     const { value, grads } = tf.variableGrads(
-      () => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar,
+      () => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, dy)) as tf.Scalar,
     );
-    expect(Object.keys(grads).length).toBe(layer.trainableWeights.length);
-    for (const g of Object.values(grads)) expect(Number.isFinite(g.sum().dataSync()[0])).toBe(true);
-    const inference = tf.sum(layer.apply(x) as tf.Tensor);
-    expect(Math.abs(inference.dataSync()[0] - value.dataSync()[0])).toBeLessThan(1e-2);
-    tf.dispose([value, inference, ...Object.values(grads), x]);
+    const y = layer.apply(x) as tf.Tensor;
+    const names = layer.trainableWeights.map((w) => w.originalName);
+    const out = {
+      value: (await value.data())[0],
+      grads: await Promise.all(
+        layer.trainableWeights.map(
+          async (w) => (await grads[w.originalName].data()) as Float32Array,
+        ),
+      ),
+      names,
+      inference: (await y.data()) as Float32Array,
+    };
+    tf.dispose([value, ...Object.values(grads), x, dy, y]);
+    layer.dispose();
+    return out;
+  }
+
+  it("keeps the TF.js ops (and their gradients) while a gradient is recorded: the stock kernels' gradients", async () => {
+    // Reference: the same block and seeds with the stock wasm kernels only.
+    restoreStockWasmKernels();
+    const stock = await blockGradients({});
+    await registerWasmSimdKernels();
+    const before = tf.memory().numTensors;
+    const ours = await blockGradients({});
+    expect(tf.memory().numTensors).toBe(before);
+    expect(ours.names).toEqual(stock.names);
+    expect(ours.grads.length).toBe(12); // 2 depthwise (kernel, bias), fusion, attention 2 x 2
+    // Every gradient equals the stock kernels' to float32 rounding (catches a wrong or missing
+    // gradient on the fast path, e.g. the fused LKB kernel taken while the tape records).
+    for (let i = 0; i < ours.grads.length; i++)
+      expect(maxRelDiff(ours.grads[i], stock.grads[i]), ours.names[i]).toBeLessThan(1e-4);
+    expect(Math.abs(ours.value - stock.value) / Math.abs(stock.value)).toBeLessThan(1e-5);
+    // Outside the tape the fused kernel runs: same values, other bits.
+    expect(maxRelDiff(ours.inference, stock.inference)).toBeLessThan(2e-5);
+    expect(Array.from(ours.inference)).not.toEqual(Array.from(stock.inference));
+  });
+
+  it('mutation check: gradients of a wrong block (dilations 7 then 5) fail that comparison', async () => {
+    restoreStockWasmKernels();
+    const right = await blockGradients({});
+    await registerWasmSimdKernels();
+    const wrong = await blockGradients({ dilations: [7, 5] });
+    const worst = Math.max(...wrong.grads.map((g, i) => maxRelDiff(g, right.grads[i])));
+    expect(worst).toBeGreaterThan(1e-2);
   });
 
   it('falls back where the block does not fit the kernel (C/groups not a multiple of 8)', async () => {

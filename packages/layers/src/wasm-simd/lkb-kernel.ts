@@ -1,5 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
-import { type SimdArena, wasmTensorData } from './simd-module.js';
+import { type SimdArena as Arena, wasmTensorData } from '../wasm-core/simd-module.js';
+import type { SimdExports } from './kernels-module.js';
+
+type SimdArena = Arena<SimdExports>;
 
 /** The TF.js kernel name of a whole Large Kernel Block (registered for wasm by registerWasmSimdKernels). */
 export const LKB_KERNEL = 'HsrkitLargeKernelBlock';

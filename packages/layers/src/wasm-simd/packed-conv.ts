@@ -1,4 +1,7 @@
-import type { SimdArena } from './simd-module.js';
+import type { SimdArena as Arena } from '../wasm-core/simd-module.js';
+import type { SimdExports } from './kernels-module.js';
+
+type SimdArena = Arena<SimdExports>;
 
 /** kernels.c's PC: output panels (of 8 channels) per pass of the output stage. */
 const PANELS_PER_PASS = 4;

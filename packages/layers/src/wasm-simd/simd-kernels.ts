@@ -1,19 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { WasmTrainingError } from '../wasm-training/errors.js';
-import {
-  addWasmKernel,
-  replaceWasmKernel,
-  stockWasmKernel,
-} from '../wasm-training/stock-kernels.js';
+import { WasmKernelError } from '../wasm-core/errors.js';
+import { requireWasmBackend } from '../wasm-core/wasm-backend.js';
+import { addWasmKernel, replaceWasmKernel, stockWasmKernel } from '../wasm-core/kernel-registry.js';
 import { LKB_KERNEL, lkbKernel } from './lkb-kernel.js';
 import { markContiguous, type PackedConv, packConv, runPackedConv } from './packed-conv.js';
 import {
   chooseBuild,
-  instantiateSimd,
   SimdArena,
   type SimdBuild,
   wasmTensorData,
-} from './simd-module.js';
+} from '../wasm-core/simd-module.js';
+import { instantiateSimd, type SimdExports } from './kernels-module.js';
 
 type TensorInfo = tf.TensorInfo;
 
@@ -40,7 +37,7 @@ interface ConvAttrs {
   activation?: string;
 }
 
-let state: { mem: SimdArena; build: SimdBuild; minWork: number } | null = null;
+let state: { mem: SimdArena<SimdExports>; build: SimdBuild; minWork: number } | null = null;
 // Packed kernels by the filter's dataId (a model's weights keep theirs; dropped with them).
 let packedByFilter = new WeakMap<object, Packed>();
 
@@ -217,20 +214,16 @@ const fusedConv2DSimd: tf.KernelFunc = (args) => {
 export async function registerWasmSimdKernels(
   options: WasmSimdKernelsOptions = {},
 ): Promise<SimdBuild> {
-  if (tf.getKernel(tf.Conv2D, 'wasm') === undefined)
-    throw new WasmTrainingError(
-      'registerWasmSimdKernels',
-      `the wasm backend is not loaded: import '@tensorflow/tfjs-backend-wasm' before calling it`,
-    );
+  requireWasmBackend('registerWasmSimdKernels');
   const minWork = options.minWork ?? 2 ** 20;
   if (!Number.isInteger(minWork) || minWork < 1)
-    throw new WasmTrainingError(
+    throw new WasmKernelError(
       'registerWasmSimdKernels',
       `minWork must be a positive integer, got ${minWork}`,
     );
   const build = chooseBuild(options.relaxedSimd ?? 'auto');
   if (!build)
-    throw new WasmTrainingError(
+    throw new WasmKernelError(
       'registerWasmSimdKernels',
       'this engine has no WebAssembly relaxed SIMD',
     );

@@ -6,7 +6,7 @@ import { bicubicResize } from '../bicubic.js';
 import { LayerConfigError } from '../errors.js';
 import { groupedConv2d } from '../grouped-conv.js';
 import { PixelShuffle, type ShuffleChannelOrder } from '../pixel-shuffle.js';
-import { relaxedSimdSupported, resetSubPixelModules } from './simd-module.js';
+import { relaxedSimdSupported, resetSubPixelModules } from '../wasm-core/simd-module.js';
 import { SubPixelTail } from './subpixel-tail.js';
 
 interface Case {

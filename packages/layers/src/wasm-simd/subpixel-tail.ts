@@ -2,13 +2,8 @@ import { imresizeWeights } from '../bicubic.js';
 import { LayerConfigError } from '../errors.js';
 import type { ShuffleChannelOrder } from '../pixel-shuffle.js';
 import { markContiguous, type PackedConv, packConv, runPackedConv } from './packed-conv.js';
-import {
-  chooseBuild,
-  instantiateSimd,
-  SimdArena,
-  type SimdBuild,
-  type SimdExports,
-} from './simd-module.js';
+import { chooseBuild, SimdArena, type SimdBuild } from '../wasm-core/simd-module.js';
+import { instantiateSimd, type SimdExports } from './kernels-module.js';
 
 /** The last layers of a sub-pixel SR net that {@link SubPixelTail} runs as one pass. */
 export interface SubPixelTailSpec {
@@ -80,7 +75,7 @@ export class SubPixelTail {
   readonly channelOrder: ShuffleChannelOrder;
   /** Which build runs: 'relaxed' (fused multiply-add) or 'simd'. */
   readonly simd: SimdBuild;
-  private arena: SimdArena | null;
+  private arena: SimdArena<SimdExports> | null;
   private readonly conv: PackedConv;
   private readonly rowTaps = new Map<number, ReturnType<typeof tapTable>>();
 
@@ -171,7 +166,7 @@ export class SubPixelTail {
     return new SubPixelTail(await instantiateSimd(build), build, spec);
   }
 
-  private get mem(): SimdArena {
+  private get mem(): SimdArena<SimdExports> {
     if (!this.arena) throw new LayerConfigError('SubPixelTail', 'run', 'used after dispose()');
     return this.arena;
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { WasmTrainingError } from './errors.js';
-import { withWasmKernelScope } from './kernel-scope.js';
-import { stockWasmKernel } from './stock-kernels.js';
+import { WasmKernelError } from '../wasm-core/errors.js';
+import { withWasmKernelScope } from '../wasm-core/kernel-scope.js';
+import { stockWasmKernel } from '../wasm-core/kernel-registry.js';
 
 /**
  * BatchMatMul with transposeA / transposeB on wasm. The stock kernel runs a plain product on
@@ -14,7 +14,7 @@ export const batchMatMulWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
   const stock = stockWasmKernel(tf.BatchMatMul);
   if (stock === undefined || stock === batchMatMulWasm)
-    throw new WasmTrainingError(tf.BatchMatMul, 'the stock wasm BatchMatMul kernel is missing');
+    throw new WasmKernelError(tf.BatchMatMul, 'the stock wasm BatchMatMul kernel is missing');
   if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32')
     return stock({ inputs, backend, attrs });
   return withWasmKernelScope(backend as tf.KernelBackend, tf.BatchMatMul, (k) => {

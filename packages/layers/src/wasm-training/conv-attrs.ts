@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { WasmTrainingError } from './errors.js';
+import { WasmKernelError } from '../wasm-core/errors.js';
 
 type Shape4D = [number, number, number, number];
 
@@ -21,10 +21,10 @@ export function checkNhwcFloat32(
   dataFormat?: ConvBackpropAttrs['dataFormat'],
 ): void {
   if (dataFormat === 'NCHW')
-    throw new WasmTrainingError(kernel, `dataFormat 'NCHW' is not supported on wasm; use 'NHWC'`);
+    throw new WasmKernelError(kernel, `dataFormat 'NCHW' is not supported on wasm; use 'NHWC'`);
   const named = Object.entries(tensors);
   if (named.some(([, t]) => t.dtype !== 'float32'))
-    throw new WasmTrainingError(
+    throw new WasmKernelError(
       kernel,
       `needs float32 ${named.map(([name]) => name).join(' and ')}, got ${named.map(([, t]) => t.dtype).join(' and ')}`,
     );
@@ -55,9 +55,40 @@ export function backpropConvInfo(
   );
   const { batchSize, outHeight, outWidth, outChannels } = info;
   if (dy.shape.join() !== [batchSize, outHeight, outWidth, outChannels].join())
-    throw new WasmTrainingError(
+    throw new WasmKernelError(
       kernel,
       `dy has shape [${dy.shape}] but ${image.name} [${image.shape}] with filter [${filterShape}] gives [${info.outShape}]`,
     );
   return info;
+}
+
+type Shape4 = [number, number, number, number];
+
+/** A filter-gradient kernel's start: its attributes checked, and the forward conv's geometry. */
+export function filterGradSetup(
+  kernel: string,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  attrs: unknown,
+  depthwise: boolean,
+): { info: tf.backend_util.Conv2DInfo; filterShape: Shape4 } {
+  const { filterShape, ...conv } = attrs as ConvBackpropAttrs & { filterShape: Shape4 };
+  checkNhwcFloat32(kernel, { x, dy }, depthwise ? undefined : conv.dataFormat);
+  const image = { name: 'x' as const, shape: x.shape as Shape4 };
+  return { info: backpropConvInfo(kernel, conv, image, filterShape, dy, depthwise), filterShape };
+}
+
+/** An input-gradient kernel's start: its attributes checked, and the forward conv's geometry. */
+export function inputGradSetup(
+  kernel: string,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  attrs: unknown,
+  depthwise: boolean,
+): { info: tf.backend_util.Conv2DInfo; inputShape: Shape4 } {
+  const { inputShape, ...conv } = attrs as ConvBackpropAttrs & { inputShape: Shape4 };
+  checkNhwcFloat32(kernel, { dy, filter }, depthwise ? undefined : conv.dataFormat);
+  const image = { name: 'input' as const, shape: inputShape };
+  const info = backpropConvInfo(kernel, conv, image, filter.shape as Shape4, dy, depthwise);
+  return { info, inputShape };
 }

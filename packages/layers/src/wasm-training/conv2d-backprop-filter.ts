@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ConvBackpropAttrs, backpropConvInfo, checkNhwcFloat32 } from './conv-attrs.js';
-import { isPointwise, withWasmKernelScope } from './kernel-scope.js';
+import { filterGradSetup } from './conv-attrs.js';
+import { isPointwise, withWasmKernelScope } from '../wasm-core/kernel-scope.js';
 
 /**
  * Filter gradient of a 2-D convolution (NHWC, any stride and padding) computed by the wasm
@@ -12,13 +12,8 @@ import { isPointwise, withWasmKernelScope } from './kernel-scope.js';
  */
 export const conv2DBackpropFilterWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { filterShape, ...conv } = attrs as unknown as ConvBackpropAttrs & {
-    filterShape: [number, number, number, number];
-  };
   const kernel = tf.Conv2DBackpropFilter;
-  checkNhwcFloat32(kernel, { x, dy }, conv.dataFormat);
-  const image = { name: 'x' as const, shape: x.shape as [number, number, number, number] };
-  const info = backpropConvInfo(kernel, conv, image, filterShape, dy, false);
+  const { info, filterShape } = filterGradSetup(kernel, x, dy, attrs, false);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
 

@@ -2,7 +2,8 @@ import { expectNoLeak, maxRelDiff, useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv2DBackpropInputWasm } from './conv2d-backprop-input.js';
-import { registerWasmTrainingKernels, restoreStockWasmKernels } from './index.js';
+import { restoreStockWasmKernels } from '../wasm-core/kernel-registry.js';
+import { registerWasmTrainingKernels } from './index.js';
 import { CONV2D_CASES, type ConvCase, conv2dInfo, onCpu, seededOfShape } from './test-support.js';
 
 /** dx[n,r,c,ci] = sum over the taps that read x[n,r,c,ci] of dy[n,i,j,co] * w[a,b,ci,co]. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ConvBackpropAttrs, backpropConvInfo, checkNhwcFloat32 } from './conv-attrs.js';
-import { isPointwise, withWasmKernelScope } from './kernel-scope.js';
+import { inputGradSetup } from './conv-attrs.js';
+import { isPointwise, withWasmKernelScope } from '../wasm-core/kernel-scope.js';
 
 /**
  * Input gradient of a 2-D convolution (NHWC, any stride and padding) as a forward XNNPACK
@@ -13,14 +13,8 @@ import { isPointwise, withWasmKernelScope } from './kernel-scope.js';
  */
 export const conv2DBackpropInputWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { inputShape, ...conv } = attrs as unknown as ConvBackpropAttrs & {
-    inputShape: [number, number, number, number];
-  };
   const kernel = tf.Conv2DBackpropInput;
-  checkNhwcFloat32(kernel, { dy, filter }, conv.dataFormat);
-  const filterShape = filter.shape as [number, number, number, number];
-  const image = { name: 'input' as const, shape: inputShape };
-  const info = backpropConvInfo(kernel, conv, image, filterShape, dy, false);
+  const { info, inputShape } = inputGradSetup(kernel, dy, filter, attrs, false);
   const { batchSize, inHeight, inWidth, inChannels, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
 

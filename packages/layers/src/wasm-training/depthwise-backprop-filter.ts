@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ConvBackpropAttrs, backpropConvInfo, checkNhwcFloat32 } from './conv-attrs.js';
-import { withWasmKernelScope } from './kernel-scope.js';
+import { filterGradSetup } from './conv-attrs.js';
+import { withWasmKernelScope } from '../wasm-core/kernel-scope.js';
 
 /**
  * Filter gradient of a depthwise convolution (NHWC, any stride, dilation, padding and channel
@@ -16,13 +16,8 @@ export const depthwiseConv2dNativeBackpropFilterWasm: tf.KernelFunc = ({
   attrs,
 }) => {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { filterShape, ...conv } = attrs as unknown as ConvBackpropAttrs & {
-    filterShape: [number, number, number, number];
-  };
   const kernel = tf.DepthwiseConv2dNativeBackpropFilter;
-  checkNhwcFloat32(kernel, { x, dy });
-  const image = { name: 'x' as const, shape: x.shape as [number, number, number, number] };
-  const info = backpropConvInfo(kernel, conv, image, filterShape, dy, true);
+  const { info, filterShape } = filterGradSetup(kernel, x, dy, attrs, true);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const {
     filterHeight,

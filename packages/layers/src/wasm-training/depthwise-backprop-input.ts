@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ConvBackpropAttrs, backpropConvInfo, checkNhwcFloat32 } from './conv-attrs.js';
-import { withWasmKernelScope } from './kernel-scope.js';
+import { inputGradSetup } from './conv-attrs.js';
+import { withWasmKernelScope } from '../wasm-core/kernel-scope.js';
 
 /**
  * Input gradient of a depthwise convolution (NHWC, any stride, dilation, padding and channel
@@ -16,14 +16,8 @@ export const depthwiseConv2dNativeBackpropInputWasm: tf.KernelFunc = ({
   attrs,
 }) => {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { inputShape, ...conv } = attrs as unknown as ConvBackpropAttrs & {
-    inputShape: [number, number, number, number];
-  };
   const kernel = tf.DepthwiseConv2dNativeBackpropInput;
-  checkNhwcFloat32(kernel, { dy, filter });
-  const filterShape = filter.shape as [number, number, number, number];
-  const image = { name: 'input' as const, shape: inputShape };
-  const info = backpropConvInfo(kernel, conv, image, filterShape, dy, true);
+  const { info } = inputGradSetup(kernel, dy, filter, attrs, true);
   const { batchSize, inHeight, inWidth, inChannels, outChannels } = info;
   const {
     filterHeight,

@@ -1,13 +1,9 @@
+import { WasmKernelError } from '../wasm-core/errors.js';
+
 /**
- * Thrown by the WASM training kernels: the wasm backend is not loaded, or a kernel got a
- * configuration it cannot compute (names the kernel and the attribute at fault).
+ * @deprecated Use WasmKernelError: every wasm kernel of this package (inference and training)
+ * throws it. Kept as an alias so `instanceof WasmTrainingError` still holds.
  */
-export class WasmTrainingError extends Error {
-  override name = 'WasmTrainingError';
-  constructor(
-    readonly kernel: string,
-    message: string,
-  ) {
-    super(`${kernel}: ${message}`);
-  }
-}
+export const WasmTrainingError = WasmKernelError;
+/** @deprecated Use WasmKernelError. */
+export type WasmTrainingError = WasmKernelError;

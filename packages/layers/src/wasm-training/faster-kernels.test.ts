@@ -2,11 +2,8 @@ import { expectNoLeak, maxAbsDiff, maxRelDiff, seededValues, useBackend } from '
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchMatMulWasm } from './batch-mat-mul.js';
-import {
-  registerWasmTrainingKernels,
-  restoreStockWasmKernels,
-  WASM_FASTER_TRAINING_KERNELS,
-} from './index.js';
+import { registerWasmTrainingKernels, WASM_FASTER_TRAINING_KERNELS } from './index.js';
+import { restoreStockWasmKernels } from '../wasm-core/kernel-registry.js';
 import { packWasm } from './pack.js';
 import { unpackWasm } from './unpack.js';
 

@@ -7,7 +7,8 @@ import { DilatedDepthwiseConv2D } from '../dilated-depthwise-conv.js';
 import { GroupedConv2D } from '../grouped-conv.js';
 import { LargeKernelBlock } from '../lkb.js';
 import { PixelShuffle } from '../pixel-shuffle.js';
-import { registerWasmTrainingKernels, restoreStockWasmKernels } from './index.js';
+import { restoreStockWasmKernels } from '../wasm-core/kernel-registry.js';
+import { registerWasmTrainingKernels } from './index.js';
 
 // Every layer LKCA-Net trains, at toy size: gradients on wasm (after registration) against cpu.
 const INPUT: [number, number, number, number] = [2, 10, 9, 8];

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { WasmTrainingError } from './errors.js';
-import { withWasmKernelScope } from './kernel-scope.js';
-import { stockWasmKernel } from './stock-kernels.js';
+import { WasmKernelError } from '../wasm-core/errors.js';
+import { withWasmKernelScope } from '../wasm-core/kernel-scope.js';
+import { stockWasmKernel } from '../wasm-core/kernel-registry.js';
 
 /**
  * tf.stack on wasm. The stock Pack concatenates along the new axis with one typed-array copy per
@@ -17,7 +17,7 @@ export const packWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   if (values[0].dtype === 'string') return stockPack({ inputs, backend, attrs });
   for (const v of values)
     if (v.shape.join() !== shape.join() || v.dtype !== values[0].dtype)
-      throw new WasmTrainingError(
+      throw new WasmKernelError(
         tf.Pack,
         `all inputs must have shape [${shape}] and dtype ${values[0].dtype}, got [${v.shape}] ${v.dtype}`,
       );
@@ -38,6 +38,6 @@ export const packWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 function stockPack(args: Parameters<tf.KernelFunc>[0]) {
   const stock = stockWasmKernel(tf.Pack);
   if (stock === undefined || stock === packWasm)
-    throw new WasmTrainingError(tf.Pack, 'the stock wasm Pack kernel is missing');
+    throw new WasmKernelError(tf.Pack, 'the stock wasm Pack kernel is missing');
   return stock(args);
 }

@@ -2,12 +2,9 @@ import { expectNoLeak, maxRelDiff, seededValues, useBackend } from '@hsrkit/test
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv2DBackpropFilterWasm } from './conv2d-backprop-filter.js';
-import {
-  registerWasmTrainingKernels,
-  restoreStockWasmKernels,
-  WASM_TRAINING_KERNELS,
-  WasmTrainingError,
-} from './index.js';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS, WasmTrainingError } from './index.js';
+import { WasmKernelError } from '../wasm-core/errors.js';
+import { restoreStockWasmKernels } from '../wasm-core/kernel-registry.js';
 
 // A miniature LKCA-Net step written with stock tf ops only: conv 3x3 and 1x1 (+bias), dilated
 // depthwise convs, a grouped 1x1 conv from slices + concat, exact-erf GELU, channel attention
@@ -206,12 +203,14 @@ describe('an LKCA-style training step on wasm after registerWasmTrainingKernels(
     }
   });
 
-  it('throws WasmTrainingError when the wasm backend is not loaded', () => {
+  it('throws WasmKernelError when the wasm backend is not loaded', () => {
     // Simulate "not imported": without wasm's forward Conv2D there is nothing to build on.
     const conv2d = tf.getKernel(tf.Conv2D, 'wasm');
     expect(conv2d).toBeDefined();
     tf.unregisterKernel(tf.Conv2D, 'wasm');
     try {
+      expect(() => registerWasmTrainingKernels()).toThrow(WasmKernelError);
+      // The deprecated name still matches what is thrown.
       expect(() => registerWasmTrainingKernels()).toThrow(WasmTrainingError);
       expect(() => registerWasmTrainingKernels()).toThrow(
         /import '@tensorflow\/tfjs-backend-wasm'/,

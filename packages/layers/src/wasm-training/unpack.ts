@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { WasmTrainingError } from './errors.js';
-import { WasmKernelScope } from './kernel-scope.js';
-import { stockWasmKernel } from './stock-kernels.js';
+import { WasmKernelError } from '../wasm-core/errors.js';
+import { WasmKernelScope } from '../wasm-core/kernel-scope.js';
+import { stockWasmKernel } from '../wasm-core/kernel-registry.js';
 
 /**
  * tf.unstack (the gradient of tf.stack) on wasm. The stock Unpack slices each output with a
@@ -15,14 +15,11 @@ export const unpackWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const raw = (attrs as { axis: number }).axis;
   const axis = raw < 0 ? raw + rank : raw;
   if (axis < 0 || axis >= rank)
-    throw new WasmTrainingError(
-      tf.Unpack,
-      `axis ${raw} is out of range for shape [${value.shape}]`,
-    );
+    throw new WasmKernelError(tf.Unpack, `axis ${raw} is out of range for shape [${value.shape}]`);
   if (value.dtype === 'string') {
     const stock = stockWasmKernel(tf.Unpack);
     if (stock === undefined || stock === unpackWasm)
-      throw new WasmTrainingError(tf.Unpack, 'the stock wasm Unpack kernel is missing');
+      throw new WasmKernelError(tf.Unpack, 'the stock wasm Unpack kernel is missing');
     return stock({ inputs, backend, attrs });
   }
   const count = value.shape[axis];

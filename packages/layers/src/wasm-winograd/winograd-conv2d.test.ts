@@ -1,7 +1,7 @@
 import { expectNoLeak, maxRelDiff, seededValues, useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restoreStockWasmKernels } from '../wasm-training/index.js';
+import { restoreStockWasmKernels } from '../wasm-core/kernel-registry.js';
 import { clearWinogradCache, registerWasmWinogradConv } from './index.js';
 
 const sizeOf = (shape: number[]) => shape.reduce((p, q) => p * q, 1);
@@ -12,6 +12,17 @@ const tensor = (shape: number[], seed: number, scale = 1) =>
   );
 /** Live buffers on the wasm backend, engine-tracked or not (the cache's filters are not). */
 const backendBuffers = () => tf.engine().backend.numDataIds();
+
+/**
+ * Whether the Winograd kernel, not XNNPACK, made `ours`: its sums run in another order, so at least
+ * one bit differs from the stock kernel's output (the values agree to float32 rounding, checked
+ * apart). A geometry the Winograd path refuses falls back to the stock kernel and says false here.
+ */
+function winogradRan(ours: Float32Array, stock: Float32Array): boolean {
+  if (ours.length !== stock.length) return false;
+  for (let i = 0; i < ours.length; i++) if (!Object.is(ours[i], stock[i])) return true;
+  return false;
+}
 
 type Case = {
   name: string;
@@ -60,7 +71,7 @@ describe('Winograd F(4x4, 3x3) convolution on wasm (registerWasmWinogradConv)', 
   });
 
   for (const c of cases) {
-    it(`equals the stock XNNPACK conv: ${c.name}`, async () => {
+    it(`equals the stock XNNPACK conv, computed by Winograd: ${c.name}`, async () => {
       const x = tensor(c.x, 3) as tf.Tensor4D;
       const filter = tensor([3, 3, c.x[3], c.cout], 5, 0.3) as tf.Tensor4D;
       const bias = c.bias ? tensor([c.cout], 7) : undefined;
@@ -79,6 +90,9 @@ describe('Winograd F(4x4, 3x3) convolution on wasm (registerWasmWinogradConv)', 
       expect(ours.shape).toEqual(stock.shape);
       // Same sums in another order: float32 rounding only.
       expect(maxRelDiff(ours.data, stock.data)).toBeLessThan(2e-5);
+      // Per geometry: Winograd ran (catches e.g. a path limited to 'same' padding or batch 1,
+      // where the other cases would fall back to XNNPACK and match it bit for bit).
+      expect(winogradRan(ours.data, stock.data), 'Winograd ran, not the stock kernel').toBe(true);
       tf.dispose([x, filter, bias].filter((t) => t !== undefined));
     });
   }
@@ -129,6 +143,28 @@ describe('Winograd F(4x4, 3x3) convolution on wasm (registerWasmWinogradConv)', 
     clearWinogradCache();
     expect(backendBuffers()).toBe(base);
     x.dispose();
+  });
+
+  it('mutation check: a geometry left to the stock kernel fails the Winograd-ran check', async () => {
+    // The wrong variant: Winograd refuses the conv (here: below the channel threshold), so the
+    // stock kernel runs; the check must say so.
+    const x = tensor([2, 11, 10, 5], 3) as tf.Tensor4D;
+    const filter = tensor([3, 3, 5, 12], 5, 0.3) as tf.Tensor4D;
+    const run = async () => {
+      const y = tf.conv2d(x, filter, 1, 'valid');
+      const d = (await y.data()) as Float32Array;
+      y.dispose();
+      return d;
+    };
+    restoreStockWasmKernels();
+    const stock = await run();
+    registerWasmWinogradConv({ minChannelProduct: 5 * 12 + 1 });
+    const refused = await run();
+    registerWasmWinogradConv({ minChannelProduct: 1 });
+    const taken = await run();
+    expect(winogradRan(refused, stock)).toBe(false);
+    expect(winogradRan(taken, stock)).toBe(true);
+    tf.dispose([x, filter]);
   });
 
   it('rejects bad options with a typed error', () => {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { WasmTrainingError } from '../wasm-training/errors.js';
-import { WasmKernelScope } from '../wasm-training/kernel-scope.js';
-import { replaceWasmKernel, stockWasmKernel } from '../wasm-training/stock-kernels.js';
+import { WasmKernelError } from '../wasm-core/errors.js';
+import { requireWasmBackend } from '../wasm-core/wasm-backend.js';
+import { WasmKernelScope } from '../wasm-core/kernel-scope.js';
+import { replaceWasmKernel, stockWasmKernel } from '../wasm-core/kernel-registry.js';
 
 type TensorInfo = tf.TensorInfo;
 
@@ -304,16 +305,12 @@ export const winogradFusedConv2DWasm: tf.KernelFunc = (args) => {
  * compatibility.
  */
 export function registerWasmWinogradConv(options: WinogradConvOptions = {}): void {
-  if (tf.getKernel(tf.Conv2D, 'wasm') === undefined)
-    throw new WasmTrainingError(
-      'registerWasmWinogradConv',
-      `the wasm backend is not loaded: import '@tensorflow/tfjs-backend-wasm' before calling it`,
-    );
+  requireWasmBackend('registerWasmWinogradConv');
   const next = { ...DEFAULTS };
   for (const [key, v] of Object.entries(options)) {
     if (v === undefined) continue;
     if (!(key in DEFAULTS) || !Number.isInteger(v) || (v as number) < 1)
-      throw new WasmTrainingError(
+      throw new WasmKernelError(
         'registerWasmWinogradConv',
         `${key} must be a positive integer, got ${v}`,
       );

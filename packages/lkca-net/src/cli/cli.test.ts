@@ -1,15 +1,18 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { computeMetrics, cropCube, readCube, toInterleave, writeCube } from '@hsrkit/hsi-data/node';
+import { PixelShuffle } from '@hsrkit/layers';
 import { maxAbsDiff, useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_SCENE_PATH, readDemoScene } from '../demo-scene.js';
-import { saveModel } from '../io-node.js';
+import { saveModel, withModelMetadata } from '@hsrkit/inference/node';
 import { lkcaNet } from '../model.js';
-import { withModelMetadata } from '../model-metadata.js';
 import { runCli } from './main.js';
 
 /** Runs the CLI in-process; returns exit code, stdout and stderr. */
@@ -137,7 +140,7 @@ describe('lkca CLI', () => {
     const sr = await readCube(out);
     expect(sr.wavelengths).toEqual(Array.from({ length: 31 }, (_, k) => 400 + 10 * k));
     // Reference: normalise, one predict, denormalise.
-    const { loadModel } = await import('../io-node.js');
+    const { loadModel } = await import('@hsrkit/inference/node');
     const model = await loadModel(modelDir);
     const x = toInterleave(await readCube(sceneCrop), 'bip');
     const y = tf.tidy(() =>
@@ -219,9 +222,11 @@ describe('lkca CLI', () => {
     expect(first.stderr.split('\n').filter((l) => l.startsWith('lkca:'))).toEqual([]);
     expect(first.code).toBe(0);
     expect(first.json.steps).toBe(4);
+    // Which kernels trained (also the runtime line's): on wasm, @hsrkit/layers' own by default.
+    expect(first.json.kernels).toMatch(/^XNNPACK \+ @hsrkit\/layers training kernels \(/);
     expect(first.json.validation.mpsnr).toBeGreaterThan(0);
-    const { loadModel } = await import('../io-node.js');
-    const { readModelMetadata } = await import('../model-metadata.js');
+    const { loadModel } = await import('@hsrkit/inference/node');
+    const { readModelMetadata } = await import('@hsrkit/inference');
     const m = await loadModel(out);
     expect(readModelMetadata(m)).toMatchObject({ scale: 2, bands: 31 });
     m.dispose();
@@ -282,6 +287,36 @@ describe('lkca CLI', () => {
     for (const d of b.json.devices)
       expect(d).toMatch(/^wasm: .*@hsrkit\/layers kernels.*sub-pixel tail fused/);
     expect(b.json.gmac_per_s).toBeCloseTo(b.json.gmac / (b.json.ms_median / 1000), 6);
+  });
+
+  it('prints no TF.js banner: analyze, compress and upscale of an external model, fresh process', async () => {
+    // Someone else's model: stock convs and a PixelShuffle, no LKCA-Net, no hsrkit metadata.
+    const x = tf.input({ shape: [null, null, 31] });
+    const f = tf.layers
+      .conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' })
+      .apply(x) as tf.SymbolicTensor;
+    const up = tf.layers.conv2d({ filters: 31 * 4, kernelSize: 3, padding: 'same' }).apply(f);
+    const y = new PixelShuffle({ scale: 2 }).apply(up as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const external = tf.model({ inputs: x, outputs: y });
+    const ext = join(dir, 'external');
+    await saveModel(external, ext);
+    external.dispose();
+    const script = fileURLToPath(new URL('../../test/lkca-from-source.ts', import.meta.url));
+    for (const args of [
+      ['analyze', ext, '--json'],
+      ['compress', ext, '--method', 'svd', '--rank', '2', '-o', join(dir, 'ext-svd'), '--json'],
+      ['upscale', sceneCrop, '--model', ext, '-o', join(dir, 'ext-sr.npy'), '--json'],
+    ]) {
+      const { stdout, stderr } = await promisify(execFile)(
+        'npx',
+        ['tsx', '--conditions=source', script, ...args],
+        { encoding: 'utf8' },
+      );
+      expect(stderr, args[0]).not.toMatch(/install our node backend|tfjs-node|={10}/);
+      expect(JSON.parse(stdout), args[0]).toBeTypeOf('object');
+    }
+    const sr = await readCube(join(dir, 'ext-sr.npy'));
+    expect([sr.rows, sr.cols, sr.bands]).toEqual([80, 72, 31]);
   });
 
   it('bad input: a clear error naming the file or option, and a non-zero exit', async () => {

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { type RuntimeInfo, type RuntimeName, selectRuntime } from '../runtime.js';
+import { type RuntimeInfo, type RuntimeName, selectRuntime } from '@hsrkit/inference';
 import { makeOutput, type Output } from './output.js';
 
 /** Options every command takes. */
@@ -95,4 +95,32 @@ export function parseWorkers(v: string | undefined, backend: string): number {
   if (v === undefined || v === 'auto')
     return backend === 'wasm' || backend === 'cpu' ? availableParallelism() : 1;
   return parseNumber('workers', v, { int: true, min: 1 })!;
+}
+
+/** A value that must be one of `choices`. */
+export function parseChoice<T extends string>(name: string, v: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(v))
+    throw new CliUsageError(`--${name} must be ${choices.join(', ')}; got '${v}'`);
+  return v as T;
+}
+
+/** `n` or `rows,cols` (positive integers), e.g. `--size`. */
+export function parseSize(name: string, v: string): [number, number] {
+  const size = parseList(name, v);
+  if (!size || size.length > 2 || size.some((n) => !Number.isInteger(n) || n < 1))
+    throw new CliUsageError(`--${name} expects n or rows,cols (positive integers), got '${v}'`);
+  return size.length === 1 ? [size[0], size[0]] : [size[0], size[1]];
+}
+
+/** The flags of `tiledRunOptions` as the package APIs take them, for a run on `backend`. */
+export function parseTiledRun(
+  o: CommonOptions & { tile?: string; overlap: string; workers: string },
+  backend: string,
+): { tile?: number; overlap?: number; workers: number; fastKernels: boolean } {
+  return {
+    tile: parseNumber('tile', o.tile, { int: true, min: 4 }),
+    overlap: parseNumber('overlap', o.overlap, { int: true, min: 0 }),
+    workers: parseWorkers(o.workers, backend),
+    fastKernels: o.winograd !== false,
+  };
 }

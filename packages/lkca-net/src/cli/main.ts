@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { dataCommands } from './commands/data.js';
+import { analyzeCommand } from './commands/analyze.js';
+import { benchCommand } from './commands/bench.js';
+import { compressCommand } from './commands/compress.js';
+import { degradeCommand } from './commands/degrade.js';
 import { demoCommand } from './commands/demo.js';
-import { modelCommands } from './commands/model.js';
+import { evalCommand } from './commands/eval.js';
+import { infoCommand } from './commands/info.js';
+import { metricsCommand } from './commands/metrics.js';
+import { previewCommand } from './commands/preview.js';
+import { trainCommand } from './commands/train.js';
+import { upscaleCommand } from './commands/upscale.js';
 import { CliUsageError, installInterruptHandler } from './context.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -18,9 +26,21 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false });
-  dataCommands(program);
-  modelCommands(program);
-  demoCommand(program);
+  // In `lkca --help` order: data commands, then model commands, then the demo.
+  for (const add of [
+    infoCommand,
+    previewCommand,
+    degradeCommand,
+    metricsCommand,
+    upscaleCommand,
+    trainCommand,
+    analyzeCommand,
+    compressCommand,
+    evalCommand,
+    benchCommand,
+    demoCommand,
+  ])
+    add(program);
   return program;
 }
 

@@ -12,11 +12,16 @@ export interface Output {
     label: string,
     total: number,
   ): { update(done: number, extra?: string): void; stop(): void };
+  /**
+   * An `onProgress(done, total)` callback for the package APIs that starts a progress bar on
+   * its first call, and `stop()`, which ends the bar if one was started.
+   */
+  tracker(label: string): { onProgress(done: number, total: number): void; stop(): void };
 }
 
 export function makeOutput(json: boolean): Output {
   const tty = !!process.stderr.isTTY;
-  return {
+  const out: Output = {
     json,
     result(value, text) {
       process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
@@ -57,7 +62,20 @@ export function makeOutput(json: boolean): Output {
         },
       };
     },
+    tracker(label) {
+      let bar: ReturnType<Output['progress']> | undefined;
+      return {
+        onProgress(done, total) {
+          bar ??= out.progress(label, total);
+          bar.update(done);
+        },
+        stop() {
+          bar?.stop();
+        },
+      };
+    },
   };
+  return out;
 }
 
 /** Formats a table of rows (first row = header) with aligned columns. */

@@ -1,0 +1,51 @@
+// One tile worker: its own TF.js backend and its own copy of the model (see tile-workers.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadModel } from './model-files.js';
+import { selectRuntime } from './runtime.js';
+import { fusedTileRunner } from './fused-tail-runner.js';
+import { accumulateShared } from './tile-sink.js';
+import { weightedRows } from './tile-plan.js';
+import { modelTileRunner } from './tiled-inference.js';
+
+const port = parentPort!;
+try {
+  const info = await selectRuntime(workerData.runtime, {
+    winogradConv: workerData.winogradConv,
+    relaxedSimd: workerData.relaxedSimd,
+  });
+  const model = await loadModel(workerData.modelPath);
+  // A view of the tail's output suffices: each tile is added or copied out before the next runs.
+  const fused = workerData.fusedTail
+    ? await fusedTileRunner(model, {
+        view: true,
+        relaxedSimd: workerData.relaxedSimd === false ? false : 'auto',
+      })
+    : null;
+  const run = fused?.runner ?? modelTileRunner(model);
+  const tail = fused?.simd ? `, sub-pixel tail fused (wasm ${fused.simd})` : '';
+  port.postMessage({ type: 'ready', device: `${info.backend}: ${info.device}${tail}` });
+  port.on('message', async (m) => {
+    try {
+      const rows: [number, number] | undefined =
+        m.type === 'tile-into' ? weightedRows(m.wy, m.window.height / m.height) : m.rows;
+      const out = await run(new Float32Array(m.data), m.height, m.width, m.bands, rows);
+      if (m.type === 'tile-into') {
+        // Straight into the sink's shared output, under its row locks.
+        accumulateShared(m.out, m.window, out, m.wy, m.wx);
+        port.postMessage({ type: 'done', id: m.id });
+        return;
+      }
+      // The backend's download is normally a fresh array of its own: transfer it without a copy
+      // (the fused tail's is a view of its memory: copied).
+      const own = !fused && out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
+      const data = own ? out : out.slice();
+      port.postMessage({ type: 'result', id: m.id, data: data.buffer }, [
+        data.buffer as ArrayBuffer,
+      ]);
+    } catch (e) {
+      port.postMessage({ type: 'error', id: m.id, error: String((e as Error)?.message ?? e) });
+    }
+  });
+} catch (e) {
+  port.postMessage({ type: 'init-error', error: String((e as Error)?.message ?? e) });
+}

@@ -1,0 +1,168 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type * as tf from '@tensorflow/tfjs';
+import { fusedTileRunner } from './fused-tail-runner.js';
+import { saveModel } from './model-files.js';
+import type { RuntimeName } from './runtime.js';
+import { modelTileRunner, type TileRunner } from './tiled-inference.js';
+
+export interface WorkerPoolOptions {
+  /** Folder or model.json each worker loads. */
+  modelPath: string;
+  /** Runtime each worker starts (each has its own backend; default wasm). */
+  runtime?: RuntimeName;
+  workers: number;
+  /** Winograd for wide 3x3 convs on wasm (see RuntimeOptions.winogradConv; default true). */
+  winogradConv?: boolean;
+  /**
+   * On wasm and cpu, run the model's sub-pixel tail (upsampling conv, PixelShuffle, bicubic skip)
+   * as one WebAssembly SIMD pass (see fusedTileRunner; default true).
+   */
+  fusedTail?: boolean;
+  /** Let WebAssembly use relaxed SIMD (FMA) in the workers (see RuntimeOptions.relaxedSimd; default true). */
+  relaxedSimd?: boolean;
+}
+
+export interface TileWorkerPool {
+  runner: TileRunner;
+  /** Device each worker reported. */
+  devices: string[];
+  close(): Promise<void>;
+}
+
+interface Pending {
+  resolve: (v: Float32Array) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * Worker threads that each load the model on their own backend and run tiles, so a 2-core machine
+ * runs two WASM tiles at once. Use with `upscaleTiled(..., {concurrency: workers})`.
+ */
+export async function startTileWorkers(opts: WorkerPoolOptions): Promise<TileWorkerPool> {
+  // From source (tests, tsx) the worker is TypeScript and needs tsx's loader; from dist it is JS.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const url = new URL(fromSource ? './tile-worker.ts' : './tile-worker.js', import.meta.url);
+  const workers: Worker[] = [];
+  const idle: Worker[] = [];
+  const waiting: ((w: Worker) => void)[] = [];
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  const devices = await Promise.all(
+    Array.from({ length: Math.max(1, opts.workers) }, async () => {
+      const workerData = {
+        modelPath: opts.modelPath,
+        runtime: opts.runtime ?? 'wasm',
+        winogradConv: opts.winogradConv ?? true,
+        fusedTail: opts.fusedTail ?? true,
+        relaxedSimd: opts.relaxedSimd ?? true,
+      };
+      // From source, a tiny JS bootstrap registers tsx's loader in the worker before importing it.
+      const w = fromSource
+        ? new Worker(
+            `import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`,
+            { eval: true, workerData },
+          )
+        : new Worker(url, { workerData });
+      workers.push(w);
+      const device = await new Promise<string>((resolve, reject) => {
+        w.once('message', (m) =>
+          m.type === 'ready' ? resolve(m.device) : reject(new Error(m.error)),
+        );
+        w.once('error', reject);
+      });
+      w.on('message', (m) => {
+        const p = pending.get(m.id);
+        if (!p) return;
+        pending.delete(m.id);
+        if (m.type === 'result') p.resolve(new Float32Array(m.data));
+        else if (m.type === 'done') p.resolve(new Float32Array(0));
+        else p.reject(new Error(m.error));
+      });
+      idle.push(w);
+      return device;
+    }),
+  );
+  const acquire = () =>
+    new Promise<Worker>((resolve) => {
+      const w = idle.pop();
+      if (w) resolve(w);
+      else waiting.push(resolve);
+    });
+  const release = (w: Worker) => {
+    const next = waiting.shift();
+    if (next) next(w);
+    else idle.push(w);
+  };
+  const send = async (message: Record<string, unknown>, lr: Float32Array) => {
+    const w = await acquire();
+    try {
+      const id = nextId++;
+      const result = new Promise<Float32Array>((resolve, reject) =>
+        pending.set(id, { resolve, reject }),
+      );
+      const copy = lr.slice();
+      w.postMessage({ ...message, id, data: copy.buffer }, [copy.buffer]);
+      return await result;
+    } finally {
+      release(w);
+    }
+  };
+  // `rows` (the tile's rows that blending uses) go along, so the worker skips the others.
+  const runner: TileRunner = (lr, height, width, bands, rows) =>
+    send({ type: 'tile', height, width, bands, rows }, lr);
+  // Shared memory crosses to the worker without a copy; the worker adds the tile in itself.
+  runner.accumulateInto = async (lr, height, width, bands, out, window, wy, wx) => {
+    await send({ type: 'tile-into', height, width, bands, out, window, wy, wx }, lr);
+  };
+  return {
+    runner,
+    devices,
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+/**
+ * The runner a tiled job uses: `workers` worker threads when more than one, else `model` in this
+ * thread on the current backend (no threads started). Workers load the model from `modelPath`; a
+ * model without one (built or changed in memory) is saved to a temporary folder that close()
+ * removes. Always close() it.
+ */
+export async function startTileRunner(
+  model: tf.LayersModel,
+  opts: Omit<WorkerPoolOptions, 'modelPath'> & { modelPath?: string },
+): Promise<TileWorkerPool> {
+  if (opts.workers <= 1) {
+    const runner =
+      (opts.fusedTail ?? true)
+        ? (
+            await fusedTileRunner(model, {
+              relaxedSimd: opts.relaxedSimd === false ? false : 'auto',
+            })
+          ).runner
+        : modelTileRunner(model);
+    return { runner, devices: [], close: async () => {} };
+  }
+  const saved = opts.modelPath ? undefined : await mkdtemp(join(tmpdir(), 'hsrkit-model-'));
+  const removeSaved = async () => {
+    if (saved) await rm(saved, { recursive: true, force: true });
+  };
+  try {
+    if (saved) await saveModel(model, saved);
+    const pool = await startTileWorkers({ ...opts, modelPath: opts.modelPath ?? saved! });
+    return {
+      ...pool,
+      async close() {
+        await pool.close();
+        await removeSaved();
+      },
+    };
+  } catch (e) {
+    await removeSaved();
+    throw e;
+  }
+}

@@ -1,0 +1,54 @@
+import { loadModel } from './model-files.js';
+import type { RuntimeName } from './runtime.js';
+import { startTileRunner } from './tile-workers.js';
+import { type UpscaleFileOptions, type UpscaleFileResult, upscaleFile } from './upscale-file.js';
+
+export interface UpscaleWithModelOptions
+  extends Omit<UpscaleFileOptions, 'runner' | 'model' | 'concurrency'> {
+  /** Model folder or model.json (any TF.js LayersModel). */
+  modelPath: string;
+  /** Worker threads, each with its own backend and copy of the model (default 1: this thread). */
+  workers?: number;
+  /** Runtime each worker starts (default wasm); with one worker the current backend runs. */
+  runtime?: RuntimeName;
+  /** Our WebAssembly kernels on wasm/cpu: Winograd convs and the fused sub-pixel tail (default true). */
+  fastKernels?: boolean;
+  /** Called once the workers run, with what each reported (nothing with one worker). */
+  onWorkers?: (devices: string[]) => void;
+}
+
+/**
+ * `upscaleFile` with a model read from disk: loads it, starts the tile runner (worker threads or
+ * this thread), upscales `input` into `output` and stops the workers, also on failure or abort.
+ */
+export async function upscaleFileWithModel(
+  input: string,
+  output: string,
+  opts: UpscaleWithModelOptions,
+): Promise<UpscaleFileResult & { devices: string[] }> {
+  const { modelPath, workers = 1, runtime, fastKernels = true, onWorkers, ...rest } = opts;
+  const model = await loadModel(modelPath);
+  try {
+    const pool = await startTileRunner(model, {
+      modelPath,
+      runtime,
+      workers,
+      winogradConv: fastKernels,
+      fusedTail: fastKernels,
+    });
+    try {
+      if (pool.devices.length) onWorkers?.(pool.devices);
+      const result = await upscaleFile(input, output, {
+        ...rest,
+        model,
+        runner: pool.runner,
+        concurrency: workers,
+      });
+      return { ...result, devices: pool.devices };
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,3 @@
+export { WasmKernelError } from './errors.js';
+export { restoreStockWasmKernels } from './kernel-registry.js';
+export { relaxedSimdSupported, resetSubPixelModules, type SimdBuild } from './simd-module.js';

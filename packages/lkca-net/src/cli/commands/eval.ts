@@ -1,0 +1,51 @@
+import { readCube } from '@hsrkit/hsi-data/node';
+import { loadModel } from '@hsrkit/inference/node';
+import type { Command } from 'commander';
+import { evaluateScene } from '../../evaluate.js';
+import { type CommonOptions, makeContext, parseChoice, parseNumber } from '../context.js';
+import { metricTable, metricValues } from '../metric-table.js';
+import { backendOption, jsonOption, winogradOption } from '../options.js';
+
+export function evalCommand(program: Command): void {
+  const cmd = program
+    .command('eval')
+    .description(
+      'score a model on a scene: LR by MATLAB bicubic x1/s, model and bicubic vs the ground truth',
+    )
+    .requiredOption('--model <dir>', 'model folder or model.json')
+    .requiredOption('--data <file>', 'ground-truth (HR) cube')
+    .option('--scale <s>', 'check that the model upscales by this factor')
+    .option('--preset <name>', 'sspsr | mcnet', 'sspsr');
+  jsonOption(winogradOption(backendOption(cmd))).action(
+    async (o: CommonOptions & { model: string; data: string; scale?: string; preset: string }) => {
+      const ctx = makeContext(o);
+      const preset = parseChoice('preset', o.preset, ['sspsr', 'mcnet'] as const);
+      await ctx.runtime();
+      const model = await loadModel(o.model);
+      const hr = await readCube(o.data, { nonFinite: { fill: 0 } });
+      const progress = ctx.out.tracker('tiles');
+      const ev = await evaluateScene(model, hr, {
+        scale: parseNumber('scale', o.scale, { int: true, min: 2 }),
+        preset,
+        signal: ctx.signal,
+        onProgress: progress.onProgress,
+      }).finally(progress.stop);
+      model.dispose();
+      ctx.out.result(
+        {
+          ...metricValues(ev.metrics),
+          bicubic: metricValues(ev.bicubicMetrics),
+          scale: ev.scale,
+          rows: ev.gt.rows,
+          cols: ev.gt.cols,
+          bands: ev.gt.bands,
+          ms: ev.modelMs,
+        },
+        metricTable([
+          ['model', ev.metrics],
+          ['bicubic', ev.bicubicMetrics],
+        ]),
+      );
+    },
+  );
+}
