@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const packages = ['layers', 'hsi-data', 'lowrank', 'distill', 'inference', 'lkca-net'];
+const packages = ['layers', 'hsi-data', 'lowrank', 'distill', 'inference', 'queue', 'lkca-net'];
 const work = mkdtempSync(join(tmpdir(), 'hsrkit-consumer-'));
 const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });

@@ -29,6 +29,7 @@ describe('package graph', () => {
       "const d = await import('@hsrkit/d');",
       "import '@hsrkit/e';",
       'import {\n  f,\n} from "@hsrkit/f";',
+      "throw new Error(`use: import { g } from '@hsrkit/g'`);",
     ].join('\n');
     assert.deepEqual(
       importsOf(text).map((i) => i.spec),

@@ -11,8 +11,9 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const SOURCE_EXT = /\.(ts|mts|js|mjs)$/;
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'fixtures', 'results', '.turbo', 'public']);
+// Static imports/exports start a statement (a line); dynamic import() and require() go anywhere.
 const IMPORT_RE =
-  /(?:\bimport\s*(?:type\s+)?(?:[^'"`;]*?\sfrom\s*)?|\bexport\s+(?:type\s+)?[^'"`;]*?\sfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g;
+  /(?:^[ \t]*import\s*(?:type\s+)?(?:[^'"`;]*?\sfrom\s*)?|^[ \t]*export\s+(?:type\s+)?[^'"`;]*?\sfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/gm;
 
 /** Parses the ```package-graph block: `name: dep, dep` per line; `name:` for no dependency. */
 export function parsePackageGraph(markdown) {

@@ -1,11 +1,7 @@
 // Loads a model in the worker from where the user pointed: the app's own server, a folder picked
 // from disk, IndexedDB, or a freshly built untrained LKCA-Net student.
-import {
-  lkcaStudent,
-  modelBands,
-  readModelMetadata,
-  withModelMetadata,
-} from '@hsrkit/lkca-net/browser';
+import { modelBands, readModelMetadata, withModelMetadata } from '@hsrkit/inference';
+import { lkcaStudent } from '@hsrkit/lkca-net/browser';
 import * as tf from '@tensorflow/tfjs';
 import { PlaygroundInputError } from './errors.js';
 import type { ModelSource } from './worker-protocol.js';

@@ -2,7 +2,7 @@
 // WASM, CPU (a chosen runtime first), and says why each one before it was passed over. Starting
 // is not enough: headless chromium starts WebGL and then fails to compile one of LKCA-Net's
 // shaders, so every candidate runs the model once on a tiny input before it is taken.
-import { selectRuntime } from '@hsrkit/lkca-net/browser';
+import { selectRuntime } from '@hsrkit/inference';
 import * as tf from '@tensorflow/tfjs';
 import { describeError } from './errors.js';
 import {

@@ -12,16 +12,17 @@ import {
   type MetricOptions,
   toBipCube,
 } from '@hsrkit/hsi-data';
+// Tiled inference works for any TF.js SR model (@hsrkit/inference); the cost model is LKCA-Net's.
 import {
   fusedTileRunner,
   MemorySink,
   memorySource,
   modelBands,
-  modelCost,
   readModelMetadata,
   tileStarts,
   upscaleTiled,
-} from '@hsrkit/lkca-net/browser';
+} from '@hsrkit/inference';
+import { modelCost } from '@hsrkit/lkca-net/browser';
 import * as tf from '@tensorflow/tfjs';
 import { describeError, PlaygroundInputError } from './errors.js';
 import { lowRankSummary } from './lowrank-summary.js';

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,6 +11,7 @@ import {
   supervisedRun,
   weightValues,
 } from '../test/fixtures.js';
+import { killTrainChild } from '../test/kill-train-child.js';
 import { tempDirs } from '../test/temp-dirs.js';
 import { mean, refCosine, refGradient, refSam } from '../test/reference.js';
 import {
@@ -268,31 +267,8 @@ describe('train: checkpoints and resume', () => {
 
   it('SIGKILL of a training child process after a checkpoint: resume reaches the same numbers', async () => {
     const dir = await tempDir();
-    const child = spawn(
-      'npx',
-      ['tsx', 'test/train-child.ts', dir, String(2 * N), String(N), String(N + 1)],
-      {
-        cwd: join(import.meta.dirname, '..'),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    const exit = new Promise<NodeJS.Signals | number | null>((resolve) =>
-      child.on('exit', (code, signal) => resolve(signal ?? code)),
-    );
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d) => {
-        out += d;
-        if (out.includes('HANGING')) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.on('exit', () => reject(new Error(`child exited before hanging:\n${out}\n${err}`)));
-    });
-    expect(await exit).toBe('SIGKILL');
+    const { exit, out } = await killTrainChild(dir, 2 * N, N, N + 1);
+    expect(exit).toBe('SIGKILL');
     const lines = out
       .split('\n')
       .filter((l) => l.startsWith('{'))

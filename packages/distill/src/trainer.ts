@@ -109,6 +109,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   try {
     for (let s = start; s < totalSteps; s++) {
+      // A turn of the event loop per step: on a synchronous backend (wasm, cpu) every await below
+      // resolves at once, and a Ctrl-C (its handler aborts `signal`) would otherwise only be seen
+      // at the next real I/O, such as a checkpoint write.
+      await yieldToEventLoop();
       if (opts.signal?.aborted) {
         aborted = true;
         break;
@@ -154,6 +158,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     kernels,
     dispose: adapters.disposeOwn,
   };
+}
+
+/** Lets timers, I/O and signal handlers run (setImmediate in Node, a 0 ms timeout elsewhere). */
+function yieldToEventLoop(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate;
+  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }
 
 /** The store checkpoints go to. A folder (`dir`) needs the file system: `train` of

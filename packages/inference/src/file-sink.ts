@@ -15,13 +15,34 @@ export class Float32FileSink implements TileSink {
     readonly bands: number,
   ) {}
 
+  /**
+   * A new sink file at `path`, created exclusively (`wx+`: fails if anything, a symlink included,
+   * is already there, so no other file is ever written through it).
+   */
   static async create(
     path: string,
     rows: number,
     cols: number,
     bands: number,
   ): Promise<Float32FileSink> {
-    const handle = await fs.open(path, 'w+');
+    const handle = await fs.open(path, 'wx+');
+    try {
+      return await Float32FileSink.onHandle(handle, path, rows, cols, bands);
+    } catch (e) {
+      await handle.close();
+      await fs.rm(path, { force: true });
+      throw e;
+    }
+  }
+
+  /** A sink over a file the caller created (empty, open read-write); the sink closes it. */
+  static async onHandle(
+    handle: fs.FileHandle,
+    path: string,
+    rows: number,
+    cols: number,
+    bands: number,
+  ): Promise<Float32FileSink> {
     // A sparse file of zeros: the first accumulation into a window reads zeros.
     await handle.truncate(rows * cols * bands * 4);
     return new Float32FileSink(path, handle, rows, cols, bands);
@@ -63,6 +84,22 @@ export class Float32FileSink implements TileSink {
       row * this.cols * this.bands * 4,
     );
     return out;
+  }
+
+  /** Overwrites rows [row, row + data.length / (cols * bands)) with `data` (BIP float32). */
+  async writeRows(row: number, data: Float32Array): Promise<void> {
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    let done = 0;
+    const pos = row * this.cols * this.bands * 4;
+    while (done < bytes.byteLength) {
+      const { bytesWritten } = await this.handle.write(
+        bytes,
+        done,
+        bytes.byteLength - done,
+        pos + done,
+      );
+      done += bytesWritten;
+    }
   }
 
   async close(): Promise<void> {

@@ -48,10 +48,19 @@ describe('model folder safety', () => {
   }
 
   it('refuses ../ and absolute weight paths (/etc/passwd), naming them', async () => {
-    await refused(await variant('dotdot', ['../../etc/passwd']), /'\.\.\/\.\.\/etc\/passwd' leaves the model's folder/);
-    await refused(await variant('absolute', ['/etc/passwd']), /'\/etc\/passwd' leaves the model's folder/);
+    await refused(
+      await variant('dotdot', ['../../etc/passwd']),
+      /'\.\.\/\.\.\/etc\/passwd' leaves the model's folder/,
+    );
+    await refused(
+      await variant('absolute', ['/etc/passwd']),
+      /'\/etc\/passwd' leaves the model's folder/,
+    );
     // Spliced between real shards: still refused, nothing loads.
-    await refused(await variant('spliced', [shard, '../good/model.json']), /leaves the model's folder/);
+    await refused(
+      await variant('spliced', [shard, '../good/model.json']),
+      /leaves the model's folder/,
+    );
   });
 
   it('refuses a symlink that leads out of the folder, /dev/zero and a FIFO without hanging', async () => {
@@ -84,7 +93,9 @@ describe('model folder safety', () => {
   it('refuses a shard whose byte length is not what the manifest implies (one byte more or less)', async () => {
     const bytes = await readFile(join(good, shard));
     await refused(
-      await variant('long', [shard], (d) => writeFile(join(d, shard), Buffer.concat([bytes, Buffer.alloc(1)]))),
+      await variant('long', [shard], (d) =>
+        writeFile(join(d, shard), Buffer.concat([bytes, Buffer.alloc(1)])),
+      ),
       new RegExp(`describes ${bytes.length} bytes but its shards hold ${bytes.length + 1}`),
     );
     await refused(

@@ -171,8 +171,7 @@ async function checkedShard(
       `weight path '${shard}' resolves to ${real}, outside the model's folder ${realDir}`,
     );
   const st = await fs.stat(real);
-  if (!st.isFile())
-    throw new ModelFileError(file, `weight path '${shard}' is not a regular file`);
+  if (!st.isFile()) throw new ModelFileError(file, `weight path '${shard}' is not a regular file`);
   return { file: real, size: st.size };
 }
 

@@ -13,6 +13,7 @@ export {
 export { readSafetensors } from './safetensors-file.js';
 export { Float32FileSink } from './file-sink.js';
 export {
+  capWorkers,
   startTileRunner,
   startTileWorkers,
   type TileWorkerPool,

@@ -1,8 +1,10 @@
 import { promises as fs } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import {
   applyNormalization,
+  checkFinalPath,
+  checkOutputPaths,
   type Cube,
   type CubeMetadata,
   cubeFormatOf,
@@ -12,13 +14,16 @@ import {
   enviWritePaths,
   formatEnviHeader,
   type NormalizationRecord,
+  openPartialFile,
   readCube,
   readCubeWindow,
+  removeStalePartials,
   scaleMapInfo,
   toBipCube,
   writeCube,
 } from '@hsrkit/hsi-data/node';
 import { Float32FileSink } from './file-sink.js';
+import { fillNoData, float32NoData, restoreNoData, validBandMeans } from './no-data.js';
 import { modelBands, modelScale, readModelMetadata } from './model-metadata.js';
 import type { TileSource, Window } from './tile-sink.js';
 import { type TileRunner, upscaleTiled } from './tiled-inference.js';
@@ -61,6 +66,9 @@ export async function upscaleFile(
   output: string,
   opts: UpscaleFileOptions,
 ): Promise<UpscaleFileResult> {
+  // Nothing is read or written before the output is known not to destroy the input (same file,
+  // hard or symbolic link, ENVI header or data file) and not to be a directory or a symlink.
+  await checkOutputPaths(output, [input]);
   const info = await cubeInfo(input);
   const bands = modelBands(opts.model);
   if (bands !== info.bands)
@@ -76,20 +84,9 @@ export async function upscaleFile(
     const win = { row: w.row, col: w.col, rows: w.height, cols: w.width };
     return whole ? cropCube(input, whole, win) : readCubeWindow(input, win);
   };
-  const source: TileSource = {
-    rows: info.rows,
-    cols: info.cols,
-    bands,
-    async read(w) {
-      const cube = await readWindow(w);
-      return toBipCube(record ? applyNormalization(cube, record) : cube).data;
-    },
-  };
-  const runner: TileRunner = async (lr, h, w, b) => {
-    const hr = await opts.runner(lr, h, w, b);
-    if (!record) return hr;
-    return toBipCube(denormalize(bipCube(hr, h * scale, w * scale, b), record)).data;
-  };
+  const readLrRows = async (row: number, count: number) =>
+    toBipCube(await readWindow({ row, col: 0, height: count, width: info.cols }))
+      .data as Float32Array;
   // The input's metadata (wavelengths, no-data, georeferencing...) for the output cube, read
   // first: a map info that cannot be scaled fails here, before any work.
   const {
@@ -111,10 +108,47 @@ export async function upscaleFile(
   const rows = info.rows * scale;
   const cols = info.cols * scale;
   const format = cubeFormatOf(output);
-  await fs.mkdir(dirname(output) || '.', { recursive: true });
   const enviPaths = format === 'envi' ? enviWritePaths(output) : undefined;
-  const accPath = `${enviPaths?.dataFile ?? join(dirname(output), `.${Date.now()}.sr`)}.${process.pid}.partial`;
-  const sink = await Float32FileSink.create(accPath, rows, cols, bands);
+  const accTarget = enviPaths?.dataFile ?? output;
+  await fs.mkdir(dirname(output) || '.', { recursive: true });
+  await checkDiskSpace(output, rows * cols * bands * 4 * (enviPaths ? 1 : 2));
+  // Temp files a killed run left for these outputs go; ours are created exclusively.
+  for (const f of enviPaths ? [enviPaths.dataFile, enviPaths.headerFile] : [output])
+    await removeStalePartials(f);
+  // No-data samples (ENVI `data ignore value`, GDAL nodata) are filled with their band's mean of
+  // valid samples before the network and written back as no-data after it (src/no-data.ts).
+  const noData = meta.noDataValue !== undefined ? float32NoData(meta.noDataValue) : undefined;
+  const noDataFill =
+    noData !== undefined
+      ? await validBandMeans(readLrRows, info.rows, info.cols, bands, noData)
+      : undefined;
+  const masking = noData !== undefined && noDataFill?.any === true;
+  const source: TileSource = {
+    rows: info.rows,
+    cols: info.cols,
+    bands,
+    async read(w) {
+      const cube = toBipCube(await readWindow(w));
+      if (masking) fillNoData(cube.data as Float32Array, bands, noData, noDataFill.fill);
+      return toBipCube(record ? applyNormalization(cube, record) : cube).data;
+    },
+  };
+  const runner: TileRunner = async (lr, h, w, b) => {
+    const hr = await opts.runner(lr, h, w, b);
+    if (!record) return hr;
+    return toBipCube(denormalize(bipCube(hr, h * scale, w * scale, b), record)).data;
+  };
+  const acc = await openPartialFile(accTarget);
+  const accPath = acc.path;
+  let sink: Float32FileSink;
+  try {
+    sink = await Float32FileSink.onHandle(acc.handle, accPath, rows, cols, bands);
+  } catch (e) {
+    await acc.handle.close();
+    await fs.rm(accPath, { force: true });
+    throw e;
+  }
+  let hdrTmp: string | undefined;
   try {
     await upscaleTiled(source, runner, sink, {
       scale,
@@ -124,16 +158,35 @@ export async function upscaleFile(
       signal: opts.signal,
       onProgress: opts.onProgress,
     });
+    if (masking) {
+      // One LR row block at a time: its HR rows get no-data where their LR parent had it.
+      const block = 16;
+      for (let r = 0; r < info.rows; r += block) {
+        const n = Math.min(block, info.rows - r);
+        const lr = await readLrRows(r, n);
+        const hr = await sink.readRows(r * scale, n * scale);
+        restoreNoData(hr, r * scale, n * scale, lr, r, info.cols, bands, scale, noData);
+        await sink.writeRows(r * scale, hr);
+      }
+    }
     if (enviPaths) {
       await sink.close();
       const header = formatEnviHeader(
         { ...meta, rows, cols, bands, interleave: 'bip', data: new Float32Array(0) },
         { interleave: 'bip', sampleType: 'float32', byteOrder: 0 },
       );
-      const hdrTmp = `${enviPaths.headerFile}.${process.pid}.partial`;
-      await fs.writeFile(hdrTmp, header);
+      const hdr = await openPartialFile(enviPaths.headerFile);
+      const hdrPath = hdr.path;
+      hdrTmp = hdrPath;
+      try {
+        await hdr.handle.writeFile(header);
+      } finally {
+        await hdr.handle.close();
+      }
+      await checkFinalPath(enviPaths.dataFile);
+      await checkFinalPath(enviPaths.headerFile);
       await fs.rename(accPath, enviPaths.dataFile);
-      await fs.rename(hdrTmp, enviPaths.headerFile);
+      await fs.rename(hdrPath, enviPaths.headerFile);
       return { rows, cols, bands, scale, files: [enviPaths.headerFile, enviPaths.dataFile] };
     }
     const data = await sink.readRows(0, rows);
@@ -144,6 +197,23 @@ export async function upscaleFile(
   } catch (e) {
     await sink.close().catch(() => {});
     await fs.rm(accPath, { force: true });
+    if (hdrTmp) await fs.rm(hdrTmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * Refuses, before any work, an output that cannot fit on its disk (a header declaring 1e9 lines
+ * would otherwise fail deep inside with EFBIG, or fill the disk).
+ */
+async function checkDiskSpace(output: string, bytes: number): Promise<void> {
+  if (!Number.isSafeInteger(bytes))
+    throw new UpscaleInputError(`${output}: the output would be ${bytes} bytes: too large`);
+  const stats = await fs.statfs(dirname(output) || '.').catch(() => undefined);
+  if (!stats) return;
+  const free = stats.bavail * stats.bsize;
+  if (bytes > free)
+    throw new UpscaleInputError(
+      `${output}: the output needs ${bytes} bytes but its disk has ${free} free`,
+    );
 }

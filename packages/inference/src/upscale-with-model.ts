@@ -1,6 +1,7 @@
 import { loadModel } from './model-files.js';
 import type { RuntimeName } from './runtime.js';
-import { startTileRunner } from './tile-workers.js';
+import { checkOutputPaths, cubeInfo } from '@hsrkit/hsi-data/node';
+import { capWorkers, startTileRunner } from './tile-workers.js';
 import { type UpscaleFileOptions, type UpscaleFileResult, upscaleFile } from './upscale-file.js';
 
 export interface UpscaleWithModelOptions
@@ -15,6 +16,8 @@ export interface UpscaleWithModelOptions
   fastKernels?: boolean;
   /** Called once the workers run, with what each reported (nothing with one worker). */
   onWorkers?: (devices: string[]) => void;
+  /** Called when `workers` is more than the machine's cores, with the count used instead. */
+  onWorkersCapped?: (used: number, requested: number) => void;
 }
 
 /**
@@ -26,7 +29,20 @@ export async function upscaleFileWithModel(
   output: string,
   opts: UpscaleWithModelOptions,
 ): Promise<UpscaleFileResult & { devices: string[] }> {
-  const { modelPath, workers = 1, runtime, fastKernels = true, onWorkers, ...rest } = opts;
+  const {
+    modelPath,
+    workers: requested = 1,
+    runtime,
+    fastKernels = true,
+    onWorkers,
+    onWorkersCapped,
+    ...rest
+  } = opts;
+  // Before the model is even loaded: an output that would overwrite the input is refused.
+  await checkOutputPaths(output, [input]);
+  await cubeInfo(input); // a header that lies fails here, before the model loads
+  const { workers, capped } = capWorkers(requested);
+  if (capped) onWorkersCapped?.(workers, requested);
   const model = await loadModel(modelPath);
   try {
     const pool = await startTileRunner(model, {

@@ -36,85 +36,78 @@ interface Case {
 }
 const conv = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1] };
 const pw = { ...conv, pad: 'valid' };
+
+const kernelCase = (
+  name: string,
+  kernel: string,
+  inputs: Case['inputs'],
+  attrs: Case['attrs'],
+): Case => ({ name, kernel, inputs, attrs });
+
+/** A 3x3 'same' conv of the [8, 16, 16] step from cin to cout channels: forward, dx and dW. */
+function convStep(label: string, cin: number, cout: number): Case[] {
+  const [x, dy, filter] = [
+    [8, 16, 16, cin],
+    [8, 16, 16, cout],
+    [3, 3, cin, cout],
+  ];
+  return [
+    kernelCase(
+      `${label} fwd ${cin}->${cout}`,
+      tf.FusedConv2D,
+      { x, filter, bias: [cout] },
+      { ...conv, activation: 'linear' },
+    ),
+    kernelCase(`${label} dx`, tf.Conv2DBackpropInput, { dy, filter }, { ...conv, inputShape: x }),
+    kernelCase(
+      `${label} dW ${cin}->${cout}`,
+      tf.Conv2DBackpropFilter,
+      { x, dy },
+      { ...conv, filterShape: filter },
+    ),
+  ];
+}
+
 const CASES: Case[] = [
-  {
-    name: 'upsampler fwd 64->496',
-    kernel: tf.FusedConv2D,
-    inputs: { x: [8, 16, 16, 64], filter: [3, 3, 64, 496], bias: [496] },
-    attrs: { ...conv, activation: 'linear' },
-  },
-  {
-    name: 'upsampler dx',
-    kernel: tf.Conv2DBackpropInput,
-    inputs: { dy: [8, 16, 16, 496], filter: [3, 3, 64, 496] },
-    attrs: { ...conv, inputShape: [8, 16, 16, 64] },
-  },
-  {
-    name: 'upsampler dW',
-    kernel: tf.Conv2DBackpropFilter,
-    inputs: { x: [8, 16, 16, 64], dy: [8, 16, 16, 496] },
-    attrs: { ...conv, filterShape: [3, 3, 64, 496] },
-  },
-  {
-    name: 'body fwd 64->64',
-    kernel: tf.FusedConv2D,
-    inputs: { x: [8, 16, 16, 64], filter: [3, 3, 64, 64], bias: [64] },
-    attrs: { ...conv, activation: 'linear' },
-  },
-  {
-    name: 'body dx',
-    kernel: tf.Conv2DBackpropInput,
-    inputs: { dy: [8, 16, 16, 64], filter: [3, 3, 64, 64] },
-    attrs: { ...conv, inputShape: [8, 16, 16, 64] },
-  },
-  {
-    name: 'body dW',
-    kernel: tf.Conv2DBackpropFilter,
-    inputs: { x: [8, 16, 16, 64], dy: [8, 16, 16, 64] },
-    attrs: { ...conv, filterShape: [3, 3, 64, 64] },
-  },
-  {
-    name: 'head dW 31->64',
-    kernel: tf.Conv2DBackpropFilter,
-    inputs: { x: [8, 16, 16, 31], dy: [8, 16, 16, 64] },
-    attrs: { ...conv, filterShape: [3, 3, 31, 64] },
-  },
-  {
-    name: 'fuse 1x1 fwd 192->64',
-    kernel: tf.Conv2D,
-    inputs: { x: [8, 16, 16, 192], filter: [1, 1, 192, 64] },
-    attrs: pw,
-  },
-  {
-    name: 'fuse 1x1 dx as conv 64->192',
-    kernel: tf.Conv2D,
-    inputs: { x: [8, 16, 16, 64], filter: [1, 1, 64, 192] },
-    attrs: pw,
-  },
-  {
-    name: 'fuse dW matmul x^T dy',
-    kernel: tf.BatchMatMul,
-    inputs: { a: [2048, 192], b: [2048, 64] },
-    attrs: { transposeA: true, transposeB: false },
-  },
-  {
-    name: 'dw dilated 3x3 d5',
-    kernel: tf.DepthwiseConv2dNative,
-    inputs: { x: [8, 16, 16, 64], filter: [3, 3, 64, 1] },
-    attrs: { strides: [1, 1], pad: 'same', dilations: [5, 5] },
-  },
-  {
-    name: 'dw filter-grad form d7',
-    kernel: tf.DepthwiseConv2dNative,
-    inputs: { x: [1, 30, 30, 512], filter: [16, 16, 512, 1] },
-    attrs: { strides: [7, 7], pad: 'valid', dilations: [1, 1] },
-  },
-  {
-    name: 'bicubic matmul',
-    kernel: tf.BatchMatMul,
-    inputs: { a: [16, 64], b: [64, 15872] },
-    attrs: { transposeA: false, transposeB: false },
-  },
+  ...convStep('upsampler', 64, 496),
+  ...convStep('body', 64, 64),
+  convStep('head', 31, 64)[2],
+  kernelCase(
+    'fuse 1x1 fwd 192->64',
+    tf.Conv2D,
+    { x: [8, 16, 16, 192], filter: [1, 1, 192, 64] },
+    pw,
+  ),
+  kernelCase(
+    'fuse 1x1 dx as conv 64->192',
+    tf.Conv2D,
+    { x: [8, 16, 16, 64], filter: [1, 1, 64, 192] },
+    pw,
+  ),
+  kernelCase(
+    'fuse dW matmul x^T dy',
+    tf.BatchMatMul,
+    { a: [2048, 192], b: [2048, 64] },
+    { transposeA: true, transposeB: false },
+  ),
+  kernelCase(
+    'dw dilated 3x3 d5',
+    tf.DepthwiseConv2dNative,
+    { x: [8, 16, 16, 64], filter: [3, 3, 64, 1] },
+    { strides: [1, 1], pad: 'same', dilations: [5, 5] },
+  ),
+  kernelCase(
+    'dw filter-grad form d7',
+    tf.DepthwiseConv2dNative,
+    { x: [1, 30, 30, 512], filter: [16, 16, 512, 1] },
+    { strides: [7, 7], pad: 'valid', dilations: [1, 1] },
+  ),
+  kernelCase(
+    'bicubic matmul',
+    tf.BatchMatMul,
+    { a: [16, 64], b: [64, 15872] },
+    { transposeA: false, transposeB: false },
+  ),
 ];
 
 function time(c: Case): number {
@@ -133,25 +126,28 @@ function time(c: Case): number {
   return best;
 }
 
+/** fn timed on the stock (or stand-in) kernels, then on ours with 1 and with 2 threads. */
+async function stockThenOurs(fn: () => number, minWork?: number): Promise<number[]> {
+  restoreStockWasmKernels();
+  await closeWasmSimdTrainingKernels();
+  registerWasmTrainingKernels({ replaceSlowKernels: true });
+  const stock = fn();
+  await registerWasmSimdTrainingKernels({ threads: 1, minWork });
+  const one = fn();
+  await registerWasmSimdTrainingKernels({ threads: 2, minWork });
+  return [stock, one, fn()];
+}
+
+const row = (name: string, ms: number[]) =>
+  console.log(name.padEnd(30), ...ms.map((t) => t.toFixed(2).padStart(8)));
+
 console.log(`min of ${reps} runs, ms; relaxed SIMD ${relaxedSimdSupported()}`);
 console.log('case'.padEnd(30), 'stock'.padStart(8), 'ours 1t'.padStart(8), 'ours 2t'.padStart(8));
 let sums = [0, 0, 0];
 for (const c of CASES) {
-  restoreStockWasmKernels();
-  await closeWasmSimdTrainingKernels();
-  registerWasmTrainingKernels({ replaceSlowKernels: true });
-  const stock = time(c);
-  await registerWasmSimdTrainingKernels({ threads: 1, minWork: 1 });
-  const one = time(c);
-  await registerWasmSimdTrainingKernels({ threads: 2, minWork: 1 });
-  const two = time(c);
-  sums = [sums[0] + stock, sums[1] + one, sums[2] + two];
-  console.log(
-    c.name.padEnd(30),
-    stock.toFixed(2).padStart(8),
-    one.toFixed(2).padStart(8),
-    two.toFixed(2).padStart(8),
-  );
+  const ms = await stockThenOurs(() => time(c), 1);
+  sums = sums.map((s, i) => s + ms[i]);
+  row(c.name, ms);
 }
 console.log('sum'.padEnd(30), ...sums.map((s) => s.toFixed(1).padStart(8)));
 
@@ -177,16 +173,5 @@ function timeBlock(): number {
   for (const w of block.weights) w.dispose();
   return best;
 }
-restoreStockWasmKernels();
-await closeWasmSimdTrainingKernels();
-registerWasmTrainingKernels({ replaceSlowKernels: true });
-const blockStock = timeBlock();
-await registerWasmSimdTrainingKernels({ threads: 1 });
-const blockOne = timeBlock();
-await registerWasmSimdTrainingKernels({ threads: 2 });
-const blockTwo = timeBlock();
-console.log(
-  'LKB fwd+grad [8,16,16,64]'.padEnd(30),
-  ...[blockStock, blockOne, blockTwo].map((t) => t.toFixed(2).padStart(8)),
-);
+row('LKB fwd+grad [8,16,16,64]', await stockThenOurs(timeBlock));
 await closeWasmSimdTrainingKernels();

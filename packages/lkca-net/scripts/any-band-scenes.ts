@@ -13,6 +13,8 @@ export interface SceneSpec {
   file: string;
   read?: ReadCubeOptions;
   role: 'train' | 'held-out';
+  /** Held out and of a sensor no training scene comes from. */
+  unseenSensor?: boolean;
 }
 
 const ABU = 'hsi-train/jiojio0505-OT-AD';
@@ -59,12 +61,14 @@ export const ANY_BAND_SCENES: readonly SceneSpec[] = [
     sensor: 'SAMSON',
     file: 'hsi/pekalam-hyperspectral-segmentation/samson_1.img',
     role: 'held-out',
+    unseenSensor: true,
   },
   {
     id: 'cave-balloons',
     sensor: 'CAVE (Apogee Alta U260 + tunable filter)',
     file: 'hsi/jicongfan-STP-Tensor-Completion/balloons_ms.mat',
     role: 'held-out',
+    unseenSensor: true,
   },
   {
     // Tiny (25 x 10, so 24 x 8 HR, 6 x 2 LR) but a fourth sensor: an airborne spectrometer resampled
@@ -73,6 +77,7 @@ export const ANY_BAND_SCENES: readonly SceneSpec[] = [
     sensor: 'airborne, unnamed (EnGeoMap test subset)',
     file: 'hsi/EnMAP-Box-enmap-box/cubus_gamsberg_subset.hdr',
     role: 'held-out',
+    unseenSensor: true,
   },
   {
     id: 'hydice-urban-sub',

@@ -54,3 +54,4 @@ export {
 } from '@hsrkit/inference';
 export { loadPytorchStateDict } from './pytorch-weights.js';
 export { evaluateScene, type SceneEvaluation } from './evaluate.js';
+export * from './any-band/index.js';

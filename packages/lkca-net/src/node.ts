@@ -40,3 +40,12 @@ export {
 } from './compress-saved-model.js';
 export * from './demo-scene.js';
 export { type DemoOptions, type DemoResult, runDemo } from './run-demo.js';
+export {
+  describeModelFolder,
+  listShippedModels,
+  ModelNotFoundError,
+  resolveModel,
+  SHIPPED_MODELS_DIR,
+  type ShippedModel,
+} from './shipped-models.js';
+export * from './any-band/node.js';

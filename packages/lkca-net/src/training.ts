@@ -21,6 +21,7 @@ import {
   toInterleave,
 } from '@hsrkit/hsi-data/node';
 import { LKCA_LAYER_NAMES, type LkcaNetConfig, lkcaNet } from './model.js';
+import { withSeededInit } from './seeded-init.js';
 import { readModelMetadata, withModelMetadata } from '@hsrkit/inference';
 
 export interface SceneTrainingOptions {
@@ -179,7 +180,9 @@ export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTr
       metrics: hsiMetrics({ scale }),
     };
   }
-  const student = opts.student ?? lkcaNet({ bands, scale, ...opts.model });
+  // Weight init is seeded too: two runs with the same seed start from the same weights.
+  const student =
+    opts.student ?? withSeededInit(seed, () => lkcaNet({ bands, scale, ...opts.model }));
   try {
     const result = await train({
       student,

@@ -7,8 +7,6 @@ import { type GraphLayer, type ModelGraph, modelGraph } from './model-graph.js';
  */
 export type UpsamplerPattern = 'pixel-shuffle' | 'upsampling-conv' | 'transposed-conv';
 
-/** @deprecated Renamed `UpsamplerPattern` (`@hsrkit/lkca-net` has its own `UpsamplerKind`). */
-export type UpsamplerKind = UpsamplerPattern;
 
 /** A learnable upsampling layer found in a model. */
 export interface Upsampler {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import '@hsrkit/layers';
 import { maxAbsDiff, useBackend } from '@hsrkit/testing';
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelFromFile, roundTrip } from '../test/node-io.js';
 import { analyzeLayer } from './analyze-layer.js';
@@ -15,6 +16,52 @@ const fixtures = new URL('../fixtures/', import.meta.url).pathname;
 
 let model: tf.LayersModel;
 let calibration: tf.Tensor4D;
+
+/**
+ * PSNR of the model with its upsampler kernel replaced by a rank-r truncation of its own SVD,
+ * against the model as trained, on the calibration batch (peak: the trained output's max - min, as
+ * the conversion report's default). Computed here from ml-matrix's SVD of the [576, 124] kernel
+ * matrix, not by lowrank's code. `keep` picks which r singular values stay: 'largest' is the
+ * Eckart-Young truncation; 'smallest' is the wrong variant the issue 19 probe used.
+ */
+async function truncatedPsnr(r: number, keep: 'largest' | 'smallest'): Promise<number> {
+  const layer = model.getLayer('upsampler');
+  const [kernel, bias] = layer.getWeights();
+  const k = (await kernel.data()) as Float32Array;
+  const cout = kernel.shape[3] as number;
+  const rows = k.length / cout;
+  const w = new Matrix(rows, cout);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cout; j++) w.set(i, j, k[i * cout + j]);
+  const svd = new SingularValueDecomposition(w, { autoTranspose: true });
+  const s = svd.diagonal; // descending
+  const u = svd.leftSingularVectors;
+  const v = svd.rightSingularVectors;
+  const kept = Array.from({ length: r }, (_, t) => (keep === 'largest' ? t : s.length - 1 - t));
+  const truncated = new Float32Array(k.length);
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cout; j++) {
+      let sum = 0;
+      for (const t of kept) sum += u.get(i, t) * s[t] * v.get(j, t);
+      truncated[i * cout + j] = sum;
+    }
+  const want = await predict(model, calibration);
+  const replaced = tf.tensor(truncated, kernel.shape);
+  layer.setWeights([replaced, bias]);
+  const got = await predict(model, calibration);
+  // getWeights() gave the variables themselves: put the trained values back from the copy in k.
+  const trained = tf.tensor(k, kernel.shape);
+  layer.setWeights([trained, bias]);
+  tf.dispose([replaced, trained]);
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  let se = 0;
+  for (let i = 0; i < want.length; i++) {
+    lo = Math.min(lo, want[i]);
+    hi = Math.max(hi, want[i]);
+    se += (got[i] - want[i]) ** 2;
+  }
+  return 10 * Math.log10(((hi - lo) * (hi - lo)) / (se / want.length));
+}
 
 async function predict(m: tf.LayersModel, x: tf.Tensor): Promise<Float32Array> {
   const y = m.predict(x) as tf.Tensor;
@@ -85,8 +132,20 @@ describe('trained LKCA-Net-like fixture', () => {
     );
     expect(report.paramsBefore - report.paramsAfter).toBe(l.paramsBefore - l.paramsAfter);
     expect(l.retainedEnergy).toBeGreaterThanOrEqual(0.9);
-    expect(Number.isFinite(report.output![0].psnr)).toBe(true);
+    // The quality the conversion reports is that of the truncation to the r largest singular
+    // values, computed independently above (ml-matrix SVD, weights swapped into the model)...
+    const psnr = report.output![0].psnr;
+    const expected = await truncatedPsnr(r, 'largest');
+    expect(Math.abs(psnr - expected)).toBeLessThan(0.05);
+    // ...and it is good: 40.1 dB on this fixture. Keeping the r *smallest* singular values
+    // instead (issue 19's probe) gives 7.4 dB and fails here; the mutation check below shows it.
+    expect(psnr).toBeGreaterThan(35);
     m.dispose();
+  });
+
+  it('mutation check: the r smallest singular values (the wrong truncation) fail that PSNR bound', async () => {
+    const analysis = await analyzeLayer(model.getLayer('upsampler'), { energies: [0.9] });
+    expect(await truncatedPsnr(analysis.ranks[0].rank, 'smallest')).toBeLessThan(35);
   });
 
   it('at 0.99 energy the factorization gains nothing: the trained upsampler is kept, and the report says why', async () => {

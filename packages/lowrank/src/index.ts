@@ -21,7 +21,6 @@ export {
 } from './analyze-model.js';
 export {
   type Upsampler,
-  type UpsamplerKind,
   type UpsamplerPattern,
   findUpsamplers,
   isShuffleClass,

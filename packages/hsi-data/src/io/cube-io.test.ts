@@ -111,7 +111,9 @@ describe('writeCube round-trips every format', () => {
     await expect(
       writeCube(path.join(tmpDir(), 'bad.tif'), src, { interleave: 'bil' }),
     ).rejects.toMatchObject({ field: 'interleave' });
-    expect((await fs.readdir(tmpDir())).filter((f) => f.endsWith('.tmp') || f.endsWith('.partial'))).toEqual([]);
+    expect(
+      (await fs.readdir(tmpDir())).filter((f) => f.endsWith('.tmp') || f.endsWith('.partial')),
+    ).toEqual([]);
   });
 });
 

@@ -185,7 +185,9 @@ describe('ENVI writer', () => {
       expect(back.wavelengths).toEqual(samson.wavelengths);
       expect(back.mapInfo).toBe(samson.mapInfo);
     }
-    expect((await fs.readdir(tmpDir())).filter((f) => f.endsWith('.tmp') || f.endsWith('.partial'))).toEqual([]);
+    expect(
+      (await fs.readdir(tmpDir())).filter((f) => f.endsWith('.tmp') || f.endsWith('.partial')),
+    ).toEqual([]);
   });
 
   it('names the files from either name: x.hdr -> x.img, x.img.hdr -> x.img, x.img -> x.hdr', async () => {

@@ -90,6 +90,9 @@ export async function enviInfoFrom(sources: EnviSources): Promise<CubeInfo> {
 }
 
 const STRUCTURAL_KEYS = new Set([
+  // A path to another file: never followed when reading (the data file is found beside the
+  // header by name) and never carried into a written header, where another tool might follow it.
+  'data file',
   'samples',
   'lines',
   'bands',

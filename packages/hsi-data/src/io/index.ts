@@ -77,5 +77,6 @@ export {
   readNpyFrom,
   readNpyWindowFrom,
 } from './npy.js';
+export { MAX_BANDS } from './raw-raster.js';
 export type { CubeFormat, CubeInfo, ReadOptions } from './types.js';
 export { type CubeWindow, cropCube } from './window.js';

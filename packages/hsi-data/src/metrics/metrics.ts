@@ -5,10 +5,11 @@ import {
   checkSameShape,
   toBipImage,
 } from '../prep/cube-input.js';
-import { HsiConfigError } from '../errors.js';
+import { HsiConfigError, HsiValueError } from '../errors.js';
 import { METRIC_PRESETS, type MetricPreset, type PresetRules } from './presets.js';
 import { fusedPairPass } from './fused-pass.js';
 import { METRIC_NAMES, type MetricName } from './metric-names.js';
+import { maskedMeanSsim, noDataPixels, PIXEL_METRICS, validPixels } from './no-data-metrics.js';
 import { checkSsimWindow, SsimPlanes, type SsimWindow } from './ssim.js';
 
 export interface MetricOptions {
@@ -20,6 +21,11 @@ export interface MetricOptions {
   dataRange?: number;
   /** Overrides the preset's SSIM window. */
   ssimWindow?: SsimWindow;
+  /**
+   * Samples equal to this are no-data: pixels where either image holds it in any band are not
+   * scored (SSIM skips the windows touching them). Default: the ground truth cube's `noDataValue`.
+   */
+  noDataValue?: number;
 }
 
 export interface MetricReport extends Record<MetricName, number> {
@@ -249,7 +255,29 @@ export async function computeMetrics(
   opts: MetricOptions = {},
 ): Promise<MetricReport> {
   const [a, b] = await pair(gt, pred);
-  return metricsOfImages(a, b, opts);
+  const noData = opts.noDataValue ?? (isTensorLike(gt) ? undefined : gt.noDataValue);
+  if (noData === undefined) return metricsOfImages(a, b, opts);
+  checkSameShape(a, b, 'metrics');
+  const masked = noDataPixels(a, b, noData);
+  let count = 0;
+  for (const m of masked) count += 1 - m;
+  if (count === masked.length) return metricsOfImages(a, b, opts);
+  if (count === 0)
+    throw new HsiValueError('every pixel is no-data: nothing to score', { field: 'noDataValue' });
+  // Pixel metrics on the valid pixels, SSIM on the full grid without windows touching no-data.
+  const report = metricsOfImages(
+    validPixels(a, masked, count),
+    validPixels(b, masked, count),
+    opts,
+    PIXEL_METRICS,
+  );
+  const { rules, dataRange } = resolve(opts);
+  checkSsimWindow(rules.ssim);
+  return { ...report, mssim: maskedMeanSsim(a, b, masked, rules.ssim, dataRange) };
+}
+
+function isTensorLike(x: CubeLike): x is Exclude<CubeLike, { data: unknown; rows: number }> {
+  return !('rows' in (x as object) && 'interleave' in (x as object));
 }
 
 async function one(

@@ -91,23 +91,34 @@ export class SsimPlanes {
     this.covNorm = window.sampleCovariance ? n / (n - 1) : 1;
   }
 
-  /** Mean SSIM over the valid windows of one band: `x` ground truth, `y` prediction. */
-  band(x: Float32Array, y: Float32Array): number {
+  /**
+   * Mean SSIM over the valid windows of one band: `x` ground truth, `y` prediction. With
+   * `usable` (1 per output window, row-major, `(rows - k + 1) x (cols - k + 1)`), only windows
+   * marked 1 count (those touching no-data are skipped); NaN when none is left.
+   */
+  band(x: Float32Array, y: Float32Array, usable?: Uint8Array): number {
     const k = this.window.size;
     let total = 0;
+    const rowOf = (r: number) =>
+      usable?.subarray((r - k + 1) * this.outCols, (r - k + 2) * this.outCols);
     for (const a of this.acc) a.fill(0);
     for (const h of this.ring) h.fill(0);
     for (let r = 0; r < this.rows; r++) {
       const slot = (r % k) * this.outCols;
       if (this.window.kind === 'uniform') {
         this.boxRow(x, y, r, slot);
-        if (r >= k - 1) total += this.scoreBoxRow();
+        if (r >= k - 1) total += this.scoreBoxRow(rowOf(r));
       } else {
         this.weightedRow(x, y, r, slot);
-        if (r >= k - 1) total += this.scoreWeightedRow(r);
+        if (r >= k - 1) total += this.scoreWeightedRow(r, rowOf(r));
       }
     }
-    return total / (this.outRows * this.outCols);
+    let count = this.outRows * this.outCols;
+    if (usable) {
+      count = 0;
+      for (const u of usable) count += u;
+    }
+    return count > 0 ? total / count : Number.NaN;
   }
 
   /** Horizontal box sums of image row r into the ring slot, moving the vertical sums along. */
@@ -157,13 +168,14 @@ export class SsimPlanes {
     }
   }
 
-  private scoreBoxRow(): number {
+  private scoreBoxRow(usable?: Uint8Array): number {
     const k = this.window.size;
     const inv = 1 / (k * k);
     const { c1, c2, covNorm } = this;
     const [ax, ay, axx, ayy, axy] = this.acc;
     let s = 0;
     for (let j = 0; j < this.outCols; j++) {
+      if (usable && !usable[j]) continue;
       const ux = ax[j] * inv;
       const uy = ay[j] * inv;
       const vx = covNorm * (axx[j] * inv - ux * ux);
@@ -207,7 +219,7 @@ export class SsimPlanes {
   }
 
   /** Scores the output row whose window ends at image row r (ring holds rows r-k+1..r). */
-  private scoreWeightedRow(r: number): number {
+  private scoreWeightedRow(r: number, usable?: Uint8Array): number {
     const { outCols, weights, c1, c2, covNorm } = this;
     const k = this.window.size;
     const [hx, hy, hxx, hyy, hxy] = this.ring;
@@ -231,6 +243,7 @@ export class SsimPlanes {
     }
     let s = 0;
     for (let j = 0; j < outCols; j++) {
+      if (usable && !usable[j]) continue;
       const ux = mx[j];
       const uy = my[j];
       const vx = covNorm * (mxx[j] - ux * ux);

@@ -3,12 +3,7 @@
 import { promises as fs } from 'node:fs';
 import type { Cube } from '../cube.js';
 import type { EncodedFile } from '../io/cube-io.js';
-import {
-  checkFinalPath,
-  openPartialFile,
-  removeStalePartials,
-} from './partial-files.js';
-
+import { checkFinalPath, openPartialFile, removeStalePartials } from './partial-files.js';
 
 /**
  * Write all `parts` to `target` through a temp file and a rename, so that `target` is either the old

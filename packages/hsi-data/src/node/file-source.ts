@@ -38,8 +38,7 @@ export async function openFileSource(path: string): Promise<FileByteSource> {
   const handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   try {
     const st = await handle.stat();
-    if (st.isDirectory())
-      throw new HsiFormatError(path, 'file', 'is a directory, not a cube file');
+    if (st.isDirectory()) throw new HsiFormatError(path, 'file', 'is a directory, not a cube file');
     if (!st.isFile()) throw new HsiFormatError(path, 'file', 'is not a regular file');
     const { size } = st;
     return { ...fileHandleSource(handle, size, path), name: path, close: () => handle.close() };

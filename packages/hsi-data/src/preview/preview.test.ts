@@ -150,7 +150,9 @@ describe('PNG files', () => {
     rmSync(blocked, { force: true });
     mkdirSync(blocked);
     await expect(writePng(blocked, solid(2, 2, [1, 2, 3]))).rejects.toThrow();
-    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp') || f.endsWith('.partial'))).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp') || f.endsWith('.partial'))).toEqual(
+      [],
+    );
     expect(readFileSync(path, 'utf8')).toBe('old');
     await expect(
       writePng(join(dir, 'x.png'), { width: 2, height: 2, data: new Uint8Array(3) }),

@@ -3,7 +3,7 @@ import { WasmKernelError } from './errors.js';
 import { stockWasmKernel } from './kernel-registry.js';
 
 type TensorInfo = tf.TensorInfo;
-type Pads2 = [number, number];
+export type Pads2 = [number, number];
 
 /**
  * Runs the wasm backend's own registered kernels from inside another kernel, the way the wasm
@@ -82,6 +82,24 @@ export class WasmKernelScope {
 
   transpose(x: TensorInfo, perm: number[]): TensorInfo {
     return this.run('Transpose', { x }, { perm });
+  }
+
+  /** x viewed as a [rows, cols] matrix, transposed to [cols, rows]. */
+  transposed(x: TensorInfo, rows: number, cols: number): TensorInfo {
+    return this.transpose(this.reshape(x, [rows, cols]), [1, 0]);
+  }
+
+  /**
+   * The product of a viewed as [m, kk] and b viewed as [kk, n], by the stock BatchMatMul without
+   * transposes (with one, XNNPACK has no GEMM here and runs ~20x slower: transpose explicitly).
+   */
+  matMul(a: TensorInfo, b: TensorInfo, [m, kk, n]: [number, number, number]): TensorInfo {
+    const product = this.runStock(
+      'BatchMatMul',
+      { a: this.reshape(a, [1, m, kk]), b: this.reshape(b, [1, kk, n]) },
+      { transposeA: false, transposeB: false },
+    );
+    return this.reshape(product, [m, n]);
   }
 
   sum(x: TensorInfo, axis: number[]): TensorInfo {

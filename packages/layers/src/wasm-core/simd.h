@@ -112,6 +112,46 @@ static inline void bt6(const v128_t *d, v128_t *r) {
   r[5] = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(four, d[1]), wasm_f32x4_mul(five, d[3])), d[5]);
 }
 
+// Four lanes of `row` from column c (zeros past n).
+static inline v128_t load_part(const float *row, int c, int n) {
+  if (c + 4 <= n) return wasm_v128_load(row + c);
+  float v[4] = {0, 0, 0, 0};
+  for (int l = 0; c + l < n; l++) v[l] = row[c + l];
+  return wasm_v128_load(v);
+}
+
+// V[a * 6 + b] = (B^T d B)[a][b] for the 6x6 tile d of 4 channels from c at rows y0.., columns
+// x0.. of the image F [h][w][cin] (zeros outside it: 'same' padding, and past cin): the Winograd
+// F(4x4, 3x3) input transform, down the columns and then along the rows.
+static inline void bt_input_tile(const float *F, int h, int w, int cin, int y0, int x0, int c,
+                                 v128_t V[36]) {
+  v128_t d[6][6], r[6][6], col[6], out[6];
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++) {
+      int y = y0 + i, x = x0 + j;
+      d[i][j] = (y < 0 || y >= h || x < 0 || x >= w) ? wasm_f32x4_splat(0)
+                                                     : load_part(F + (y * w + x) * cin, c, cin);
+    }
+  // Down the columns: r[a][j] = sum_i BT[a][i] d[i][j].
+  for (int j = 0; j < 6; j++) {
+    for (int i = 0; i < 6; i++) col[i] = d[i][j];
+    bt6(col, out);
+    for (int a = 0; a < 6; a++) r[a][j] = out[a];
+  }
+  // Along the rows: V[a][b] = sum_j r[a][j] BT[b][j].
+  for (int a = 0; a < 6; a++) bt6(r[a], V + a * 6);
+}
+
+// The taps [*lo, *hi) of a k-tap filter at dilation d, reaching pb before position p, that read
+// inside 0..n-1 ('same' padding: the taps outside read zeros and are skipped).
+static inline void taps_inside(int p, int k, int d, int pb, int n, int *lo, int *hi) {
+  int before = pb - p, last = n - 1 - p + pb;
+  *lo = before > 0 ? (before + d - 1) / d : 0;
+  *hi = last < 0 ? 0 : last / d + 1;
+  if (*hi > k) *hi = k;
+  if (*lo > *hi) *lo = *hi;
+}
+
 // A^T applied to six vectors, giving four.
 static inline void at6(const v128_t *m, v128_t *y) {
   v128_t s12 = wasm_f32x4_add(m[1], m[2]), d12 = wasm_f32x4_sub(m[1], m[2]);

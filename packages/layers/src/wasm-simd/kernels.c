@@ -68,11 +68,7 @@ static inline void scatter4(float *base, const int32_t *off, const uint8_t *cont
 }
 
 static inline v128_t bias4(const float *bias, int co0, int cout) {
-  if (!bias) return wasm_f32x4_splat(0);
-  if (co0 + 4 <= cout) return wasm_v128_load(bias + co0);
-  float b[4] = {0, 0, 0, 0};
-  for (int l = 0; co0 + l < cout; l++) b[l] = bias[co0 + l];
-  return wasm_v128_load(b);
+  return bias ? load_part(bias, co0, cout) : wasm_f32x4_splat(0);
 }
 
 // V[k][t][cinP] = B^T d B for the tiles t < nt starting at tile row tr0 (tw tiles per row), d
@@ -83,31 +79,9 @@ static void wino_input(const float *F, int h, int w, int cin, int cinP, int row0
   for (int t = 0; t < nt; t++) {
     int y0 = row0 + 4 * (tr0 + t / tw) - 1, x0 = 4 * (t % tw) - 1;
     for (int c = 0; c < cinP; c += 4) {
-      v128_t d[6][6], r[6][6], col[6], out[6];
-      for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++) {
-          int y = y0 + i, x = x0 + j;
-          if (y < 0 || y >= h || x < 0 || x >= w) {
-            d[i][j] = wasm_f32x4_splat(0);
-          } else if (c + 4 <= cin) {
-            d[i][j] = wasm_v128_load(F + (y * w + x) * cin + c);
-          } else {
-            float v[4] = {0, 0, 0, 0};
-            for (int l = 0; c + l < cin; l++) v[l] = F[(y * w + x) * cin + c + l];
-            d[i][j] = wasm_v128_load(v);
-          }
-        }
-      // Down the columns: r[a][j] = sum_i BT[a][i] d[i][j].
-      for (int j = 0; j < 6; j++) {
-        for (int i = 0; i < 6; i++) col[i] = d[i][j];
-        bt6(col, out);
-        for (int a = 0; a < 6; a++) r[a][j] = out[a];
-      }
-      // Along the rows: V[a][b] = sum_j r[a][j] BT[b][j].
-      for (int a = 0; a < 6; a++) {
-        bt6(r[a], out);
-        for (int b = 0; b < 6; b++) wasm_v128_store(V + ((a * 6 + b) * nt + t) * cinP + c, out[b]);
-      }
+      v128_t tile[36];
+      bt_input_tile(F, h, w, cin, y0, x0, c, tile);
+      for (int k = 0; k < 36; k++) wasm_v128_store(V + (k * nt + t) * cinP + c, tile[k]);
     }
   }
 }
@@ -202,43 +176,33 @@ void pointwise_tail(const float *F, int h, int w, int cin, int groups, const flo
 // Separable resize of x [h][w][B] into out [H][W][B] for output rows [y0, y1): each output row
 // oy is sum_t rw[oy*rt+t] * x[ri[oy*rt+t]], then each output column ox is
 // sum_t cw[ox*ct+t] * (that row)[ci[ox*ct+t]]. Scratch: tmp [w*B].
+// out[i] = sum_t wt[t] src[idx[t] * stride + i] for i < n: one weighted sum of `taps` rows of src.
+static inline void weighted_rows(const float *src, int stride, const int32_t *idx, const float *wt,
+                                 int taps, int n, float *out) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t acc = wasm_f32x4_splat(0);
+    for (int t = 0; t < taps; t++)
+      acc = madd(wasm_f32x4_splat(wt[t]), wasm_v128_load(src + idx[t] * stride + i), acc);
+    wasm_v128_store(out + i, acc);
+  }
+  for (; i < n; i++) {
+    float acc = 0;
+    for (int t = 0; t < taps; t++) acc += wt[t] * src[idx[t] * stride + i];
+    out[i] = acc;
+  }
+}
+
 EXPORT(resize_rows)
 void resize_rows(const float *x, int w, int B, float *out, int W, const int32_t *ri,
                  const float *rw, int rt, const int32_t *ci, const float *cw, int ct, int y0,
                  int y1, float *tmp) {
   int n = w * B;
   for (int oy = y0; oy < y1; oy++) {
-    const int32_t *rix = ri + oy * rt;
-    const float *rwx = rw + oy * rt;
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
-      v128_t acc = wasm_f32x4_splat(0);
-      for (int t = 0; t < rt; t++)
-        acc = madd(wasm_f32x4_splat(rwx[t]), wasm_v128_load(x + rix[t] * n + i), acc);
-      wasm_v128_store(tmp + i, acc);
-    }
-    for (; i < n; i++) {
-      float acc = 0;
-      for (int t = 0; t < rt; t++) acc += rwx[t] * x[rix[t] * n + i];
-      tmp[i] = acc;
-    }
+    // Down the columns into tmp (one row of w pixels), then along it into each output pixel.
+    weighted_rows(x, n, ri + oy * rt, rw + oy * rt, rt, n, tmp);
     float *o = out + oy * W * B;
-    for (int ox = 0; ox < W; ox++, o += B) {
-      const int32_t *cix = ci + ox * ct;
-      const float *cwx = cw + ox * ct;
-      int b = 0;
-      for (; b + 4 <= B; b += 4) {
-        v128_t acc = wasm_f32x4_splat(0);
-        for (int t = 0; t < ct; t++)
-          acc = madd(wasm_f32x4_splat(cwx[t]), wasm_v128_load(tmp + cix[t] * B + b), acc);
-        wasm_v128_store(o + b, acc);
-      }
-      for (; b < B; b++) {
-        float acc = 0;
-        for (int t = 0; t < ct; t++) acc += cwx[t] * tmp[cix[t] * B + b];
-        o[b] = acc;
-      }
-    }
+    for (int ox = 0; ox < W; ox++, o += B) weighted_rows(tmp, B, ci + ox * ct, cw + ox * ct, ct, B, o);
   }
 }
 

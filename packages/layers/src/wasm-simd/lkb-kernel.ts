@@ -1,14 +1,12 @@
 import type * as tf from '@tensorflow/tfjs';
 import { type SimdArena as Arena, wasmTensorData } from '../wasm-core/simd-module.js';
 import type { SimdExports } from './kernels-module.js';
+import { LKB_DENSE_INPUTS, type LkbActivation, lkbBlockArgs } from './lkb-args.js';
 
 type SimdArena = Arena<SimdExports>;
 
 /** The TF.js kernel name of a whole Large Kernel Block (registered for wasm by registerWasmSimdKernels). */
 export const LKB_KERNEL = 'HsrkitLargeKernelBlock';
-
-/** Activation codes of kernels.c's lkb_forward. */
-const ACT = { linear: 0, relu: 1, gelu: 2 } as const;
 
 /** Whether kernels.c's lkb_forward takes a block of C channels in `groups` fusion groups. */
 export function lkbKernelApplies(channels: number, groups: number): boolean {
@@ -40,7 +38,7 @@ export function lkbKernel(memOf: () => SimdArena): tf.KernelFunc {
       dilations: number[];
       kernelSize: number;
       fusionGroups: number;
-      activation: keyof typeof ACT;
+      activation: LkbActivation;
     };
     const x = named.x;
     const [n, h, w, C] = x.shape;
@@ -81,11 +79,11 @@ export function lkbKernel(memOf: () => SimdArena): tf.KernelFunc {
         mem.f32(dwKAt + 4 * i * k * k * C, k * k * C).set(read(named[`dw${i + 1}_kernel`]));
         mem.f32(dwBAt + 4 * i * C, C).set(read(named[`dw${i + 1}_bias`]));
       });
-      const fuseBAt = put(read(named.fuse_bias));
-      const downKAt = put(read(named.ca_down_kernel));
-      const downBAt = put(read(named.ca_down_bias));
-      const upKAt = put(read(named.ca_up_kernel));
-      const upBAt = put(read(named.ca_up_bias));
+      const dense = Object.fromEntries(
+        LKB_DENSE_INPUTS.map((name) => [name, put(read(named[name]))]),
+      );
+      const block = { C, stages, k, groups, activation, hid };
+      const weights = { dilations: dilAt, dwKernel: dwKAt, dwBias: dwBAt, fuse: uAt, dense };
       const pixels = h * w;
       const xAt = mem.take(4 * pixels * C);
       const outAt = mem.take(4 * n * pixels * C);
@@ -100,21 +98,7 @@ export function lkbKernel(memOf: () => SimdArena): tf.KernelFunc {
           xAt,
           h,
           w,
-          C,
-          stages,
-          k,
-          dilAt,
-          dwKAt,
-          dwBAt,
-          uAt,
-          fuseBAt,
-          groups,
-          ACT[activation],
-          downKAt,
-          downBAt,
-          hid,
-          upKAt,
-          upBAt,
+          ...lkbBlockArgs(block, weights),
           outAt + 4 * b * pixels * C,
           sAt,
           fAt,

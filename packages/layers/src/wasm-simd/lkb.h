@@ -80,17 +80,18 @@ static void lkb_forward_core(const float *x, int h, int w, int C, int stages, in
     int d = dil[t - 1], pb = d * (k - 1) / 2;
     const float *K = dwK + (t - 1) * k * k * C, *B = dwB + (t - 1) * C;
     for (int y = 0; y < h; y++)
-      for (int xx = 0; xx < w; xx++)
+      for (int xx = 0; xx < w; xx++) {
+        int i0, i1, j0, j1;
+        taps_inside(y, k, d, pb, h, &i0, &i1);
+        taps_inside(xx, k, d, pb, w, &j0, &j1);
         for (int g = 0; g < groups; g++)
           for (int c = 0; c < Cg; c += 4) {
             int ch = g * Cg + c;
             v128_t acc = wasm_v128_load(B + ch);
-            for (int i = 0; i < k; i++) {
+            for (int i = i0; i < i1; i++) {
               int yy = y + i * d - pb;
-              if (yy < 0 || yy >= h) continue;
-              for (int j = 0; j < k; j++) {
+              for (int j = j0; j < j1; j++) {
                 int xs = xx + j * d - pb;
-                if (xs < 0 || xs >= w) continue;
                 acc = madd(wasm_v128_load(K + (i * k + j) * C + ch),
                            wasm_v128_load(S + (yy * w + xs) * L + g * stages * Cg + (t - 1) * Cg + c),
                            acc);
@@ -98,6 +99,7 @@ static void lkb_forward_core(const float *x, int h, int w, int C, int stages, in
             }
             wasm_v128_store(S + (y * w + xx) * L + g * stages * Cg + t * Cg + c, acc);
           }
+      }
   }
   // Grouped 1x1 fusion over all pixels: F = S (group-major) x U.
   int panels = (C + NR - 1) / NR, Kg = stages * Cg;

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { WasmKernelError } from '../wasm-core/errors.js';
 import { requireWasmBackend } from '../wasm-core/wasm-backend.js';
-import { addWasmKernel, replaceWasmKernel, stockWasmKernel } from '../wasm-core/kernel-registry.js';
+import { addWasmKernel, replaceWasmKernel } from '../wasm-core/kernel-registry.js';
+import * as wasmConv from '../wasm-core/conv-kernels.js';
 import { LKB_KERNEL, lkbKernel } from './lkb-kernel.js';
 import { markContiguous, type PackedConv, packConv, runPackedConv } from './packed-conv.js';
 import {
@@ -26,15 +27,6 @@ interface Packed {
   weights: Float32Array;
   shape: number[];
   groups: number;
-}
-
-interface ConvAttrs {
-  strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat?: 'NHWC' | 'NCHW';
-  dilations?: [number, number] | number;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  activation?: string;
 }
 
 let state: { mem: SimdArena<SimdExports>; build: SimdBuild; minWork: number } | null = null;
@@ -96,24 +88,11 @@ function packed(backend: tf.KernelBackend, filter: TensorInfo): Packed {
 }
 
 /** The conv's geometry where this kernel takes it, else null. */
-function takes(x: TensorInfo, filter: TensorInfo, attrs: ConvAttrs) {
-  if (!state || x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
-  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return null;
+function takes(x: TensorInfo, filter: TensorInfo, attrs: wasmConv.ConvAttrs) {
   const [kh, kw, cin, cout] = filter.shape;
-  if (!((kh === 3 && kw === 3) || (kh === 1 && kw === 1))) return null;
-  const dil = attrs.dilations ?? 1;
-  if ((Array.isArray(dil) ? dil : [dil, dil]).some((d) => d !== 1)) return null;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
-  if (info.strideHeight !== 1 || info.strideWidth !== 1) return null;
+  if (!state || !((kh === 3 && kw === 3) || (kh === 1 && kw === 1))) return null;
+  const info = wasmConv.stride1ConvInfo(x, filter, attrs);
+  if (!info) return null;
   // 'same' for 3x3 (one sample of zeros around), no padding for 1x1: output size = input size.
   const want = kh === 3 ? 1 : 0;
   const { top, left, bottom, right } = info.padInfo;
@@ -123,13 +102,8 @@ function takes(x: TensorInfo, filter: TensorInfo, attrs: ConvAttrs) {
   return info;
 }
 
-function simdConv(
-  backend: tf.KernelBackend,
-  x: TensorInfo,
-  filter: TensorInfo,
-  info: tf.backend_util.Conv2DInfo,
-  bias?: TensorInfo,
-): TensorInfo {
+function simdConv(call: wasmConv.ConvCall): TensorInfo {
+  const { backend, x, filter, info, bias } = call;
   const { mem } = state!;
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
   const p = packed(backend, filter);
@@ -182,23 +156,8 @@ function simdConv(
   }
 }
 
-/** Conv2D on wasm: kernels.c's kernels where they take it, else the stock XNNPACK kernel. */
-const conv2DSimd: tf.KernelFunc = (args) => {
-  const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
-  const info = takes(x, filter, args.attrs as unknown as ConvAttrs);
-  if (!info) return stockWasmKernel(tf.Conv2D)!(args);
-  return simdConv(args.backend as tf.KernelBackend, x, filter, info);
-};
-
-/** FusedConv2D on wasm (bias, linear): kernels.c's kernels where they take it, else stock. */
-const fusedConv2DSimd: tf.KernelFunc = (args) => {
-  const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo>;
-  const attrs = args.attrs as unknown as ConvAttrs;
-  const linear = (attrs.activation ?? 'linear') === 'linear' && !preluActivationWeights;
-  const info = linear ? takes(x, filter, attrs) : null;
-  if (!info) return stockWasmKernel(tf.FusedConv2D)!(args);
-  return simdConv(args.backend as tf.KernelBackend, x, filter, info, bias);
-};
+/** Conv2D and FusedConv2D (bias, linear) on wasm: kernels.c's kernels where they take it, else stock. */
+const simdConvKernels = wasmConv.convKernelPair(takes, simdConv);
 
 /**
  * Makes the wasm backend run, in this package's own WebAssembly SIMD module (relaxed-SIMD FMA
@@ -232,8 +191,8 @@ export async function registerWasmSimdKernels(
     packedByFilter = new WeakMap();
   }
   state.minWork = minWork;
-  replaceWasmKernel(tf.Conv2D, conv2DSimd);
-  replaceWasmKernel(tf.FusedConv2D, fusedConv2DSimd);
+  replaceWasmKernel(tf.Conv2D, simdConvKernels.conv2D);
+  replaceWasmKernel(tf.FusedConv2D, simdConvKernels.fusedConv2D);
   addWasmKernel(
     LKB_KERNEL,
     lkbKernel(() => state!.mem),

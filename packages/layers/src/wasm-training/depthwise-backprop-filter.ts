@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { filterGradSetup } from './conv-attrs.js';
-import { withWasmKernelScope } from '../wasm-core/kernel-scope.js';
+import { type BackpropCall, backpropKernel, filterGradPads } from './conv-attrs.js';
 
 /**
  * Filter gradient of a depthwise convolution (NHWC, any stride, dilation, padding and channel
@@ -10,58 +9,35 @@ import { withWasmKernelScope } from '../wasm-core/kernel-scope.js';
  * [1,H,W,N*C*M] and dy as a depthwise filter [Ho,Wo,N*C*M,1], the forward dilation becomes the
  * stride and the forward stride the dilation. The [kh,kw,N,C*M] result is summed over N.
  */
-export const depthwiseConv2dNativeBackpropFilterWasm: tf.KernelFunc = ({
-  inputs,
-  backend,
-  attrs,
-}) => {
-  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const kernel = tf.DepthwiseConv2dNativeBackpropFilter;
-  const { info, filterShape } = filterGradSetup(kernel, x, dy, attrs, true);
+function filterGrad({ k, dy, info, gradShape }: BackpropCall, x: tf.TensorInfo): tf.TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const {
-    filterHeight,
-    filterWidth,
-    strideHeight,
-    strideWidth,
-    dilationHeight,
-    dilationWidth,
-    padInfo,
-  } = info;
   const multiplier = outChannels / inChannels;
+  let xs = x;
+  if (multiplier > 1) {
+    // Repeat each input channel M times so channel c*M+m of x lines up with that of dy.
+    const split = k.reshape(x, [batchSize, inHeight, inWidth, inChannels, 1]);
+    const tiled = k.run('Tile', { x: split }, { reps: [1, 1, 1, 1, multiplier] });
+    xs = k.reshape(tiled, [batchSize, inHeight, inWidth, outChannels]);
+  }
+  const channels = batchSize * outChannels;
+  const xt = k.reshape(k.transpose(xs, [1, 2, 0, 3]), [1, inHeight, inWidth, channels]);
+  const xp = k.padOrCrop(xt, ...filterGradPads(info));
+  const dyt = k.reshape(k.transpose(dy, [1, 2, 0, 3]), [outHeight, outWidth, channels, 1]);
+  const corr = k.run(
+    'DepthwiseConv2dNative',
+    { x: xp, filter: dyt },
+    {
+      strides: [info.dilationHeight, info.dilationWidth],
+      pad: 'valid',
+      dilations: [info.strideHeight, info.strideWidth],
+    },
+  );
+  const perImage = k.reshape(corr, [info.filterHeight, info.filterWidth, batchSize, outChannels]);
+  const summed = batchSize === 1 ? perImage : k.sum(perImage, [2]);
+  return k.reshape(summed, gradShape);
+}
 
-  return withWasmKernelScope(backend as tf.KernelBackend, kernel, (k) => {
-    let xs = x;
-    if (multiplier > 1) {
-      // Repeat each input channel M times so channel c*M+m of x lines up with that of dy.
-      const split = k.reshape(x, [batchSize, inHeight, inWidth, inChannels, 1]);
-      const tiled = k.run('Tile', { x: split }, { reps: [1, 1, 1, 1, multiplier] });
-      xs = k.reshape(tiled, [batchSize, inHeight, inWidth, outChannels]);
-    }
-    const channels = batchSize * outChannels;
-    const xt = k.reshape(k.transpose(xs, [1, 2, 0, 3]), [1, inHeight, inWidth, channels]);
-    // The 'valid' conv must see exactly (kh-1)*dh + (Ho-1)*sh + 1 rows to give kh rows.
-    const bottom =
-      (filterHeight - 1) * dilationHeight +
-      (outHeight - 1) * strideHeight +
-      1 -
-      inHeight -
-      padInfo.top;
-    const right =
-      (filterWidth - 1) * dilationWidth + (outWidth - 1) * strideWidth + 1 - inWidth - padInfo.left;
-    const xp = k.padOrCrop(xt, [padInfo.top, bottom], [padInfo.left, right]);
-    const dyt = k.reshape(k.transpose(dy, [1, 2, 0, 3]), [outHeight, outWidth, channels, 1]);
-    const corr = k.run(
-      'DepthwiseConv2dNative',
-      { x: xp, filter: dyt },
-      {
-        strides: [dilationHeight, dilationWidth],
-        pad: 'valid',
-        dilations: [strideHeight, strideWidth],
-      },
-    );
-    const perImage = k.reshape(corr, [filterHeight, filterWidth, batchSize, outChannels]);
-    const summed = batchSize === 1 ? perImage : k.sum(perImage, [2]);
-    return k.reshape(summed, filterShape);
-  });
-};
+export const depthwiseConv2dNativeBackpropFilterWasm = backpropKernel(
+  tf.DepthwiseConv2dNativeBackpropFilter,
+  filterGrad,
+);

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { inputGradSetup } from './conv-attrs.js';
-import { withWasmKernelScope } from '../wasm-core/kernel-scope.js';
+import { type BackpropCall, backpropKernel, inputGradPads } from './conv-attrs.js';
 
 /**
  * Input gradient of a depthwise convolution (NHWC, any stride, dilation, padding and channel
@@ -10,43 +9,24 @@ import { withWasmKernelScope } from '../wasm-core/kernel-scope.js';
  * filter flipped in both spatial axes at the same dilation; the M multiplier channels of each
  * input channel are then summed.
  */
-export const depthwiseConv2dNativeBackpropInputWasm: tf.KernelFunc = ({
-  inputs,
-  backend,
-  attrs,
-}) => {
-  const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const kernel = tf.DepthwiseConv2dNativeBackpropInput;
-  const { info } = inputGradSetup(kernel, dy, filter, attrs, true);
-  const { batchSize, inHeight, inWidth, inChannels, outChannels } = info;
-  const {
-    filterHeight,
-    filterWidth,
-    strideHeight,
-    strideWidth,
-    dilationHeight,
-    dilationWidth,
-    padInfo,
-  } = info;
-  const multiplier = outChannels / inChannels;
+function inputGrad({ k, dy, info, gradShape }: BackpropCall, filter: tf.TensorInfo): tf.TensorInfo {
+  const { inChannels, outChannels } = info;
+  const spread = k.interleaveZeros(dy, info.strideHeight, info.strideWidth);
+  const dyp = k.padOrCrop(spread, ...inputGradPads(info, spread));
+  const flipped = k.run('Reverse', { x: filter }, { dims: [0, 1] });
+  const flat = k.reshape(flipped, [info.filterHeight, info.filterWidth, outChannels, 1]);
+  const dilations = [info.dilationHeight, info.dilationWidth];
+  const dx = k.run(
+    'DepthwiseConv2dNative',
+    { x: dyp, filter: flat },
+    { strides: [1, 1], pad: 'valid', dilations },
+  );
+  // The M multiplier channels of each input channel are adjacent: sum them.
+  if (outChannels === inChannels) return dx;
+  return k.sum(k.reshape(dx, [...gradShape, outChannels / inChannels]), [4]);
+}
 
-  return withWasmKernelScope(backend as tf.KernelBackend, kernel, (k) => {
-    const spread = k.interleaveZeros(dy, strideHeight, strideWidth);
-    const top = (filterHeight - 1) * dilationHeight - padInfo.top;
-    const left = (filterWidth - 1) * dilationWidth - padInfo.left;
-    // The 'valid' conv below returns rows + top + bottom - (kh-1)*dh rows: make that inHeight.
-    const bottom = inHeight + padInfo.top - spread.shape[1];
-    const right = inWidth + padInfo.left - spread.shape[2];
-    const dyp = k.padOrCrop(spread, [top, bottom], [left, right]);
-    const flipped = k.run('Reverse', { x: filter }, { dims: [0, 1] });
-    const flat = k.reshape(flipped, [filterHeight, filterWidth, outChannels, 1]);
-    const dx = k.run(
-      'DepthwiseConv2dNative',
-      { x: dyp, filter: flat },
-      { strides: [1, 1], pad: 'valid', dilations: [dilationHeight, dilationWidth] },
-    );
-    if (multiplier === 1) return dx;
-    const grouped = k.reshape(dx, [batchSize, inHeight, inWidth, inChannels, multiplier]);
-    return k.sum(grouped, [4]);
-  });
-};
+export const depthwiseConv2dNativeBackpropInputWasm = backpropKernel(
+  tf.DepthwiseConv2dNativeBackpropInput,
+  inputGrad,
+);

@@ -1,189 +1,85 @@
-import { expectNoLeak, maxRelDiff, useBackend } from '@hsrkit/testing';
+import { expectNoLeak, maxRelDiff } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmTrainingKernels } from './index.js';
-import { type ConvCase, expectGradsMatchCpu, onCpu, seededOfShape } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import {
+  type ConvCase,
+  convCase,
+  expectGradsMatchCpu,
+  forEachTap,
+  kernelValues,
+  onCpu,
+  onWasmWithTrainingKernels,
+  runOneKernel,
+  seededGradInputs,
+} from './test-support.js';
 
-interface Case extends ConvCase {
-  dilations: [number, number];
-}
-
-const CASES: Case[] = [
-  {
-    name: '3x3 same, batch 2',
-    x: [2, 7, 6, 3],
-    filter: [3, 3, 3, 1],
-    strides: [1, 1],
-    dilations: [1, 1],
-    pad: 'same',
-  },
-  {
-    name: 'LKB 3x3 dilation 5',
-    x: [2, 12, 12, 4],
-    filter: [3, 3, 4, 1],
-    strides: [1, 1],
-    dilations: [5, 5],
-    pad: 'same',
-  },
-  {
-    name: 'LKB 3x3 dilation 7, reach beyond the image',
-    x: [2, 10, 9, 3],
-    filter: [3, 3, 3, 1],
-    strides: [1, 1],
-    dilations: [7, 7],
-    pad: 'same',
-  },
-  {
-    name: '3x3 valid dilation (2,3)',
-    x: [1, 9, 10, 2],
-    filter: [3, 3, 2, 1],
-    strides: [1, 1],
-    dilations: [2, 3],
-    pad: 'valid',
-  },
-  {
-    name: '3x3 same stride 2',
-    x: [2, 9, 8, 3],
-    filter: [3, 3, 3, 1],
-    strides: [2, 2],
-    dilations: [1, 1],
-    pad: 'same',
-  },
-  {
-    name: '2x2 valid stride 2, unread row',
-    x: [2, 7, 6, 2],
-    filter: [2, 2, 2, 1],
-    strides: [2, 2],
-    dilations: [1, 1],
-    pad: 'valid',
-  },
-  {
-    name: '5x3 same stride (1,2)',
-    x: [1, 8, 9, 2],
-    filter: [5, 3, 2, 1],
-    strides: [1, 2],
-    dilations: [1, 1],
-    pad: 'same',
-  },
-  {
-    name: 'channel multiplier 2',
-    x: [2, 6, 7, 3],
-    filter: [3, 3, 3, 2],
-    strides: [1, 1],
-    dilations: [1, 1],
-    pad: 'same',
-  },
-  {
-    name: 'multiplier 3, dilation 3',
-    x: [2, 9, 8, 2],
-    filter: [3, 3, 2, 3],
-    strides: [1, 1],
-    dilations: [3, 3],
-    pad: 'same',
-  },
-  {
-    name: 'explicit pads, dilation 2',
-    x: [2, 8, 7, 2],
-    filter: [3, 3, 2, 1],
-    strides: [1, 1],
-    dilations: [2, 2],
-    pad: [
-      [0, 0],
-      [3, 1],
-      [0, 2],
-      [0, 0],
-    ],
-  },
+const EXPLICIT_PADS: tf.backend_util.ExplicitPadding = [
+  [0, 0],
+  [3, 1],
+  [0, 2],
+  [0, 0],
 ];
 
-function infoOf(c: Case) {
-  return tf.backend_util.computeConv2DInfo(
-    c.x,
-    c.filter,
-    c.strides,
-    c.dilations,
-    c.pad,
-    undefined,
-    true,
-  );
-}
+const CASES: ConvCase[] = [
+  convCase('3x3 same, batch 2', [2, 7, 6, 3], [3, 3, 3, 1], [1, 1], 'same'),
+  convCase('LKB 3x3 dilation 5', [2, 12, 12, 4], [3, 3, 4, 1], [1, 1], 'same', [5, 5]),
+  convCase(
+    'LKB 3x3 dilation 7, reach beyond the image',
+    [2, 10, 9, 3],
+    [3, 3, 3, 1],
+    [1, 1],
+    'same',
+    [7, 7],
+  ),
+  convCase('3x3 valid dilation (2,3)', [1, 9, 10, 2], [3, 3, 2, 1], [1, 1], 'valid', [2, 3]),
+  convCase('3x3 same stride 2', [2, 9, 8, 3], [3, 3, 3, 1], [2, 2], 'same'),
+  convCase('2x2 valid stride 2, unread row', [2, 7, 6, 2], [2, 2, 2, 1], [2, 2], 'valid'),
+  convCase('5x3 same stride (1,2)', [1, 8, 9, 2], [5, 3, 2, 1], [1, 2], 'same'),
+  convCase('channel multiplier 2', [2, 6, 7, 3], [3, 3, 3, 2], [1, 1], 'same'),
+  convCase('multiplier 3, dilation 3', [2, 9, 8, 2], [3, 3, 2, 3], [1, 1], 'same', [3, 3]),
+  convCase('explicit pads, dilation 2', [2, 8, 7, 2], [3, 3, 2, 1], [1, 1], EXPLICIT_PADS, [2, 2]),
+];
 
 /**
  * The depthwise conv y[n,i,j,c*M+m] = sum_{a,b} x[n, i*sh + a*dh - top, j*sw + b*dw - left, c] f[a,b,c,m]
  * differentiated term by term: every (output, tap) pair adds dy*f to dx and dy*x to df.
  */
-function referenceGrads(c: Case, x: Float32Array, f: Float32Array, dy: Float32Array) {
-  const info = infoOf(c);
-  const [n, h, w, ch] = c.x;
-  const [kh, kw, , mult] = c.filter;
-  const { outHeight: ho, outWidth: wo } = info;
+function referenceGrads(c: ConvCase, x: Float32Array, f: Float32Array, dy: Float32Array) {
+  const [, , ch, mult] = c.filter;
   const dx = new Float32Array(x.length);
   const df = new Float64Array(f.length);
-  for (let b0 = 0; b0 < n; b0++)
-    for (let i = 0; i < ho; i++)
-      for (let j = 0; j < wo; j++)
-        for (let a = 0; a < kh; a++)
-          for (let b = 0; b < kw; b++) {
-            const r = i * c.strides[0] + a * c.dilations[0] - info.padInfo.top;
-            const col = j * c.strides[1] + b * c.dilations[1] - info.padInfo.left;
-            if (r < 0 || r >= h || col < 0 || col >= w) continue;
-            for (let p = 0; p < ch; p++)
-              for (let m = 0; m < mult; m++) {
-                const g = dy[((b0 * ho + i) * wo + j) * ch * mult + p * mult + m];
-                const fi = ((a * kw + b) * ch + p) * mult + m;
-                const xi = ((b0 * h + r) * w + col) * ch + p;
-                dx[xi] += g * f[fi];
-                df[fi] += g * x[xi];
-              }
-          }
+  forEachTap(c, (xPixel, dyPixel, tap) => {
+    for (let p = 0; p < ch; p++)
+      for (let m = 0; m < mult; m++) {
+        const g = dy[(dyPixel * ch + p) * mult + m];
+        const fi = (tap * ch + p) * mult + m;
+        dx[xPixel * ch + p] += g * f[fi];
+        df[fi] += g * x[xPixel * ch + p];
+      }
+  });
   return { dx, df: Float32Array.from(df) };
 }
 
-function inputsOf(c: Case) {
-  const dyShape = infoOf(c).outShape;
+const inputsOf = (c: ConvCase) => seededGradInputs(c, 31, true);
+
+async function runKernels(c: ConvCase): Promise<{ dx: Float32Array; df: Float32Array }> {
+  const { x, filter, dy } = inputsOf(c);
+  const common = { strides: c.strides, dilations: c.dilations, pad: c.pad };
+  const inputGrad = tf.DepthwiseConv2dNativeBackpropInput;
+  const filterGrad = tf.DepthwiseConv2dNativeBackpropFilter;
   return {
-    x: seededOfShape(c.x, 31),
-    f: seededOfShape(c.filter, 32),
-    dy: seededOfShape(dyShape, 33),
-    dyShape,
+    dx: await kernelValues(inputGrad, { dy, filter }, { ...common, inputShape: c.x }, c.x),
+    df: await kernelValues(filterGrad, { x, dy }, { ...common, filterShape: c.filter }, c.filter),
   };
 }
 
-async function runKernels(c: Case): Promise<{ dx: Float32Array; df: Float32Array }> {
-  const { x, f, dy, dyShape } = inputsOf(c);
-  const [xt, ft, dyt] = [tf.tensor4d(x, c.x), tf.tensor4d(f, c.filter), tf.tensor4d(dy, dyShape)];
-  const common = { strides: c.strides, dilations: c.dilations, pad: c.pad };
-  const dx = tf
-    .engine()
-    .runKernel(
-      tf.DepthwiseConv2dNativeBackpropInput,
-      { dy: dyt, filter: ft },
-      { ...common, inputShape: c.x },
-    ) as tf.Tensor;
-  const df = tf
-    .engine()
-    .runKernel(
-      tf.DepthwiseConv2dNativeBackpropFilter,
-      { x: xt, dy: dyt },
-      { ...common, filterShape: c.filter },
-    ) as tf.Tensor;
-  expect(dx.shape).toEqual(c.x);
-  expect(df.shape).toEqual(c.filter);
-  const out = { dx: (await dx.data()) as Float32Array, df: (await df.data()) as Float32Array };
-  tf.dispose([xt, ft, dyt, dx, df]);
-  return out;
-}
-
 describe('DepthwiseConv2dNativeBackpropInput / BackpropFilter on wasm', () => {
-  beforeAll(async () => {
-    await useBackend('wasm');
-    registerWasmTrainingKernels();
-  });
+  onWasmWithTrainingKernels();
 
   for (const c of CASES) {
     it(`${c.name}: equals direct loops${c.dilations[0] === 1 && c.dilations[1] === 1 ? ' and the cpu kernels' : ''}`, async () => {
-      const { x, f, dy } = inputsOf(c);
-      const ref = referenceGrads(c, x, f, dy);
+      const { x, filter, dy } = inputsOf(c);
+      const ref = referenceGrads(c, x.values, filter.values, dy.values);
       const wasm = await expectNoLeak(() => runKernels(c), c.name);
       expect(maxRelDiff(wasm.dx, ref.dx)).toBeLessThan(1e-5);
       expect(maxRelDiff(wasm.df, ref.df)).toBeLessThan(1e-5);
@@ -206,24 +102,20 @@ describe('DepthwiseConv2dNativeBackpropInput / BackpropFilter on wasm', () => {
     const f = tf.zeros([3, 3, 2, 1]);
     const dy = tf.zeros([1, 4, 5, 2]);
     const common = { strides: 1, dilations: 1, pad: 'same' };
-    expect(() =>
-      tf
-        .engine()
-        .runKernel(
-          tf.DepthwiseConv2dNativeBackpropInput,
-          { dy, filter: f },
-          { ...common, inputShape: [1, 5, 5, 2] },
-        ),
-    ).toThrow(/DepthwiseConv2dNativeBackpropInput: dy has shape \[1,4,5,2\]/);
-    expect(() =>
-      tf
-        .engine()
-        .runKernel(
-          tf.DepthwiseConv2dNativeBackpropFilter,
-          { x, dy },
-          { ...common, filterShape: [3, 3, 2, 1] },
-        ),
-    ).toThrow(/DepthwiseConv2dNativeBackpropFilter: dy has shape \[1,4,5,2\]/);
+    const inputGrad = () =>
+      runOneKernel(
+        tf.DepthwiseConv2dNativeBackpropInput,
+        { dy, filter: f },
+        { ...common, inputShape: [1, 5, 5, 2] },
+      );
+    const filterGrad = () =>
+      runOneKernel(
+        tf.DepthwiseConv2dNativeBackpropFilter,
+        { x, dy },
+        { ...common, filterShape: [3, 3, 2, 1] },
+      );
+    expect(inputGrad).toThrow(/DepthwiseConv2dNativeBackpropInput: dy has shape \[1,4,5,2\]/);
+    expect(filterGrad).toThrow(/DepthwiseConv2dNativeBackpropFilter: dy has shape \[1,4,5,2\]/);
     tf.dispose([x, f, dy]);
   });
 });

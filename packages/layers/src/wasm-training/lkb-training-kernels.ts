@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { LKB_DENSE_INPUTS, type LkbActivation, lkbBlockArgs } from '../wasm-simd/lkb-args.js';
 import { countCall, type Scope, trainingState, withArena } from './training-state.js';
 
 type TensorInfo = tf.TensorInfo;
@@ -7,9 +8,7 @@ type TensorInfo = tf.TensorInfo;
 export const LKB_TRAIN_FORWARD = 'HsrkitLkbTrainForward';
 export const LKB_TRAIN_BACKWARD = 'HsrkitLkbTrainBackward';
 
-/** Activation codes of lkb.h. */
-const ACT = { linear: 0, relu: 1, gelu: 2 } as const;
-export type LkbTrainActivation = keyof typeof ACT;
+export type LkbTrainActivation = LkbActivation;
 
 export interface LkbTrainAttrs {
   dilations: number[];
@@ -35,22 +34,28 @@ export function lkbWeightNames(stagesMinusOne: number): string[] {
 
 const sizeOf = (t: TensorInfo) => tf.util.sizeFromShape(t.shape);
 
-/** The block's attributes and sizes, and this call's module state (counted as a call of `kernel`). */
+/**
+ * A call's inputs by name, the block's attributes and sizes (from the input named `image`), and
+ * the module state (counted as a call of `kernel`).
+ */
 function blockOf(
   kernel: string,
-  named: Record<string, TensorInfo>,
-  attrs: unknown,
-  image: TensorInfo,
+  { inputs, attrs, backend }: Parameters<tf.KernelFunc>[0],
+  image: string,
 ) {
-  const a = attrs as LkbTrainAttrs;
+  const a = attrs as unknown as LkbTrainAttrs;
+  const named = inputs as Record<string, TensorInfo>;
   const st = trainingState()!;
   countCall(kernel);
-  const [n, h, w, C] = image.shape;
+  const [n, h, w, C] = named[image].shape;
   return {
     ...a,
+    backend: backend as tf.KernelBackend,
+    named,
     k: a.kernelSize,
     groups: a.fusionGroups,
     st,
+    ex: st.mod.ex,
     n,
     h,
     w,
@@ -86,12 +91,9 @@ function putStages(
  * stats]: the block's output and, for the gradient, its stages (group-major), pre-activation,
  * activation and per image [mean | gate | hidden].
  */
-export const lkbTrainForward: tf.KernelFunc = ({ inputs, attrs, backend: kb }) => {
-  const backend = kb as tf.KernelBackend;
-  const named = inputs as Record<string, TensorInfo>;
-  const b = blockOf(LKB_TRAIN_FORWARD, named, attrs, named.x);
-  const { n, h, w, C, stages, k, groups, hid, dilations, activation, st } = b;
-  const { ex } = st.mod;
+export const lkbTrainForward: tf.KernelFunc = (args) => {
+  const b = blockOf(LKB_TRAIN_FORWARD, args, 'x');
+  const { backend, named, n, h, w, C, stages, groups, hid, dilations, st, ex } = b;
   const hidP = Math.ceil(hid / 4) * 4;
   const P = h * w;
   return withArena((s) => {
@@ -102,11 +104,10 @@ export const lkbTrainForward: tf.KernelFunc = ({ inputs, attrs, backend: kb }) =
     const rawAt = s.copyIn(backend, fuse);
     const uAt = s.take((Math.ceil(C / 8) * 8 * sizeOf(fuse)) / C);
     ex.lkb_pack_fuse(rawAt, uAt, C, stages, groups);
-    const fuseBAt = s.copyIn(backend, named.fuse_bias);
-    const downKAt = s.copyIn(backend, named.ca_down_kernel);
-    const downBAt = s.copyIn(backend, named.ca_down_bias);
-    const upKAt = s.copyIn(backend, named.ca_up_kernel);
-    const upBAt = s.copyIn(backend, named.ca_up_bias);
+    const dense = Object.fromEntries(
+      LKB_DENSE_INPUTS.map((name) => [name, s.copyIn(backend, named[name])]),
+    );
+    const weights = { dilations: dilAt, dwKernel: dwKAt, dwBias: dwBAt, fuse: uAt, dense };
     const outAt = s.take(n * P * C);
     const sAt = s.take(n * P * stages * C);
     const zAt = s.take(n * P * C);
@@ -117,21 +118,7 @@ export const lkbTrainForward: tf.KernelFunc = ({ inputs, attrs, backend: kb }) =
       n,
       h,
       w,
-      C,
-      stages,
-      k,
-      dilAt,
-      dwKAt,
-      dwBAt,
-      uAt,
-      fuseBAt,
-      groups,
-      ACT[activation],
-      downKAt,
-      downBAt,
-      hid,
-      upKAt,
-      upBAt,
+      ...lkbBlockArgs(b, weights),
       outAt,
       sAt,
       zAt,
@@ -153,12 +140,9 @@ export const lkbTrainForward: tf.KernelFunc = ({ inputs, attrs, backend: kb }) =
  * Gradient kernel: inputs dy, the forward's S, Z, F, stats and the weights; outputs [dx, then the
  * gradient of each weight in lkbWeightNames order].
  */
-export const lkbTrainBackward: tf.KernelFunc = ({ inputs, attrs, backend: kb }) => {
-  const backend = kb as tf.KernelBackend;
-  const named = inputs as Record<string, TensorInfo>;
-  const b = blockOf(LKB_TRAIN_BACKWARD, named, attrs, named.dy);
-  const { n, h, w, C, stages, k, groups, hid, dilations, activation, st } = b;
-  const { ex } = st.mod;
+export const lkbTrainBackward: tf.KernelFunc = (args) => {
+  const b = blockOf(LKB_TRAIN_BACKWARD, args, 'dy');
+  const { backend, named, n, h, w, C, stages, k, groups, hid, dilations, st, ex } = b;
   return withArena((s) => {
     const dyAt = s.copyIn(backend, named.dy);
     const sAt = s.copyIn(backend, named.S);
@@ -167,8 +151,11 @@ export const lkbTrainBackward: tf.KernelFunc = ({ inputs, attrs, backend: kb }) 
     const statsAt = s.copyIn(backend, named.stats);
     const { dilAt, at: dwKAt } = putStages(s, backend, named, dilations, 'kernel');
     const fuseKAt = s.copyIn(backend, named.fuse_kernel);
-    const downKAt = s.copyIn(backend, named.ca_down_kernel);
-    const upKAt = s.copyIn(backend, named.ca_up_kernel);
+    const dense = {
+      ca_down_kernel: s.copyIn(backend, named.ca_down_kernel),
+      ca_up_kernel: s.copyIn(backend, named.ca_up_kernel),
+    };
+    const weights = { dilations: dilAt, dwKernel: dwKAt, fuse: fuseKAt, dense };
     const slot = ex.lkt_slot_size(C, stages, k, hid, groups);
     const per = ex.lkt_backward_scratch(n, h, w, C, stages, k, hid, groups);
     const dxAt = s.take(n * h * w * C);
@@ -181,17 +168,7 @@ export const lkbTrainBackward: tf.KernelFunc = ({ inputs, attrs, backend: kb }) 
       n,
       h,
       w,
-      C,
-      stages,
-      k,
-      dilAt,
-      dwKAt,
-      fuseKAt,
-      groups,
-      ACT[activation],
-      downKAt,
-      hid,
-      upKAt,
+      ...lkbBlockArgs(b, weights, true),
       sAt,
       zAt,
       fAt,

@@ -48,6 +48,28 @@ const conv = (strides = 1, pad: unknown = 'same') => ({
   dilations: [1, 1],
 });
 
+/**
+ * A backprop kernel of a stride-1 conv (3x3 'same' or 1x1) of an [n, h, w] image from cin to cout
+ * channels against the cpu backend's: inputs seeded from `seed` on.
+ */
+async function expectBackpropMatchesCpu(
+  kernel: typeof tf.Conv2DBackpropInput | typeof tf.Conv2DBackpropFilter,
+  [n, h, w]: number[],
+  k: 1 | 3,
+  [cin, cout]: [number, number],
+  seed: number,
+) {
+  const shapes = { x: [n, h, w, cin], dy: [n, h, w, cout], filter: [k, k, cin, cout] };
+  const byInput = kernel === tf.Conv2DBackpropInput;
+  const names = byInput ? (['dy', 'filter'] as const) : (['x', 'dy'] as const);
+  const inputs = Object.fromEntries(
+    names.map((name, i) => [name, { shape: shapes[name], seed: seed + i }]),
+  );
+  const gradShape = byInput ? { inputShape: shapes.x } : { filterShape: shapes.filter };
+  const attrs = { ...conv(1, k === 3 ? 'same' : 'valid'), ...gradShape };
+  await expectMatchesCpu(kernel, inputs, attrs, k === 3 ? 1e-5 : 1e-6);
+}
+
 describe('registerWasmSimdTrainingKernels: our SIMD kernels equal TF.js cpu', () => {
   beforeAll(async () => {
     await useBackend('wasm');
@@ -91,34 +113,14 @@ describe('registerWasmSimdTrainingKernels: our SIMD kernels equal TF.js cpu', ()
   });
 
   it('Conv2DBackpropInput: 3x3 same (Winograd with the flipped kernel) and 1x1', async () => {
-    await expectMatchesCpu(
-      tf.Conv2DBackpropInput,
-      { dy: { shape: [2, 10, 9, 21], seed: 9 }, filter: { shape: [3, 3, 6, 21], seed: 10 } },
-      { ...conv(), inputShape: [2, 10, 9, 6] },
-      1e-5,
-    );
-    await expectMatchesCpu(
-      tf.Conv2DBackpropInput,
-      { dy: { shape: [2, 4, 5, 12], seed: 11 }, filter: { shape: [1, 1, 7, 12], seed: 12 } },
-      { ...conv(1, 'valid'), inputShape: [2, 4, 5, 7] },
-      1e-6,
-    );
+    await expectBackpropMatchesCpu(tf.Conv2DBackpropInput, [2, 10, 9], 3, [6, 21], 9);
+    await expectBackpropMatchesCpu(tf.Conv2DBackpropInput, [2, 4, 5], 1, [7, 12], 11);
   });
 
   it('Conv2DBackpropFilter: 3x3 same (Winograd, more tiles than one chunk) and 1x1', async () => {
     // 3 x ceil(33/4) x ceil(30/4) = 216 tiles: two chunks of the filter-gradient GEMMs.
-    await expectMatchesCpu(
-      tf.Conv2DBackpropFilter,
-      { x: { shape: [3, 33, 30, 7], seed: 13 }, dy: { shape: [3, 33, 30, 10], seed: 14 } },
-      { ...conv(), filterShape: [3, 3, 7, 10] },
-      1e-5,
-    );
-    await expectMatchesCpu(
-      tf.Conv2DBackpropFilter,
-      { x: { shape: [2, 6, 5, 9], seed: 15 }, dy: { shape: [2, 6, 5, 17], seed: 16 } },
-      { ...conv(1, 'valid'), filterShape: [1, 1, 9, 17] },
-      1e-6,
-    );
+    await expectBackpropMatchesCpu(tf.Conv2DBackpropFilter, [3, 33, 30], 3, [7, 10], 13);
+    await expectBackpropMatchesCpu(tf.Conv2DBackpropFilter, [2, 6, 5], 1, [9, 17], 15);
   });
 
   it('DepthwiseConv2dNative: the strided large-filter form of the dilated filter gradient', async () => {

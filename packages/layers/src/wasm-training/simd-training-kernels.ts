@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WasmKernelError } from '../wasm-core/errors.js';
 import { addWasmKernel, replaceWasmKernel, stockWasmKernel } from '../wasm-core/kernel-registry.js';
+import * as wasmConv from '../wasm-core/conv-kernels.js';
 import { chooseBuild, type SimdBuild } from '../wasm-core/simd-module.js';
 import { isPointwise } from '../wasm-core/kernel-scope.js';
 import { requireWasmBackend } from '../wasm-core/wasm-backend.js';
@@ -15,7 +16,11 @@ import {
   lkbTrainForward,
 } from './lkb-training-kernels.js';
 import { registerWasmTrainingKernels } from './stand-in-kernels.js';
-import { startTrainingModule } from './training-module.js';
+import {
+  type MatmulOperands,
+  startTrainingModule,
+  type TrainingExports,
+} from './training-module.js';
 import {
   countCall,
   type Scope,
@@ -55,10 +60,7 @@ function sameConv3x3(info: tf.backend_util.Conv2DInfo): boolean {
   return (
     info.filterHeight === 3 &&
     info.filterWidth === 3 &&
-    info.strideHeight === 1 &&
-    info.strideWidth === 1 &&
-    info.dilationHeight === 1 &&
-    info.dilationWidth === 1 &&
+    wasmConv.unitStrideAndDilation(info) &&
     top === 1 &&
     left === 1 &&
     bottom === 1 &&
@@ -77,33 +79,31 @@ const macs = (info: tf.backend_util.Conv2DInfo) =>
   info.filterHeight *
   info.filterWidth;
 
-const nhwcFloat = (attrs: { dataFormat?: string }, ...ts: TensorInfo[]) =>
-  (attrs.dataFormat ?? 'NHWC') === 'NHWC' && ts.every((t) => t.dtype === 'float32');
-
 /** out [m][n] = op(A) op(B) in the module (wt_matmul), on the kernels' threads. */
-function matmul(
-  s: Scope,
-  a: number,
-  b: number,
-  out: number,
-  m: number,
-  k: number,
-  n: number,
-  ta: boolean,
-  tb: boolean,
-) {
+function matmul(s: Scope, ...operands: MatmulOperands) {
   const { ex } = trainingState()!.mod;
-  ex.wt_matmul(
-    a,
-    b,
-    out,
-    m,
-    k,
-    n,
-    ta ? 1 : 0,
-    tb ? 1 : 0,
-    s.take(ex.wt_matmul_scratch(m, k, n)),
-    nth(),
+  const [, , , m, k, n] = operands;
+  ex.wt_matmul(...operands, s.take(ex.wt_matmul_scratch(m, k, n)), nth());
+}
+
+/**
+ * Counts a call of `kernel` as ours, then runs `body` with `inputs` copied into the module (their
+ * addresses in order); the module's memory is released after it.
+ */
+function inModule(
+  kernel: string,
+  backend: tf.KernelBackend,
+  inputs: TensorInfo[],
+  body: (s: Scope, at: number[], ex: TrainingExports) => TensorInfo,
+): TensorInfo {
+  countCall(kernel);
+  const { ex } = trainingState()!.mod;
+  return withArena((s) =>
+    body(
+      s,
+      inputs.map((t) => s.copyIn(backend, t)),
+      ex,
+    ),
   );
 }
 
@@ -140,26 +140,19 @@ function backpropTakes(
   other: TensorInfo,
 ) {
   const st = trainingState();
-  if (!st || !nhwcFloat(attrs, dy, other)) return null;
+  if (!st || !wasmConv.nhwcFloat32(attrs, dy, other)) return null;
   const info = backpropConvInfo(kernel, attrs, image, filterShape, dy, false);
   return (sameConv3x3(info) || isPointwise(info)) && macs(info) >= st.minWork ? info : null;
 }
 
 /** A 3x3 'same' conv by Winograd, or a 1x1 one as a matrix product: out [n][h][w][cout]. */
-function convForward(
-  backend: tf.KernelBackend,
-  x: TensorInfo,
-  filter: TensorInfo,
-  info: tf.backend_util.Conv2DInfo,
-  bias?: TensorInfo,
-): TensorInfo {
+function convForward(call: wasmConv.ConvCall): TensorInfo {
+  const { backend, kernelName, x, filter, info, bias } = call;
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
-  return withArena((s) => {
-    const xAt = s.copyIn(backend, x);
-    const gAt = s.copyIn(backend, filter);
+  return inModule(kernelName, backend, [x, filter], (s, [xAt, gAt]) => {
     const outAt = s.take(n * h * w * cout);
     if (info.filterHeight === 1) {
-      matmul(s, xAt, gAt, outAt, n * h * w, cin, cout, false, false);
+      matmul(s, xAt, gAt, outAt, n * h * w, cin, cout, 0, 0);
       if (bias) addBias(s, backend, bias, outAt, n * h * w, cout);
     } else {
       const biasAt = bias ? s.copyIn(backend, bias) : 0;
@@ -183,50 +176,16 @@ function addBias(
   for (let r = 0; r < rows; r++) for (let c = 0; c < cout; c++) out[r * cout + c] += b[c];
 }
 
-/** The forward conv's geometry from a Conv2D-style kernel's attributes (NHWC). */
-function conv2DInfoOf(
-  x: TensorInfo,
-  filter: TensorInfo,
-  attrs: Record<string, unknown>,
-  depthwise: boolean,
-) {
-  return tf.backend_util.computeConv2DInfo(
-    x.shape as Shape4,
-    filter.shape as Shape4,
-    attrs.strides as [number, number],
-    (attrs.dilations ?? 1) as [number, number],
-    attrs.pad as 'same',
-    attrs.dimRoundingMode as undefined,
-    depthwise,
-    'channelsLast',
-  );
-}
-
-function forwardInfo(x: TensorInfo, filter: TensorInfo, attrs: Record<string, unknown>) {
-  if (!trainingState() || !nhwcFloat(attrs as { dataFormat?: string }, x, filter)) return null;
-  const info = conv2DInfoOf(x, filter, attrs, false);
+function forwardInfo(x: TensorInfo, filter: TensorInfo, attrs: wasmConv.ConvAttrs) {
+  if (!trainingState() || !wasmConv.nhwcFloat32(attrs, x, filter)) return null;
+  const info = wasmConv.nhwcConv2DInfo(x, filter, attrs);
   if (!(sameConv3x3(info) || isPointwise(info)) || macs(info) < trainingState()!.minWork)
     return null;
   return info;
 }
 
-const conv2D: tf.KernelFunc = (args) => {
-  const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
-  const info = forwardInfo(x, filter, args.attrs as Record<string, unknown>);
-  if (!info) return stockWasmKernel(tf.Conv2D)!(args);
-  countCall(tf.Conv2D);
-  return convForward(args.backend as tf.KernelBackend, x, filter, info);
-};
-
-const fusedConv2D: tf.KernelFunc = (args) => {
-  const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo>;
-  const attrs = args.attrs as Record<string, unknown>;
-  const linear = ((attrs.activation as string) ?? 'linear') === 'linear' && !preluActivationWeights;
-  const info = linear ? forwardInfo(x, filter, attrs) : null;
-  if (!info) return stockWasmKernel(tf.FusedConv2D)!(args);
-  countCall(tf.FusedConv2D);
-  return convForward(args.backend as tf.KernelBackend, x, filter, info, bias);
-};
+/** Conv2D and FusedConv2D (bias, linear): ours where forwardInfo takes the call, else stock. */
+const convKernels = wasmConv.convKernelPair(forwardInfo, convForward);
 
 const conv2DBackpropInput: tf.KernelFunc = (args) => {
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -241,15 +200,12 @@ const conv2DBackpropInput: tf.KernelFunc = (args) => {
     filter,
   );
   if (!info) return conv2DBackpropInputWasm(args);
-  countCall(tf.Conv2DBackpropInput);
   const backend = args.backend as tf.KernelBackend;
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
-  return withArena((s) => {
-    const dyAt = s.copyIn(backend, dy);
-    const gAt = s.copyIn(backend, filter);
+  return inModule(tf.Conv2DBackpropInput, backend, [dy, filter], (s, [dyAt, gAt]) => {
     const outAt = s.take(n * h * w * cin);
     // 1x1: dx = dy W^T (W is [cin][cout]); 3x3: the conv of dy with W flipped, channels swapped.
-    if (info.filterHeight === 1) matmul(s, dyAt, gAt, outAt, n * h * w, cout, cin, false, true);
+    if (info.filterHeight === 1) matmul(s, dyAt, gAt, outAt, n * h * w, cout, cin, 0, 1);
     else winograd(s, dyAt, [n, h, w, cout], gAt, cin, true, 0, outAt);
     return s.out(backend, outAt, [n, h, w, cin]);
   });
@@ -261,16 +217,12 @@ const conv2DBackpropFilter: tf.KernelFunc = (args) => {
   const image = { name: 'x' as const, shape: x.shape as Shape4 };
   const info = backpropTakes(tf.Conv2DBackpropFilter, attrs, image, attrs.filterShape, dy, x);
   if (!info) return conv2DBackpropFilterWasm(args);
-  countCall(tf.Conv2DBackpropFilter);
   const backend = args.backend as tf.KernelBackend;
-  const { ex } = trainingState()!.mod;
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
-  return withArena((s) => {
-    const xAt = s.copyIn(backend, x);
-    const dyAt = s.copyIn(backend, dy);
+  return inModule(tf.Conv2DBackpropFilter, backend, [x, dy], (s, [xAt, dyAt], ex) => {
     const outAt = s.take(info.filterHeight * info.filterWidth * cin * cout);
     // 1x1: dW = x^T dy over all pixels; 3x3: Winograd (wt_filter_grad).
-    if (info.filterHeight === 1) matmul(s, xAt, dyAt, outAt, cin, n * h * w, cout, true, false);
+    if (info.filterHeight === 1) matmul(s, xAt, dyAt, outAt, cin, n * h * w, cout, 1, 0);
     else {
       const scratch = s.take(ex.wt_filter_grad_scratch(cin, cout));
       ex.wt_filter_grad(xAt, dyAt, n, h, w, cin, cout, outAt, scratch, nth());
@@ -281,14 +233,10 @@ const conv2DBackpropFilter: tf.KernelFunc = (args) => {
 
 const depthwiseConv2dNative: tf.KernelFunc = (args) => {
   const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
-  const attrs = args.attrs as Record<string, unknown>;
-  if (
-    !trainingState() ||
-    !nhwcFloat(attrs as { dataFormat?: string }, x, filter) ||
-    filter.shape[3] !== 1
-  )
+  const attrs = args.attrs as unknown as wasmConv.ConvAttrs;
+  if (!trainingState() || !wasmConv.nhwcFloat32(attrs, x, filter) || filter.shape[3] !== 1)
     return stockWasmKernel(tf.DepthwiseConv2dNative)!(args);
-  const info = conv2DInfoOf(x, filter, attrs, true);
+  const info = wasmConv.nhwcConv2DInfo(x, filter, attrs, true);
   // XNNPACK runs small filters faster (a 3x3 dilated one included); ours wins on the large,
   // strided filters of the dilated depthwise filter gradient (dilated-depthwise-conv.ts).
   const work =
@@ -300,12 +248,8 @@ const depthwiseConv2dNative: tf.KernelFunc = (args) => {
     info.filterWidth;
   if (info.filterHeight * info.filterWidth <= 25 || work < trainingState()!.minWork / 8)
     return stockWasmKernel(tf.DepthwiseConv2dNative)!(args);
-  countCall(tf.DepthwiseConv2dNative);
   const backend = args.backend as tf.KernelBackend;
-  const { ex } = trainingState()!.mod;
-  return withArena((s) => {
-    const xAt = s.copyIn(backend, x);
-    const fAt = s.copyIn(backend, filter);
+  return inModule(tf.DepthwiseConv2dNative, backend, [x, filter], (s, [xAt, fAt], ex) => {
     const {
       batchSize: n,
       inHeight: h,
@@ -360,12 +304,8 @@ const batchMatMul: tf.KernelFunc = (args) => {
     dimsA.join() === dimsB.join() ? dimsA : batchA === 1 ? dimsB : batchB === 1 ? dimsA : null;
   if (k !== kb || !outBatch || batch * m * k * n < trainingState()!.minWork)
     return batchMatMulWasm(args);
-  countCall(tf.BatchMatMul);
   const backend = args.backend as tf.KernelBackend;
-  const { ex } = trainingState()!.mod;
-  return withArena((s) => {
-    const aAt = s.copyIn(backend, a);
-    const bAt = s.copyIn(backend, b);
+  return inModule(tf.BatchMatMul, backend, [a, b], (s, [aAt, bAt], ex) => {
     const outAt = s.take(batch * m * n);
     const scratch = s.take(ex.wt_matmul_scratch(m, k, n));
     for (let i = 0; i < batch; i++)
@@ -390,8 +330,8 @@ export const WASM_SIMD_TRAINING_KERNELS: readonly {
   kernelName: string;
   kernelFunc: tf.KernelFunc;
 }[] = [
-  { kernelName: tf.Conv2D, kernelFunc: conv2D },
-  { kernelName: tf.FusedConv2D, kernelFunc: fusedConv2D },
+  { kernelName: tf.Conv2D, kernelFunc: convKernels.conv2D },
+  { kernelName: tf.FusedConv2D, kernelFunc: convKernels.fusedConv2D },
   { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput },
   { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2DBackpropFilter },
   { kernelName: tf.DepthwiseConv2dNative, kernelFunc: depthwiseConv2dNative },

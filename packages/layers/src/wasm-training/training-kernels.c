@@ -21,14 +21,6 @@ static inline void share(int total, int tid, int nth, int *lo, int *hi) {
 }
 #endif
 
-// Four lanes of row `r` of a [rows][n] matrix from column c (zeros past n).
-static inline v128_t load_part(const float *row, int c, int n) {
-  if (c + 4 <= n) return wasm_v128_load(row + c);
-  float v[4] = {0, 0, 0, 0};
-  for (int l = 0; c + l < n; l++) v[l] = row[c + l];
-  return wasm_v128_load(v);
-}
-
 static inline void store_part(float *row, int c, int n, v128_t y) {
   if (c + 4 <= n) {
     wasm_v128_store(row + c, y);
@@ -56,24 +48,7 @@ static inline struct tiles tiles_of(int n, int h, int w) {
 static inline void input_tile(const float *x, struct tiles g, int cin, int t, int c, v128_t V[36]) {
   int per = g.th * g.tw, img = t / per, r = t % per;
   int y0 = 4 * (r / g.tw) - 1, x0 = 4 * (r % g.tw) - 1;
-  const float *F = x + (int64_t)img * g.h * g.w * cin;
-  v128_t d[6][6], rr[6][6], col[6], out[6];
-  for (int i = 0; i < 6; i++)
-    for (int j = 0; j < 6; j++) {
-      int y = y0 + i, xx = x0 + j;
-      d[i][j] = (y < 0 || y >= g.h || xx < 0 || xx >= g.w)
-                    ? wasm_f32x4_splat(0)
-                    : load_part(F + (y * g.w + xx) * cin, c, cin);
-    }
-  for (int j = 0; j < 6; j++) {
-    for (int i = 0; i < 6; i++) col[i] = d[i][j];
-    bt6(col, out);
-    for (int a = 0; a < 6; a++) rr[a][j] = out[a];
-  }
-  for (int a = 0; a < 6; a++) {
-    bt6(rr[a], out);
-    for (int b = 0; b < 6; b++) V[a * 6 + b] = out[b];
-  }
+  bt_input_tile(x + (int64_t)img * g.h * g.w * cin, g.h, g.w, cin, y0, x0, c, V);
 }
 
 // A applied to four vectors, giving six (the transpose of at6: back through the output transform).
@@ -618,13 +593,12 @@ static void lkt_backward_image(int b, float *scr) {
         const float *dp = D + (y * w + x) * C;
         for (int c = 0; c < C; c += 4)
           wasm_v128_store(gB + c, wasm_f32x4_add(wasm_v128_load(gB + c), wasm_v128_load(dp + c)));
-        for (int i = 0; i < k; i++) {
-          int yy = y + i * d - pb;
-          if (yy < 0 || yy >= h) continue;
-          for (int j = 0; j < k; j++) {
-            int xs = x + j * d - pb;
-            if (xs < 0 || xs >= w) continue;
-            int q = yy * w + xs;
+        int i0, i1, j0, j1;
+        taps_inside(y, k, d, pb, h, &i0, &i1);
+        taps_inside(x, k, d, pb, w, &j0, &j1);
+        for (int i = i0; i < i1; i++)
+          for (int j = j0; j < j1; j++) {
+            int q = (y + i * d - pb) * w + x + j * d - pb;
             float *cq = carry + q * C, *gk = gK + (i * k + j) * C;
             const float *kk = K + (i * k + j) * C;
             for (int gg = 0; gg < g; gg++) {
@@ -637,7 +611,6 @@ static void lkt_backward_image(int b, float *scr) {
               }
             }
           }
-        }
       }
   }
   // dx = dout (the residual) + the gradient reaching stage 0.

@@ -64,19 +64,20 @@ export interface TrainingExports extends SimdModuleExports {
   ): number;
   lkt_slot_size(C: number, stages: number, k: number, hid: number, groups: number): number;
   lkt_backward(...args: number[]): void;
-  wt_matmul(
-    a: number,
-    b: number,
-    out: number,
-    m: number,
-    k: number,
-    n: number,
-    ta: number,
-    tb: number,
-    scratch: number,
-    nth: number,
-  ): void;
+  wt_matmul(...args: [...MatmulOperands, scratch: number, nth: number]): void;
 }
+
+/** wt_matmul's operands: out [m][n] = op(A) op(B), op transposing A where ta is 1 (likewise tb). */
+export type MatmulOperands = [
+  a: number,
+  b: number,
+  out: number,
+  m: number,
+  k: number,
+  n: number,
+  ta: 0 | 1,
+  tb: 0 | 1,
+];
 
 export interface TrainingModule {
   ex: TrainingExports;

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { WasmKernelError } from '../wasm-core/errors.js';
 import { requireWasmBackend } from '../wasm-core/wasm-backend.js';
 import { WasmKernelScope } from '../wasm-core/kernel-scope.js';
-import { replaceWasmKernel, stockWasmKernel } from '../wasm-core/kernel-registry.js';
+import { replaceWasmKernel } from '../wasm-core/kernel-registry.js';
+import * as wasmConv from '../wasm-core/conv-kernels.js';
 
 type TensorInfo = tf.TensorInfo;
 
@@ -153,57 +154,27 @@ function outputRows(s: WasmKernelScope, m: TensorInfo[], consts: Record<2 | 4 | 
   ];
 }
 
-interface ConvAttrs {
-  strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat?: 'NHWC' | 'NCHW';
-  dilations?: [number, number] | number;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  activation?: string;
-}
-
 /** The conv's geometry when the Winograd path applies to it, else null (the stock kernel runs). */
 function winogradInfo(
   x: TensorInfo,
   filter: TensorInfo,
-  attrs: ConvAttrs,
+  attrs: wasmConv.ConvAttrs,
 ): tf.backend_util.Conv2DInfo | null {
-  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || attrs.dataFormat === 'NCHW')
-    return null;
   const [kh, kw, cin, cout] = filter.shape;
   if (kh !== 3 || kw !== 3 || cin * cout < settings.minChannelProduct) return null;
-  const dil = attrs.dilations ?? 1;
-  if ((Array.isArray(dil) ? dil : [dil, dil]).some((d) => d !== 1)) return null;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
-  if (info.strideHeight !== 1 || info.strideWidth !== 1) return null;
-  return info;
+  return wasmConv.stride1ConvInfo(x, filter, attrs);
 }
 
 /** The 3x3 stride-1 convolution by Winograd F(4x4, 3x3), from wasm kernels. Returns NHWC. */
-function winogradConv(
-  backend: tf.KernelBackend,
-  caller: string,
-  x: TensorInfo,
-  filter: TensorInfo,
-  info: tf.backend_util.Conv2DInfo,
-  bias?: TensorInfo,
-): TensorInfo {
+function winogradConv(call: wasmConv.ConvCall): TensorInfo {
+  const { backend, kernelName, x, filter, info, bias } = call;
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
   const { outHeight: oh, outWidth: ow, padInfo } = info;
   const th = Math.ceil(oh / TILE);
   const tw = Math.ceil(ow / TILE);
   const u = transformedFilter(backend, filter);
   const bt = inputTransform(backend, cin);
-  const s = new WasmKernelScope(backend, caller);
+  const s = new WasmKernelScope(backend, kernelName);
   try {
     const consts = {
       2: s.adopt(constant(backend, [], new Float32Array([2]))),
@@ -275,23 +246,13 @@ function winogradConv(
   }
 }
 
+const winogradKernels = wasmConv.convKernelPair(winogradInfo, winogradConv);
+
 /** Conv2D on wasm: Winograd where it pays, else the stock XNNPACK kernel. */
-export const winogradConv2DWasm: tf.KernelFunc = (args) => {
-  const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
-  const info = winogradInfo(x, filter, args.attrs as unknown as ConvAttrs);
-  if (!info) return stockWasmKernel(tf.Conv2D)!(args);
-  return winogradConv(args.backend as tf.KernelBackend, tf.Conv2D, x, filter, info);
-};
+export const winogradConv2DWasm: tf.KernelFunc = winogradKernels.conv2D;
 
 /** FusedConv2D on wasm (bias, no activation): Winograd where it pays, else the stock kernel. */
-export const winogradFusedConv2DWasm: tf.KernelFunc = (args) => {
-  const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo>;
-  const attrs = args.attrs as unknown as ConvAttrs;
-  const linear = (attrs.activation ?? 'linear') === 'linear' && !preluActivationWeights;
-  const info = linear ? winogradInfo(x, filter, attrs) : null;
-  if (!info) return stockWasmKernel(tf.FusedConv2D)!(args);
-  return winogradConv(args.backend as tf.KernelBackend, tf.FusedConv2D, x, filter, info, bias);
-};
+export const winogradFusedConv2DWasm: tf.KernelFunc = winogradKernels.fusedConv2D;
 
 /**
  * Makes the wasm backend run wide 3x3 stride-1 convolutions (Conv2D and FusedConv2D without an

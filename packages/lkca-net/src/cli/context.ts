@@ -26,12 +26,15 @@ const controller = new AbortController();
 let interrupted = false;
 /** Ctrl-C aborts the running job (which removes its partial files); a second Ctrl-C exits at once. */
 export function installInterruptHandler(): void {
-  process.on('SIGINT', () => {
+  // SIGTERM (kill, a scheduler stopping the job) is handled like Ctrl-C.
+  const onSignal = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
     process.stderr.write('\ninterrupted: stopping and cleaning up (Ctrl-C again to exit now)\n');
     controller.abort(new Error('interrupted by the user'));
-  });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 /**

@@ -8,9 +8,12 @@ import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
 import { infoCommand } from './commands/info.js';
 import { metricsCommand } from './commands/metrics.js';
+import { modelsCommand } from './commands/models.js';
 import { previewCommand } from './commands/preview.js';
+import { queueCommand } from './commands/queue.js';
 import { trainCommand } from './commands/train.js';
 import { upscaleCommand } from './commands/upscale.js';
+import { workerCommand } from './commands/worker.js';
 import { CliUsageError, installInterruptHandler } from './context.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -33,7 +36,10 @@ export function buildProgram(): Command {
     degradeCommand,
     metricsCommand,
     upscaleCommand,
+    queueCommand,
+    workerCommand,
     trainCommand,
+    modelsCommand,
     analyzeCommand,
     compressCommand,
     evalCommand,

@@ -1,4 +1,6 @@
-import { readCube, writeCube } from '@hsrkit/hsi-data/node';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { checkOutputPaths, readCube, writeCube } from '@hsrkit/hsi-data/node';
 import type { Command } from 'commander';
 import { degradeCube } from '../../degrade-cube.js';
 import { type CommonOptions, makeContext, parseNumber } from '../context.js';
@@ -28,8 +30,11 @@ export function degradeCommand(program: Command): void {
       },
     ) => {
       const ctx = makeContext(o);
-      await ctx.runtime();
       const scale = parseNumber('scale', o.scale, { int: true, min: 2 })!;
+      // Before any work: never overwrite the input (same path, link, ENVI header or data file),
+      // never write into a directory or through a symlink.
+      await checkOutputPaths(o.output, [file]);
+      await ctx.runtime();
       const hr = await readCube(file);
       const lr = await degradeCube(hr, {
         scale,
@@ -37,6 +42,8 @@ export function degradeCommand(program: Command): void {
         noiseSnrDb: parseNumber('noise-snr', o.noiseSnr),
         seed: parseNumber('seed', o.seed, { int: true }),
       });
+      // Like upscale and train, a missing output folder is created.
+      await mkdir(dirname(o.output) || '.', { recursive: true });
       await writeCube(o.output, lr);
       ctx.out.result(
         { output: o.output, rows: lr.rows, cols: lr.cols, bands: lr.bands, scale },

@@ -1,3 +1,4 @@
+import { resolveBandSpecificModel } from '../../shipped-models.js';
 import type { Command } from 'commander';
 import { DEMO_HOLD_OUT, DEMO_MODEL_PATH, DEMO_SCALE } from '../../demo-scene.js';
 import { runDemo } from '../../run-demo.js';
@@ -12,7 +13,11 @@ export function demoCommand(program: Command): void {
       'super-resolve the held-out quadrant of the shipped real scene x4 with the shipped weights',
     )
     .option('--out <dir>', 'where to write the SR cube and PNG previews', 'lkca-demo')
-    .option('--model <dir>', 'model to use instead of the shipped one', DEMO_MODEL_PATH);
+    .option(
+      '--model <name|dir>',
+      'model to use instead of the shipped one (a name from lkca models, or a folder)',
+      DEMO_MODEL_PATH,
+    );
   jsonOption(winogradOption(workersOption(backendOption(cmd), '1'))).action(
     async (o: CommonOptions & { out: string; model: string; workers: string }) => {
       const ctx = makeContext(o);
@@ -23,7 +28,7 @@ export function demoCommand(program: Command): void {
       const progress = ctx.out.tracker('tiles');
       const { evaluation: ev, files } = await runDemo({
         outDir: o.out,
-        modelPath: o.model,
+        modelPath: resolveBandSpecificModel(o.model),
         runtime: info.requested,
         workers: parseNumber('workers', o.workers, { int: true, min: 1 }),
         fastKernels: o.winograd !== false,

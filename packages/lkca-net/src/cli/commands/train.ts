@@ -1,9 +1,16 @@
+import { listCheckpoints } from '@hsrkit/distill/node';
 import { saveModel } from '@hsrkit/inference/node';
 import { prepareTrainingKernels } from '@hsrkit/layers';
 import type { Command } from 'commander';
 import type { UpsamplerKind } from '../../model.js';
 import { trainOnSceneFiles } from '../../train-on-files.js';
-import { type CommonOptions, makeContext, parseChoice, parseNumber } from '../context.js';
+import {
+  CliUsageError,
+  type CommonOptions,
+  makeContext,
+  parseChoice,
+  parseNumber,
+} from '../context.js';
 import { backendOption, jsonOption, winogradOption } from '../options.js';
 import { formatNumber } from '../output.js';
 
@@ -23,6 +30,7 @@ interface TrainFlags extends CommonOptions {
   lr: string;
   holdOutCols?: string;
   checkpointDir?: string;
+  checkpointEvery: string;
   resume?: boolean;
   seed: string;
 }
@@ -51,10 +59,27 @@ export function trainCommand(program: Command): void {
       'keep the last n columns of the first scene out of training, for validation',
     )
     .option('--checkpoint-dir <dir>', 'write checkpoints here (resume with --resume)')
-    .option('--resume', 'continue from the newest checkpoint in --checkpoint-dir')
-    .option('--seed <n>', 'seed', '0');
+    .option('--checkpoint-every <steps>', 'steps between checkpoints', '100')
+    .option(
+      '--resume',
+      'continue from the newest checkpoint in --checkpoint-dir (exactly: weights, optimizer, data order)',
+    )
+    .option('--seed <n>', 'seed of everything: weight init, patch order, augmentation', '0');
   jsonOption(winogradOption(backendOption(cmd))).action(async (o: TrainFlags) => {
     const ctx = makeContext(o, { training: true });
+    const checkpointEvery = parseNumber('checkpoint-every', o.checkpointEvery, {
+      int: true,
+      min: 1,
+    })!;
+    if (o.resume) {
+      // Resuming from nothing would silently start again at step 1: refused.
+      if (!o.checkpointDir) throw new CliUsageError('--resume needs --checkpoint-dir <dir>');
+      const found = await listCheckpoints(o.checkpointDir).catch(() => []);
+      if (found.length === 0)
+        throw new CliUsageError(
+          `--resume: no checkpoint in ${o.checkpointDir} (nothing to resume; drop --resume to start)`,
+        );
+    }
     await ctx.runtime();
     // Which kernels train (the trainer registers the same ones again, at no cost).
     const kernels = o.winograd === false ? 'tfjs' : 'fastest';
@@ -85,6 +110,7 @@ export function trainCommand(program: Command): void {
       lr: parseNumber('lr', o.lr, { min: 0 }),
       seed: parseNumber('seed', o.seed, { int: true }),
       checkpointDir: o.checkpointDir,
+      checkpointEvery,
       resume: !!o.resume,
       signal: ctx.signal,
       kernels,
@@ -97,6 +123,7 @@ export function trainCommand(program: Command): void {
     }).finally(() => bar.stop());
     await saveModel(res.model, o.output);
     const validation = res.finalValidation;
+    const aborted = res.result.aborted;
     const value = {
       output: o.output,
       steps: res.result.step,
@@ -113,5 +140,11 @@ export function trainCommand(program: Command): void {
     );
     res.result.dispose();
     res.model.dispose();
+    // Interrupted (Ctrl-C, SIGTERM): the model of the last finished step is saved above (and a
+    // checkpoint, with --checkpoint-dir); the exit status still says the run did not finish.
+    if (aborted)
+      throw new Error(
+        `interrupted: stopped after step ${value.steps} of ${steps}; the model is saved in ${o.output}`,
+      );
   });
 }

@@ -1,5 +1,8 @@
+import { checkOutputPaths, cubeInfo } from '@hsrkit/hsi-data/node';
 import { upscaleFileWithModel } from '@hsrkit/inference/node';
 import type { Command } from 'commander';
+import { upscaleFileWithAnyBand } from '../../any-band/upscale-file-node.js';
+import { resolveModel } from '../../shipped-models.js';
 import { type CommonOptions, makeContext, parseNumber, parseTiledRun } from '../context.js';
 import { jsonOption, tiledRunOptions } from '../options.js';
 
@@ -10,7 +13,10 @@ export function upscaleCommand(program: Command): void {
       'super-resolve a cube of any size with any TF.js SR model, tile by tile, in the input units',
     )
     .argument('<file>', 'LR cube file')
-    .requiredOption('--model <dir>', 'model folder or model.json')
+    .requiredOption(
+      '--model <name|dir>',
+      'a shipped model (lkca models) or a model folder / model.json',
+    )
     .requiredOption(
       '-o, --output <file>',
       'output cube (format by extension; ENVI keeps memory bounded)',
@@ -30,18 +36,37 @@ export function upscaleCommand(program: Command): void {
       },
     ) => {
       const ctx = makeContext(o);
+      // Before the backend starts or the model loads: the output must not be the input (or a
+      // directory, or a symlink), and the input's header must agree with its file.
+      await checkOutputPaths(o.output, [file]);
+      await cubeInfo(file);
+      const model = resolveModel(o.model);
       const info = await ctx.runtime();
       const progress = ctx.out.tracker('tiles');
       const t0 = performance.now();
-      const res = await upscaleFileWithModel(file, o.output, {
-        modelPath: o.model,
-        runtime: info.requested,
-        ...parseTiledRun(o, info.backend),
-        scale: parseNumber('scale', o.scale, { int: true, min: 2 }),
-        signal: ctx.signal,
-        onWorkers: (devices) => ctx.out.info(`workers: ${devices.join('; ')}`),
-        onProgress: progress.onProgress,
-      }).finally(progress.stop);
+      const scale = parseNumber('scale', o.scale, { int: true, min: 2 });
+      // An any-band model has its own runner (band groups, per-input normalisation).
+      const res =
+        model.kind === 'any-band'
+          ? await upscaleFileWithAnyBand(file, o.output, {
+              modelPath: model.path,
+              scale,
+              tile: o.tile ? parseNumber('tile', o.tile, { int: true, min: 8 }) : undefined,
+              signal: ctx.signal,
+            }).finally(progress.stop)
+          : await upscaleFileWithModel(file, o.output, {
+              modelPath: model.path,
+              runtime: info.requested,
+              ...parseTiledRun(o, info.backend),
+              scale,
+              signal: ctx.signal,
+              onWorkers: (devices) => ctx.out.info(`workers: ${devices.join('; ')}`),
+              onWorkersCapped: (used, requested) =>
+                ctx.out.info(
+                  `--workers ${requested} is more than this machine's ${used} cores: using ${used} workers`,
+                ),
+              onProgress: progress.onProgress,
+            }).finally(progress.stop);
       const ms = performance.now() - t0;
       ctx.out.result(
         {

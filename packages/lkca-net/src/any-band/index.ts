@@ -1,0 +1,18 @@
+// Public API of the any-band model (browser-safe; file save/load is in ./node.ts).
+export {
+  AnyBandSR,
+  type AnyBandCreateOptions,
+  type AnyBandPredictOptions,
+  type AnyBandTensorOptions,
+} from './any-band-model.js';
+export { ANY_BAND_FORMAT, type AnyBandConfig, checkAnyBandConfig } from './config.js';
+export { type AnyBandCoreOptions, anyBandCore, seedWeights } from './core.js';
+export { coreForward, RELATIVE_SOFTENING, type ResidualMode } from './core-forward.js';
+export { AnyBandConfigError, AnyBandInputError } from './errors.js';
+export { type BandGroupPlan, planBandGroups, reflectBand, slotWeight } from './grouping.js';
+export {
+  type BandMoments,
+  bandMoments,
+  type GroupNormalization,
+  groupNormalization,
+} from './normalization.js';

@@ -1,0 +1,115 @@
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cropCube, readCube, toInterleave, writeCube } from '@hsrkit/hsi-data/node';
+import { loadModel } from '@hsrkit/inference/node';
+import { maxAbsDiff, useBackend, useTempDir } from '@hsrkit/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadAnyBandModel } from './any-band/io-node.js';
+import { lkca } from './cli/test-support.js';
+import { readDemoScene } from './demo-scene.js';
+import {
+  listShippedModels,
+  ModelNotFoundError,
+  resolveModel,
+  SHIPPED_MODELS_DIR,
+} from './shipped-models.js';
+
+describe('shipped models', () => {
+  const tmp = useTempDir('lkca-models-');
+  beforeAll(() => useBackend('cpu'));
+
+  it('lists every folder of assets/models with the params TF.js counts when it loads it', async () => {
+    const models = listShippedModels();
+    expect(models.map((m) => m.name)).toContain('lkca-distilled-alpha0.1-x4');
+    for (const m of models.filter((x) => x.kind === 'band-specific')) {
+      const model = await loadModel(m.path);
+      // Independent count: the loaded model's own trainable + non-trainable weights.
+      expect(m.params).toBe(model.countParams());
+      expect(m.bands).toBe(model.inputs[0].shape[3]);
+      expect(m.scale).toBe(4);
+      model.dispose();
+    }
+    const demo = models.find((m) => m.name === 'lkca-distilled-alpha0.1-x4')!;
+    expect(demo.heldOut?.mpsnr).toBeGreaterThan(30);
+    expect(demo.trainedOn).toMatch(/1200 steps, distilled from lkca_teacher/);
+  });
+
+  it('resolves a name to its folder; an existing path wins; an unknown name lists the names', async () => {
+    expect(resolveModel('lkca-student-x4').path).toBe(join(SHIPPED_MODELS_DIR, 'lkca-student-x4'));
+    // A user's folder named like a shipped model is theirs, not ours.
+    const own = join(tmp(), 'lkca-student-x4');
+    await cp(join(SHIPPED_MODELS_DIR, 'lkca-teacher-x4'), own, { recursive: true });
+    expect(resolveModel(own).path).toBe(own);
+    expect(resolveModel(join(own, 'model.json')).params).toBe(resolveModel(own).params);
+    expect(() => resolveModel('no-such-model')).toThrow(ModelNotFoundError);
+    expect(() => resolveModel('no-such-model')).toThrow(/shipped: .*lkca-teacher-x4/);
+    expect(() => resolveModel(tmp())).toThrow(/no model\.json/);
+  });
+
+  it("describes an any-band folder as bands 'any' with its recorded held-out scores", async () => {
+    const dir = join(tmp(), 'models');
+    const folder = join(dir, 'any');
+    await cp(join(SHIPPED_MODELS_DIR, 'lkca-student-x4'), folder, { recursive: true });
+    await writeFile(
+      join(folder, 'any-band.json'),
+      JSON.stringify({
+        format: 'hsrkit-any-band/1',
+        name: 'any-x4',
+        scale: 4,
+        training: { data: 'ten crops', heldOut: { mpsnr: 40.5, sam: 2.25, note: 'x' } },
+      }),
+    );
+    const [m] = listShippedModels(dir);
+    expect(m).toMatchObject({ name: 'any-x4', kind: 'any-band', bands: 'any', scale: 4 });
+    expect(m.trainedOn).toBe('ten crops');
+    expect(m.heldOut).toEqual({ mpsnr: 40.5, sam: 2.25 });
+  });
+
+  it('`lkca models --json` prints the same list, without local paths', async () => {
+    const r = await lkca('models', '--json');
+    expect(r.code).toBe(0);
+    const expected = listShippedModels().map(({ path: _p, ...m }) => m);
+    expect(r.json).toEqual(expected);
+    const text = await lkca('models');
+    for (const m of expected) expect(text.stdout).toContain(m.name);
+  });
+
+  it('`lkca upscale --model NAME` gives the bytes `--model FOLDER` gives', async () => {
+    const lr = join(tmp(), 'lr.npy');
+    const scene = await readDemoScene();
+    await writeCube(lr, cropCube('balloons', scene, { row: 200, col: 200, rows: 12, cols: 10 }));
+    const byName = join(tmp(), 'by-name.npy');
+    const byFolder = join(tmp(), 'by-folder.npy');
+    const args = ['--backend', 'cpu', '--workers', '1'];
+    expect(
+      (await lkca('upscale', lr, '-o', byName, '--model', 'lkca-student-x4', ...args)).code,
+    ).toBe(0);
+    const folder = join(SHIPPED_MODELS_DIR, 'lkca-student-x4');
+    expect((await lkca('upscale', lr, '-o', byFolder, '--model', folder, ...args)).code).toBe(0);
+    expect(Buffer.compare(await readFile(byName), await readFile(byFolder))).toBe(0);
+    const bad = await lkca('upscale', lr, '-o', join(tmp(), 'x.npy'), '--model', 'nope', ...args);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/ModelNotFoundError: 'nope' is neither/);
+  });
+
+  it('`lkca upscale --model lkca-any-band-x4` runs the any-band model: same numbers as its API, map info scaled', async () => {
+    // A real 156-band Samson crop with map info, a band count no band-specific model here takes.
+    const input = fileURLToPath(
+      new URL('../../inference/fixtures/samson_crop.hdr', import.meta.url),
+    );
+    const out = join(tmp(), 'any.hdr');
+    const anyBand = 'lkca-any-band-x4';
+    const r = await lkca('upscale', input, '-o', out, '--model', anyBand, '--backend', 'cpu');
+    expect(r.code).toBe(0);
+    const got = await readCube(out);
+    const model = await loadAnyBandModel(join(SHIPPED_MODELS_DIR, 'lkca-any-band-x4'));
+    const want = await model.predict(await readCube(input));
+    model.dispose();
+    expect([got.rows, got.cols, got.bands]).toEqual([want.rows, want.cols, 156]);
+    expect(maxAbsDiff(toInterleave(got, 'bip').data, toInterleave(want, 'bip').data)).toBe(0);
+    // x4: same upper-left corner (reference pixel 1,1 at 612730.910, 4074488.708), pixel 1/4.
+    expect(got.mapInfo).toMatch(/^UTM, 1(\.0+)?, 1(\.0+)?, 612730\.91/);
+    expect(got.mapInfo).toMatch(/2\.5+e-01, 2\.5+e-01|0\.25, 0\.25/);
+  });
+});

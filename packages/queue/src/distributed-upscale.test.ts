@@ -1,0 +1,233 @@
+// The issue's acceptance test: a private redis-server, >= 4 real scenes queued with `lkca queue add`,
+// two `lkca worker` processes, one SIGKILLed in the middle of a job; every job completes, every
+// output equals a single-machine `lkca upscale` run (upscaleFileWithModel, what that command calls),
+// no partial file remains, `lkca queue wait` exits 0. Then bad inputs fail their jobs with the
+// typed error text while the surviving worker keeps running, and SIGTERM stops it cleanly.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCube } from '@hsrkit/hsi-data/node';
+import { selectRuntime } from '@hsrkit/inference';
+import { upscaleFileWithModel } from '@hsrkit/inference/node';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, skipWithoutRedis, startRedis } from '../test/redis-server.js';
+import { LKCA_FROM_SOURCE, MODEL, REPO, SAMSON, writeSceneCrops } from '../test/scenes.js';
+import type { UpscaleJobProgress } from './job-data.js';
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface Proc {
+  child: ChildProcess;
+  out: { stdout: string; stderr: string };
+  done: Promise<Run>;
+}
+
+describe.skipIf(skipWithoutRedis)('lkca queue + lkca worker on BullMQ/Redis', () => {
+  let redis: RedisServer;
+  let dir: string;
+  let scenes: string[];
+  const procs: Proc[] = [];
+
+  function lkca(...args: string[]): Proc {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=source', LKCA_FROM_SOURCE, ...args],
+      {
+        cwd: REPO,
+        env: { ...process.env, LKCA_REDIS_URL: redis.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const out = { stdout: '', stderr: '' };
+    child.stdout!.on('data', (d) => (out.stdout += d));
+    child.stderr!.on('data', (d) => (out.stderr += d));
+    const done = new Promise<Run>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal, ...out })),
+    );
+    const p = { child, out, done };
+    procs.push(p);
+    return p;
+  }
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    dir = await fs.mkdtemp(join(tmpdir(), 'hsrkit-queue-'));
+    await fs.mkdir(join(dir, 'in'));
+    // Four 80 x 80 windows of the real scene, long enough (model load + run) to be caught mid-job.
+    scenes = await writeSceneCrops(join(dir, 'in'), 80, [
+      [8, 8],
+      [96, 40],
+      [150, 170],
+      [170, 90],
+    ]);
+  });
+
+  afterAll(async () => {
+    for (const p of procs)
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    await redis?.stop();
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('2 workers, one SIGKILLed mid-job: every scene done, equal to lkca upscale, no partial files', async () => {
+    const outDir = join(dir, 'out');
+    const workerArgs = [
+      'worker',
+      '--backend',
+      'wasm',
+      '--workers',
+      '1',
+      '--lock-ms',
+      '3000',
+      '--grace',
+      '20',
+    ];
+    const workers = [lkca(...workerArgs), lkca(...workerArgs)];
+    const add = await lkca(
+      'queue',
+      'add',
+      ...scenes,
+      '--model',
+      MODEL,
+      '--out-dir',
+      outDir,
+      '--json',
+    ).done;
+    expect(add.code, add.stderr).toBe(0);
+    const jobs = JSON.parse(add.stdout) as {
+      jobId: string;
+      input: string;
+      output: string;
+      added: boolean;
+    }[];
+    expect(jobs.map((j) => j.output)).toEqual(
+      scenes.map((_, i) => join(outDir, `balloons${i}.hdr`)),
+    );
+    expect(jobs.every((j) => j.added)).toBe(true);
+
+    // The first worker seen running a job is killed while that job runs.
+    const queue = new Queue('lkca-upscale', { connection: { url: redis.url } });
+    let victim: { proc: Proc; jobId: string; output: string } | undefined;
+    const t0 = Date.now();
+    while (!victim && Date.now() - t0 < 120_000) {
+      for (const job of await queue.getActive()) {
+        const worker = (job?.progress as Partial<UpscaleJobProgress>)?.worker;
+        const proc = workers.find((w) => worker?.endsWith(`:${w.child.pid}`));
+        if (proc) {
+          proc.child.kill('SIGKILL');
+          victim = { proc, jobId: String(job.id), output: (job.data as { output: string }).output };
+          break;
+        }
+      }
+      if (!victim) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(victim, 'no worker ever ran a job').toBeDefined();
+    const killed = await victim!.proc.done;
+    expect(killed.signal).toBe('SIGKILL');
+    // It died mid-job: its output was never published, and it left its staging folder behind.
+    expect(killed.stderr).not.toContain(`${victim!.jobId}: wrote`);
+    expect(existsSync(victim!.output)).toBe(false);
+    const survivor = workers.find((w) => w !== victim!.proc)!;
+
+    const wait = lkca('queue', 'wait', '--json', '--poll-ms', '200');
+    // Meanwhile, the single-machine reference of every scene (what `lkca upscale` runs).
+    await selectRuntime('wasm');
+    const refDir = join(dir, 'ref');
+    const refs: string[] = [];
+    for (const [i, scene] of scenes.entries()) {
+      const ref = join(refDir, `balloons${i}.hdr`);
+      await upscaleFileWithModel(scene, ref, { modelPath: MODEL, overlap: 16 });
+      refs.push(ref);
+    }
+    const waited = await wait.done;
+    expect(waited.code, waited.stderr).toBe(0);
+    const status = JSON.parse(waited.stdout);
+    expect(status.counts).toMatchObject({
+      completed: 4,
+      failed: 0,
+      waiting: 0,
+      active: 0,
+      delayed: 0,
+    });
+    // The killed worker's job was taken over by the survivor after its lock ran out.
+    expect(survivor.out.stderr).toContain(`${victim!.jobId}: wrote`);
+    const recovered = await queue.getJob(victim!.jobId);
+    expect(recovered!.attemptsStarted).toBeGreaterThanOrEqual(2);
+    expect(await recovered!.getState()).toBe('completed');
+    await queue.close();
+
+    for (const [i, ref] of refs.entries()) {
+      const want = await readCube(ref);
+      const got = await readCube(join(outDir, `balloons${i}.hdr`));
+      expect([got.rows, got.cols, got.bands]).toEqual([320, 320, 31]);
+      let peak = 0;
+      let maxDiff = 0;
+      for (let k = 0; k < want.data.length; k++) {
+        peak = Math.max(peak, Math.abs(want.data[k]));
+        maxDiff = Math.max(maxDiff, Math.abs(want.data[k] - got.data[k]));
+      }
+      expect(peak).toBeGreaterThan(0);
+      expect(maxDiff, `balloons${i}`).toBeLessThanOrEqual(1e-6 * peak);
+    }
+    // Only complete outputs and their records: no staging folder, no .partial, no temp file.
+    const names = (await fs.readdir(outDir)).sort();
+    expect(names).toEqual(
+      scenes
+        .flatMap((_, i) => [`balloons${i}.hdr`, `balloons${i}.hdr.lkca.json`, `balloons${i}.img`])
+        .sort(),
+    );
+    for (const i of scenes.keys()) {
+      const record = JSON.parse(
+        await fs.readFile(join(outDir, `balloons${i}.hdr.lkca.json`), 'utf8'),
+      );
+      expect(record.outputs.map((f: { path: string }) => f.path)).toEqual([
+        join(outDir, `balloons${i}.img`),
+        join(outDir, `balloons${i}.hdr`),
+      ]);
+    }
+
+    // Bad inputs fail their own jobs with the typed error; the worker stays up.
+    const truncated = join(dir, 'in', 'truncated.hdr');
+    await fs.copyFile(scenes[0], truncated);
+    await fs.writeFile(join(dir, 'in', 'truncated.img'), Buffer.alloc(1000));
+    const badOut = join(dir, 'bad-out');
+    // A missing input is refused by `queue add` itself, naming the file, and nothing is queued.
+    const [addBad, addMissing] = await Promise.all([
+      lkca('queue', 'add', SAMSON, truncated, '--model', MODEL, '--out-dir', badOut).done,
+      lkca('queue', 'add', join(dir, 'nope.hdr'), '--model', MODEL, '--out-dir', badOut).done,
+    ]);
+    expect(addMissing.code).toBe(1);
+    expect(addMissing.stderr).toContain('nope.hdr');
+    expect(addBad.code, addBad.stderr).toBe(0);
+    const waitBad = await lkca('queue', 'wait', '--json', '--poll-ms', '200').done;
+    expect(waitBad.code).toBe(1);
+    expect(waitBad.stderr).toContain('QueueJobsFailedError: 2 job(s) failed for good');
+    const st = await lkca('queue', 'status', '--json').done;
+    expect(st.code, st.stderr).toBe(0);
+    const failures = JSON.parse(st.stdout).failures as {
+      input: string;
+      reason: string;
+      attemptsMade: number;
+    }[];
+    const reasonOf = (input: string) => failures.find((f) => f.input === input)?.reason;
+    expect(reasonOf(SAMSON)).toMatch(
+      /^UpscaleInputError: .*samson_crop\.hdr has 156 bands but the model takes 31/,
+    );
+    expect(reasonOf(truncated)).toMatch(/^Hsi\w*Error: .*truncated/);
+    // Bad inputs are not retried: one attempt each.
+    expect(failures.every((f) => f.attemptsMade === 1)).toBe(true);
+    expect(existsSync(badOut) ? await fs.readdir(badOut) : []).toEqual([]);
+
+    expect(survivor.child.exitCode).toBeNull();
+    survivor.child.kill('SIGTERM');
+    const stopped = await survivor.done;
+    expect(stopped.code, stopped.stderr).toBe(0);
+  }, 240_000);
+});

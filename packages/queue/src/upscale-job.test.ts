@@ -1,0 +1,121 @@
+// One job on the real model, in this process: the output equals upscaleFile's, a matching record
+// makes a rerun a no-op, a changed input is redone, leftovers of a killed attempt are removed, and
+// errors keep their type's name in the job's failure text.
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCube } from '@hsrkit/hsi-data/node';
+import { selectRuntime, UpscaleInputError } from '@hsrkit/inference';
+import { loadModel, startTileRunner, upscaleFile } from '@hsrkit/inference/node';
+import * as tf from '@tensorflow/tfjs';
+import { UnrecoverableError } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODEL, writeSceneCrops } from '../test/scenes.js';
+import { modelDigest } from './model-digest.js';
+import { STAGING_DIR, sharedFileStorage } from './shared-file-storage.js';
+import { type JobModel, runUpscaleJob } from './upscale-job.js';
+import { jobFailure } from './upscale-worker.js';
+
+describe('runUpscaleJob', () => {
+  let dir: string;
+  let scene: string;
+  let jm: JobModel;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    await selectRuntime('wasm');
+    dir = await fs.mkdtemp(join(tmpdir(), 'hsrkit-queue-job-'));
+    [scene] = await writeSceneCrops(dir, 24, [[40, 60]], 'crop');
+    const model = await loadModel(MODEL);
+    const pool = await startTileRunner(model, { workers: 1 });
+    jm = {
+      modelPath: MODEL,
+      model,
+      runner: pool.runner,
+      concurrency: 1,
+      digest: await modelDigest(MODEL),
+    };
+    close = async () => {
+      await pool.close();
+      model.dispose();
+    };
+  });
+
+  afterAll(async () => {
+    await close?.();
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes what upscaleFile writes, reuses a matching output, redoes a changed input', async () => {
+    const before = tf.memory().numTensors;
+    const storage = sharedFileStorage();
+    const output = join(dir, 'out', 'crop0.hdr');
+    await fs.mkdir(join(dir, 'out', STAGING_DIR, 'crop0.hdr.999-dead'), { recursive: true });
+    await fs.writeFile(
+      join(dir, 'out', STAGING_DIR, 'crop0.hdr.999-dead', 'crop0.img.999.partial'),
+      'x',
+    );
+    const data = { input: scene, output, model: MODEL, overlap: 16 };
+    const first = await runUpscaleJob(data, { storage, model: jm, attempt: 'a1', jobId: 'j1' });
+    expect(first.reused).toBe(false);
+    expect(first.files).toEqual([output, join(dir, 'out', 'crop0.img')]);
+    // The leftovers of the killed attempt and the staging folder are gone.
+    expect((await fs.readdir(join(dir, 'out'))).sort()).toEqual([
+      'crop0.hdr',
+      'crop0.hdr.lkca.json',
+      'crop0.img',
+    ]);
+
+    await upscaleFile(scene, join(dir, 'ref.hdr'), {
+      model: jm.model,
+      runner: jm.runner,
+      overlap: 16,
+    });
+    const [got, want] = [await readCube(output), await readCube(join(dir, 'ref.hdr'))];
+    expect(got.data).toEqual(want.data);
+    expect([got.rows, got.cols, got.bands]).toEqual([96, 96, 31]);
+
+    const mtime = (await fs.stat(join(dir, 'out', 'crop0.img'))).mtimeMs;
+    const again = await runUpscaleJob(data, { storage, model: jm, attempt: 'a2', jobId: 'j2' });
+    expect(again.reused).toBe(true);
+    expect((await fs.stat(join(dir, 'out', 'crop0.img'))).mtimeMs).toBe(mtime);
+    // Other options, or a truncated output, are not a match.
+    expect(
+      (await runUpscaleJob({ ...data, overlap: 8 }, { storage, model: jm, attempt: 'a3' })).reused,
+    ).toBe(false);
+    await fs.truncate(join(dir, 'out', 'crop0.img'), 10);
+    expect(
+      (await runUpscaleJob({ ...data, overlap: 8 }, { storage, model: jm, attempt: 'a4' })).reused,
+    ).toBe(false);
+    // A rewritten input (new mtime) is redone.
+    await fs.utimes(scene, new Date(), new Date(Date.now() + 5000));
+    expect(
+      (await runUpscaleJob({ ...data, overlap: 8 }, { storage, model: jm, attempt: 'a5' })).reused,
+    ).toBe(false);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('bad inputs: typed errors, no output, no staging left; failure text keeps the type', async () => {
+    const storage = sharedFileStorage();
+    const output = join(dir, 'bad', 'x.hdr');
+    await expect(
+      runUpscaleJob(
+        { input: join(dir, 'missing.hdr'), output, model: MODEL },
+        { storage, model: jm, attempt: 'b1' },
+      ),
+    ).rejects.toThrow(/missing\.hdr/);
+    await expect(
+      runUpscaleJob(
+        { input: scene, output, model: MODEL, scale: 3 },
+        { storage, model: jm, attempt: 'b2' },
+      ),
+    ).rejects.toThrow(UpscaleInputError);
+    const left = await fs.readdir(join(dir, 'bad')).catch(() => []);
+    expect(left).toEqual([]);
+    const f = jobFailure(new UpscaleInputError('x has 156 bands but the model takes 31'));
+    expect(f).toBeInstanceOf(UnrecoverableError);
+    expect(f.message).toBe('UpscaleInputError: x has 156 bands but the model takes 31');
+    const transient = jobFailure(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    expect(transient).not.toBeInstanceOf(UnrecoverableError);
+  });
+});
