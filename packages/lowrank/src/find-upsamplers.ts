@@ -7,7 +7,6 @@ import { type GraphLayer, type ModelGraph, modelGraph } from './model-graph.js';
  */
 export type UpsamplerPattern = 'pixel-shuffle' | 'upsampling-conv' | 'transposed-conv';
 
-
 /** A learnable upsampling layer found in a model. */
 export interface Upsampler {
   /** The layer holding the upsampler's weights (the one to compress). */
