@@ -12,7 +12,9 @@ export async function killTrainChild(
   const child = spawn(
     'npx',
     ['tsx', 'test/train-child.ts', dir, String(steps), String(checkpointEvery), String(hangAt)],
-    { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its own process group: npx -> sh -> tsx -> node are several processes, and the kill must
+    // reach the one that trains, not only the npx wrapper (which would leave it hanging).
+    { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let out = '';
   let err = '';
@@ -24,7 +26,7 @@ export async function killTrainChild(
     child.stdout.on('data', (d) => {
       out += d;
       if (out.includes('HANGING')) {
-        child.kill('SIGKILL');
+        process.kill(-(child.pid as number), 'SIGKILL');
         resolve();
       }
     });
