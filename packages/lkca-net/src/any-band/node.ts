@@ -3,9 +3,7 @@ export * from './index.js';
 export {
   ANY_BAND_CONFIG_FILE,
   loadAnyBandModel,
-  loadLayersModelFolder,
   saveAnyBandModel,
-  saveLayersModelFolder,
 } from './io-node.js';
 export {
   type AnyBandUpscaleFileOptions,
