@@ -90,7 +90,12 @@ function restoreHiddenOptimizerScalars(optimizer: tf.Optimizer, saved: unknown):
 }
 
 /** The run's full state after `done` steps, copied off the device (no tensors kept). */
-export async function captureState(run: RunParts, done: number): Promise<CheckpointState> {
+export async function captureState(
+  run: RunParts,
+  done: number,
+  /** More JSON for the checkpoint's meta (e.g. the seconds the run has taken). */
+  extraMeta: Record<string, unknown> = {},
+): Promise<CheckpointState> {
   const named = await run.optimizer.getWeights();
   try {
     return {
@@ -103,6 +108,7 @@ export async function captureState(run: RunParts, done: number): Promise<Checkpo
       adapters: await Promise.all(run.adapters.map((a) => (a ? storeWeights(a) : []))),
       optimizer: await Promise.all(named.map((n) => toStored(n.name, n.tensor))),
       meta: {
+        ...extraMeta,
         seed: run.seed,
         taps: run.taps,
         optimizerScalars: await hiddenOptimizerScalars(run.optimizer),

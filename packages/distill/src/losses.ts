@@ -62,6 +62,45 @@ export function spectralAngleLoss(
   });
 }
 
+/**
+ * Mean over pixels of the chord between unit spectra, |a/|a| - b/|b|| = 2 sin(angle / 2): the
+ * spectral angle's monotone, smooth stand-in (acos has an infinite derivative where the angle is
+ * 0, so a SAM loss on outputs that are already close to the target trains badly).
+ */
+export function spectralChordLoss(pred: tf.Tensor, target: tf.Tensor, eps = 1e-12): tf.Scalar {
+  sameShape('spectralChordLoss', pred, target);
+  return tf.tidy(() => {
+    const axis = pred.rank - 1;
+    const unit = (t: tf.Tensor) =>
+      tf.div(t, tf.sqrt(tf.add(tf.sum(tf.square(t), axis, true), eps)));
+    return tf.mean(
+      tf.sqrt(tf.add(tf.sum(tf.square(tf.sub(unit(pred), unit(target))), axis), eps)),
+    ) as tf.Scalar;
+  });
+}
+
+/** L1 of the band-to-band (last-axis) differences: the spectra's shape, not only their values. */
+export function spectralGradientLoss(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
+  sameShape('spectralGradientLoss', pred, target);
+  const c = pred.shape[pred.rank - 1];
+  if (c < 2)
+    throw new DistillConfigError(
+      'spectralGradientLoss',
+      `needs >= 2 channels, got [${pred.shape}]`,
+    );
+  return tf.tidy(() => {
+    const d = (t: tf.Tensor) => {
+      const begin = t.shape.map(() => 0);
+      const size = t.shape.slice();
+      size[size.length - 1] = c - 1;
+      const next = begin.slice();
+      next[next.length - 1] = 1;
+      return tf.sub(tf.slice(t, next, size), tf.slice(t, begin, size));
+    };
+    return tf.mean(tf.abs(tf.sub(d(pred), d(target)))) as tf.Scalar;
+  });
+}
+
 /** Forward differences of an NHWC tensor along height and width. */
 export function spatialDifferences(x: tf.Tensor4D): { dy: tf.Tensor4D; dx: tf.Tensor4D } {
   return tf.tidy(() => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { resolveDecay } from './decay-schedules.js';
 import { DistillConfigError } from './errors.js';
 import { resolveLrSchedule } from './lr-schedules.js';
-import { requireFinite, requireInteger } from './number-checks.js';
+import { requireFinite, requireInteger, requirePositive } from './number-checks.js';
 import type { Schedule } from './schedule.js';
 import type { CheckpointOptions, TrainOptions, ValidationOptions } from './train-options.js';
 
@@ -21,6 +21,8 @@ export interface LossWeights {
   cosine: number;
   sam: number;
   gradient: number;
+  outputSam: number;
+  outputSpectralGradient: number;
 }
 
 /** `TrainOptions` checked, with defaults filled in and schedules as functions. */
@@ -28,6 +30,8 @@ export interface ResolvedTrainOptions {
   student: tf.LayersModel;
   teacher?: tf.LayersModel;
   totalSteps: number;
+  /** The wall-clock budget in seconds (Infinity: none). */
+  budgetSeconds: number;
   taps: ResolvedTap[];
   loss: LossWeights;
   lrAt: Schedule;
@@ -68,6 +72,11 @@ function resolveLoss(loss: TrainOptions['loss'] = {}): LossWeights {
     cosine: requireFinite('loss.cosine', loss.cosine ?? 1),
     sam: requireFinite('loss.sam', loss.sam ?? 1),
     gradient: requireFinite('loss.gradient', loss.gradient ?? 1),
+    outputSam: requireFinite('loss.outputSam', loss.outputSam ?? 0),
+    outputSpectralGradient: requireFinite(
+      'loss.outputSpectralGradient',
+      loss.outputSpectralGradient ?? 0,
+    ),
   };
 }
 
@@ -81,7 +90,15 @@ export function resolveTrainOptions(opts: TrainOptions): ResolvedTrainOptions {
     throw new DistillConfigError('student', 'expected a tf.LayersModel');
   if (teacher !== undefined && !(teacher instanceof tf.LayersModel))
     throw new DistillConfigError('teacher', 'expected a tf.LayersModel');
-  const totalSteps = requireInteger('steps', opts.steps, 1);
+  if (opts.steps === undefined && opts.minutes === undefined)
+    throw new DistillConfigError('steps', 'give steps or minutes (or both)');
+  // Without steps, the budget alone ends the run: the step count is unbounded.
+  const totalSteps =
+    opts.steps === undefined ? Number.MAX_SAFE_INTEGER : requireInteger('steps', opts.steps, 1);
+  const budgetSeconds =
+    opts.minutes === undefined
+      ? Number.POSITIVE_INFINITY
+      : requirePositive('minutes', opts.minutes) * 60;
   const taps = resolveTaps(opts.taps);
   if (teacher && taps.length === 0)
     throw new DistillConfigError('taps', 'a teacher needs at least one feature tap');
@@ -110,6 +127,7 @@ export function resolveTrainOptions(opts: TrainOptions): ResolvedTrainOptions {
     student,
     teacher,
     totalSteps,
+    budgetSeconds,
     taps,
     loss,
     lrAt,

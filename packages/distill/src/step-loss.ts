@@ -1,18 +1,29 @@
 import * as tf from '@tensorflow/tfjs';
-import { cosineAlignmentLoss, gradientLoss, l1Loss, l2Loss, spectralAngleLoss } from './losses.js';
+import {
+  cosineAlignmentLoss,
+  gradientLoss,
+  l1Loss,
+  l2Loss,
+  spectralAngleLoss,
+  spectralChordLoss,
+  spectralGradientLoss,
+} from './losses.js';
 import type { LossWeights, ResolvedTap } from './resolve-options.js';
 
 /** The total loss of a step and its unweighted terms (each summed over taps with tap weights). */
 export interface StepLossTerms {
   total: tf.Scalar;
   reconstruction: tf.Scalar;
+  /** The output-level spectral terms, already weighted (0 when their weights are 0). */
+  spectral: tf.Scalar;
   cosine: tf.Scalar;
   sam: tf.Scalar;
   gradient: tf.Scalar;
 }
 
 /**
- * Loss = wRec * Rec(pred, hr) + alpha * D(t) * sum over taps of
+ * Loss = wRec * Rec(pred, hr) + outputSam * chord(pred, hr) + outputSpectralGradient *
+ *        |d_band pred - d_band hr| + alpha * D(t) * sum over taps of
  *        weight * (cosine * (1 - cos) + sam * SAM + gradient * |grad_s - grad_t|),
  * from the student's tapped outputs `[pred, ...features]`. Adapters (null: none) map each
  * student feature to the teacher's width. Runs inside the gradient tape: it only builds ops.
@@ -28,6 +39,15 @@ export function stepLoss(
 ): StepLossTerms {
   const pred = studentOuts[0];
   const reconstruction = w.reconstruction === 'l1' ? l1Loss(pred, hr) : l2Loss(pred, hr);
+  // Output-level spectral terms, weighted (they compare with the HR target, teacher or not).
+  let spectral = tf.scalar(0);
+  if (w.outputSam !== 0)
+    spectral = tf.add(spectral, tf.mul(spectralChordLoss(pred, hr), w.outputSam)) as tf.Scalar;
+  if (w.outputSpectralGradient !== 0)
+    spectral = tf.add(
+      spectral,
+      tf.mul(spectralGradientLoss(pred, hr), w.outputSpectralGradient),
+    ) as tf.Scalar;
   let cosine = tf.scalar(0);
   let sam = tf.scalar(0);
   let gradient = tf.scalar(0);
@@ -50,9 +70,10 @@ export function stepLoss(
     tf.mul(sam, w.sam),
     tf.mul(gradient, w.gradient),
   ]);
-  const total = tf.add(
+  const total = tf.addN([
     tf.mul(reconstruction, w.reconstructionWeight),
+    spectral,
     tf.mul(align, w.alpha * decay),
-  ) as tf.Scalar;
-  return { total, reconstruction, cosine, sam, gradient };
+  ]) as tf.Scalar;
+  return { total, reconstruction, spectral, cosine, sam, gradient };
 }

@@ -32,6 +32,13 @@ export interface LossSpec {
   sam?: number;
   /** Weight of the spatial-gradient L1 term (default 1). */
   gradient?: number;
+  /**
+   * Output-level spectral terms, against the HR target, with or without a teacher (default 0):
+   * the spectral angle (chord form, spectralChordLoss) and the band-to-band differences
+   * (spectralGradientLoss). They keep spectra where L1 alone trades them for PSNR.
+   */
+  outputSam?: number;
+  outputSpectralGradient?: number;
 }
 
 export interface ValidationOptions {
@@ -74,8 +81,14 @@ export interface TrainOptions {
   /** Clip gradients to this global L2 norm. */
   clipNorm?: number;
   data: DataSource;
-  /** Total optimizer steps of the run. */
-  steps: number;
+  /** Total optimizer steps of the run (required unless `minutes` is given). */
+  steps?: number;
+  /**
+   * Wall-clock budget in minutes (over all resumed parts of the run): training stops when it is
+   * spent, and the LR and decay schedules run over the fraction of it used (or of `steps`,
+   * whichever is further along).
+   */
+  minutes?: number;
   /** Seeds the trainer's generator (adapter init, data sources that take an rng). Default 0. */
   seed?: number;
   /** Dispose each training batch after its step (default true). */

@@ -4,6 +4,8 @@ import type { ValidationResult } from './validation.js';
 export interface StepLosses {
   total: number;
   reconstruction: number;
+  /** The output-level spectral terms (outputSam, outputSpectralGradient), weighted. */
+  spectral: number;
   cosine: number;
   sam: number;
   gradient: number;
@@ -29,6 +31,8 @@ export interface ProgressEvent {
   /** Seconds left at the current rate. */
   etaSeconds: number;
   elapsedSeconds: number;
+  /** Fraction of the run's budget used: of `steps`, or of `minutes` (whichever is further). */
+  budgetFraction: number;
   /** Set on steps where validation ran. */
   validation?: ValidationResult;
   /** Set on steps where a checkpoint was written: where. */

@@ -56,6 +56,7 @@ export function createTrainStep(parts: StepParts): TrainStep {
         const terms = stepLoss(outs, batch.hr, teacherFeats, taps, adapters, loss, d);
         kept.push(
           tf.keep(terms.reconstruction),
+          tf.keep(terms.spectral),
           tf.keep(terms.cosine),
           tf.keep(terms.sam),
           tf.keep(terms.gradient),
@@ -77,12 +78,12 @@ export function createTrainStep(parts: StepParts): TrainStep {
       const summary = tf.stack([value, ...kept, gradNorm]);
       const values = await summary.data();
       summary.dispose();
-      const [total, reconstruction, cosine, sam, gradient, gn] = Array.from(values);
+      const [total, reconstruction, spectral, cosine, sam, gradient, gn] = Array.from(values);
       try {
         if (!Number.isFinite(total) || !Number.isFinite(gn))
           throw new DistillDataError(
             s,
-            `loss is ${total}, gradient norm ${gn} (reconstruction ${reconstruction}, cosine ${cosine}, sam ${sam}, gradient ${gradient})`,
+            `loss is ${total}, gradient norm ${gn} (reconstruction ${reconstruction}, spectral ${spectral}, cosine ${cosine}, sam ${sam}, gradient ${gradient})`,
           );
         setLearningRate(optimizer, lr);
         optimizer.applyGradients(trainables.map((v, i) => ({ name: v.name, tensor: applied[i] })));
@@ -90,7 +91,7 @@ export function createTrainStep(parts: StepParts): TrainStep {
         tf.dispose([value, gradNorm, ...ordered, ...Object.values(grads)]);
         if (applied !== ordered) tf.dispose(applied);
       }
-      return { total, reconstruction, cosine, sam, gradient, gradNorm: gn };
+      return { total, reconstruction, spectral, cosine, sam, gradient, gradNorm: gn };
     } finally {
       tf.dispose(kept);
       tf.dispose(teacherFeats);

@@ -105,6 +105,132 @@ describe('train: supervised', () => {
   });
 });
 
+describe('train: output spectral terms and a time budget', () => {
+  it('adds outputSam * chord + outputSpectralGradient * |d_band| to the loss, teacher or not', async () => {
+    const student = buildStudent(21);
+    const kept: Batch[] = [];
+    const src = stepData({ seed: 9 });
+    const r = await train({
+      student,
+      loss: { reconstruction: 'l1', outputSam: 0.7, outputSpectralGradient: 1.3 },
+      optimizer: { type: 'sgd' },
+      schedule: 1e-12,
+      data: {
+        batchAt: (s, rng) => {
+          const b = src.batchAt(s, rng);
+          kept.push(b);
+          return b;
+        },
+      },
+      disposeBatches: false,
+      steps: 1,
+    });
+    const b = kept[0];
+    const pred = await (student.predict(b.lr) as tf.Tensor).data();
+    const hr = await b.hr.data();
+    const c = 3;
+    const l1 = mean(Array.from(pred, (p, k) => Math.abs(p - hr[k])));
+    // Independent: chord = 2 sin(angle / 2) per pixel; band differences per pixel.
+    const chords: number[] = [];
+    const dband: number[] = [];
+    for (let p = 0; p < pred.length / c; p++) {
+      const a = Array.from(pred.subarray(p * c, p * c + c));
+      const t = Array.from(hr.subarray(p * c, p * c + c));
+      const dot = a.reduce((x, v, k) => x + v * t[k], 0);
+      const na = Math.hypot(...a);
+      const nt = Math.hypot(...t);
+      const angle = Math.acos(Math.max(-1, Math.min(1, dot / (na * nt))));
+      chords.push(2 * Math.sin(angle / 2));
+      for (let k = 0; k + 1 < c; k++) dband.push(Math.abs(a[k + 1] - a[k] - (t[k + 1] - t[k])));
+    }
+    const h = r.history[0];
+    expect(h.reconstruction).toBeCloseTo(l1, 5);
+    expect(h.spectral).toBeCloseTo(0.7 * mean(chords) + 1.3 * mean(dband), 4);
+    expect(h.total).toBeCloseTo(h.reconstruction + h.spectral, 5);
+    tf.dispose([b.lr, b.hr]);
+    student.dispose();
+  });
+
+  it('minutes without steps: stops when the budget is spent, the LR falls over it, the fraction reaches 1', async () => {
+    const student = buildStudent(22);
+    const events: ProgressEvent[] = [];
+    const src = stepData({ seed: 4 });
+    const r = await train({
+      student,
+      optimizer: { type: 'adam' },
+      schedule: { type: 'cosine', lr: 1e-2, minLr: 1e-4 },
+      data: src,
+      minutes: 1.5 / 60,
+      onProgress: (e) => {
+        events.push(e);
+      },
+    });
+    const last = events[events.length - 1];
+    expect(r.aborted).toBe(false);
+    expect(r.step).toBeGreaterThan(5);
+    expect(last.budgetFraction).toBe(1);
+    expect(last.elapsedSeconds).toBeGreaterThanOrEqual(1.4);
+    expect(last.elapsedSeconds).toBeLessThan(10);
+    // Cosine over the budget: starts at the peak, ends near the floor, never rises.
+    expect(events[0].lr).toBeCloseTo(1e-2, 6);
+    expect(last.lr).toBeLessThan(2e-3);
+    for (let i = 1; i < events.length; i++)
+      expect(events[i].lr).toBeLessThanOrEqual(events[i - 1].lr + 1e-12);
+    student.dispose();
+  });
+
+  it('a resumed run counts the seconds of its first part against the budget', async () => {
+    const dir = await tempDir();
+    const src = stepData({ seed: 4 });
+    const ctrl = new AbortController();
+    const first = buildStudent(23);
+    const a = await train({
+      student: first,
+      optimizer: { type: 'adam' },
+      schedule: { type: 'cosine', lr: 1e-2 },
+      data: src,
+      minutes: 2 / 60,
+      checkpoint: { dir, every: 1000 },
+      onProgress: (e) => {
+        if (e.elapsedSeconds > 1.2) ctrl.abort();
+      },
+      signal: ctrl.signal,
+    });
+    expect(a.aborted).toBe(true);
+    const second = buildStudent(23);
+    const t0 = performance.now();
+    const b = await train({
+      student: second,
+      optimizer: { type: 'adam' },
+      schedule: { type: 'cosine', lr: 1e-2 },
+      data: src,
+      minutes: 2 / 60,
+      checkpoint: { dir, every: 1000 },
+      resume: true,
+    });
+    const secondPart = (performance.now() - t0) / 1000;
+    expect(b.resumedFrom).toBe(a.step);
+    expect(b.aborted).toBe(false);
+    // About 2 s in all: the resumed part takes what the first left, not a fresh 2 s.
+    expect(secondPart).toBeLessThan(1.75);
+    first.dispose();
+    second.dispose();
+  });
+
+  it('refuses a run with neither steps nor minutes, and a non-positive budget', async () => {
+    const student = buildStudent(24);
+    const base = {
+      student,
+      optimizer: { type: 'adam' as const },
+      schedule: 1e-3,
+      data: stepData(),
+    };
+    await expect(train({ ...base })).rejects.toThrow(DistillConfigError);
+    await expect(train({ ...base, minutes: 0 })).rejects.toThrow(/minutes/);
+    student.dispose();
+  });
+});
+
 describe('train: distillation', () => {
   it("reports first-step losses equal to an independent computation of the spec'd loss", async () => {
     const seed = 5;

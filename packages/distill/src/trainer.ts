@@ -56,6 +56,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let run: RunParts;
   let store: CheckpointStore | undefined;
   let resumedFrom: number | null;
+  let secondsBefore = 0;
   try {
     optimizer = createOptimizer(opts.optimizer, cfg.lrAt(0, totalSteps));
     store = await openStore(cfg.checkpoint);
@@ -70,7 +71,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       seed: cfg.seed,
       taps,
     };
-    resumedFrom = await resume(opts, run, store);
+    const resumed = await resume(opts, run, store);
+    resumedFrom = resumed?.step ?? null;
+    secondsBefore = resumed?.seconds ?? 0;
   } catch (e) {
     optimizer?.dispose();
     adapters.disposeOwn();
@@ -98,10 +101,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let aborted = false;
   let done = start;
   const clock = stepClock(start, totalSteps);
+  const { budgetSeconds } = cfg;
+  const t0 = performance.now();
+  // Seconds of the whole run (resumed parts included): what the budget counts.
+  const runSeconds = () => secondsBefore + (performance.now() - t0) / 1000;
+  const budgetFraction = (done: number) =>
+    Math.max(done / totalSteps, runSeconds() / budgetSeconds);
   const reader = start < totalSteps ? openBatchReader(opts.data, start) : undefined;
 
   const saveAt = async (step: number): Promise<string> => {
-    const path = await store!.save(await captureState(run, step));
+    const path = await store!.save(await captureState(run, step, { seconds: runSeconds() }));
     lastSavedStep = step;
     lastCheckpoint = path;
     return path;
@@ -117,8 +126,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         aborted = true;
         break;
       }
+      // The budget is spent: the run ends here (validated and saved below), not aborted.
+      if (runSeconds() >= budgetSeconds) break;
       const batch: Batch = await reader!.next(s, rng);
-      const { lr, decay } = scheduleAt(cfg, s);
+      // With a time budget the schedules see the total the run is heading for at this rate:
+      // step / total = the fraction of the budget used (warm-up steps stay steps).
+      const f = budgetFraction(s);
+      const { lr, decay } = scheduleAt(
+        cfg,
+        s,
+        s > 0 && f > 0 ? Math.min(totalSteps, Math.max(s + 1, s / f)) : totalSteps,
+      );
       let losses: ProgressEvent['losses'];
       try {
         losses = await trainStep(batch, s, lr, decay);
@@ -127,13 +145,25 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       done = s + 1;
       if (cfg.keepHistory) history.push({ step: done, lr, decay, ...losses });
-      const event: ProgressEvent = { step: done, totalSteps, losses, lr, decay, ...clock(done) };
-      if (val && (done % val.every === 0 || done === totalSteps)) {
+      const used = budgetFraction(done);
+      const last = done === totalSteps || used >= 1;
+      const timing = clock(done);
+      if (Number.isFinite(budgetSeconds))
+        timing.etaSeconds = Math.min(timing.etaSeconds, Math.max(0, budgetSeconds - runSeconds()));
+      const event: ProgressEvent = {
+        step: done,
+        totalSteps,
+        losses,
+        lr,
+        decay,
+        ...timing,
+        budgetFraction: Math.min(1, used),
+      };
+      if (val && (done % val.every === 0 || last)) {
         event.validation = await validate(student, val.data, metrics, done);
         validations.push(event.validation);
       }
-      if (store && (done % ck!.every === 0 || done === totalSteps))
-        event.checkpoint = await saveAt(done);
+      if (store && (done % ck!.every === 0 || last)) event.checkpoint = await saveAt(done);
       await opts.onProgress?.(event);
     }
     if (aborted && store && (ck!.onAbort ?? true) && lastSavedStep !== done) await saveAt(done);
@@ -178,12 +208,13 @@ async function openStore(ck: CheckpointOptions | undefined): Promise<CheckpointS
   );
 }
 
-/** Restores the checkpoint `opts.resume` asks for; returns its step, or null for a fresh start. */
+/** Restores the checkpoint `opts.resume` asks for; returns its step and the seconds the run had
+ * taken (for the time budget), or null for a fresh start. */
 async function resume(
   opts: TrainOptions,
   run: RunParts,
   store: CheckpointStore | undefined,
-): Promise<number | null> {
+): Promise<{ step: number; seconds: number } | null> {
   if (!opts.resume) return null;
   const state: CheckpointState | null = opts.resume === true ? await store!.load() : opts.resume;
   if (state && state.step > 0 && !isResumable(opts.data))
@@ -197,13 +228,18 @@ async function resume(
     state,
     opts.resume === true ? (opts.checkpoint?.dir ?? 'store') : '(given state)',
   );
-  return state.step;
+  const seconds = state.meta?.seconds;
+  return { step: state.step, seconds: typeof seconds === 'number' ? seconds : 0 };
 }
 
 /** The learning rate and D(t) of step `s`, which must be usable numbers. */
-function scheduleAt(cfg: ResolvedTrainOptions, s: number): { lr: number; decay: number } {
-  const lr = cfg.lrAt(s, cfg.totalSteps);
-  const decay = cfg.teacher ? cfg.decayAt(s, cfg.totalSteps) : 0;
+function scheduleAt(
+  cfg: ResolvedTrainOptions,
+  s: number,
+  total: number,
+): { lr: number; decay: number } {
+  const lr = cfg.lrAt(s, total);
+  const decay = cfg.teacher ? cfg.decayAt(s, total) : 0;
   if (!Number.isFinite(lr) || lr <= 0)
     throw new DistillConfigError(
       'schedule',

@@ -22,6 +22,7 @@ import {
   UpscaleInputError,
   upscaleTiled,
 } from '@hsrkit/inference';
+import { AnyBandSR } from './any-band/any-band-model.js';
 import { cubeMax } from './data-range.js';
 
 export interface SceneEvaluation {
@@ -40,10 +41,11 @@ export interface SceneEvaluation {
 
 /**
  * The SR benchmark protocol on one scene: LR = MATLAB bicubic x1/s of the ground truth, the model
- * (tiled) and bicubic x s reconstruct it, both scored against the ground truth.
+ * (tiled) and bicubic x s reconstruct it, both scored against the ground truth. `model` is a
+ * band-specific TF.js model or an any-band model (src/any-band/), which takes any band count.
  */
 export async function evaluateScene(
-  model: tf.LayersModel,
+  model: tf.LayersModel | AnyBandSR,
   hr: Cube,
   opts: {
     scale?: number;
@@ -56,12 +58,13 @@ export async function evaluateScene(
     signal?: AbortSignal;
   } = {},
 ): Promise<SceneEvaluation> {
-  const scale = modelScale(model);
+  const anyBand = model instanceof AnyBandSR;
+  const scale = anyBand ? model.scale : modelScale(model);
   if (opts.scale && opts.scale !== scale)
     throw new UpscaleInputError(`the model upscales x${scale}, not x${opts.scale}`);
-  if (modelBands(model) !== hr.bands)
+  if (!anyBand && modelBands(model) !== hr.bands)
     throw new UpscaleInputError(
-      `the scene has ${hr.bands} bands, the model takes ${modelBands(model)}`,
+      `the scene has ${hr.bands} bands, the model takes ${modelBands(model as tf.LayersModel)}`,
     );
   const rows = hr.rows - (hr.rows % scale);
   const cols = hr.cols - (hr.cols % scale);
@@ -72,6 +75,18 @@ export async function evaluateScene(
   );
   const bicubic: Cube = { ...gt, data: new Float32Array(await bicT.data()) };
   bicT.dispose();
+  const peak = cubeMax(gt);
+  const mopts = { preset: opts.preset ?? 'sspsr', scale, dataRange: peak > 0 ? peak : 1 } as const;
+  const bicubicMetrics = await computeMetrics(gt, bicubic, mopts);
+  if (anyBand) {
+    // Its own tiling and per-input normalisation; output in the input's units.
+    const t0 = performance.now();
+    const out = await model.predict(lr);
+    const modelMs = performance.now() - t0;
+    const sr: Cube = { ...gt, data: out.data };
+    const metrics = await computeMetrics(gt, sr, mopts);
+    return { gt, lr, bicubic, sr, scale, metrics, bicubicMetrics, modelMs };
+  }
   const record = readModelMetadata(model).normalization;
   const lrModel = record ? toBipCube(applyNormalization(lr, record)) : lr;
   const sink = new MemorySink(rows, cols, gt.bands);
@@ -94,9 +109,6 @@ export async function evaluateScene(
   const modelMs = performance.now() - t0;
   let sr: Cube = { ...gt, data: sink.data };
   if (record) sr = toBipCube(denormalize(sr, record));
-  const peak = cubeMax(gt);
-  const mopts = { preset: opts.preset ?? 'sspsr', scale, dataRange: peak > 0 ? peak : 1 } as const;
   const metrics = await computeMetrics(gt, sr, mopts);
-  const bicubicMetrics = await computeMetrics(gt, bicubic, mopts);
   return { gt, lr, bicubic, sr, scale, metrics, bicubicMetrics, modelMs };
 }

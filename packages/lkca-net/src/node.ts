@@ -25,7 +25,13 @@ export {
   type WorkerPoolOptions,
 } from '@hsrkit/inference/node';
 export { loadPytorchWeights } from './pytorch-weights-file.js';
-export { type SceneTrainingOptions, type SceneTrainingResult, trainOnScenes } from './training.js';
+export {
+  choosePatchAndBatch,
+  type PatchAndBatch,
+  type SceneTrainingOptions,
+  type SceneTrainingResult,
+  trainOnScenes,
+} from './training.js';
 export { type SceneFileTrainingOptions, trainOnSceneFiles } from './train-on-files.js';
 export {
   analyzeSavedModel,

@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { composeGrid, cropCube, falseColor, writeCube, writePng } from '@hsrkit/hsi-data/node';
+import {
+  type Cube,
+  composeGrid,
+  cropCube,
+  falseColor,
+  writeCube,
+  writePng,
+} from '@hsrkit/hsi-data/node';
 import { loadModel, type RuntimeName, startTileRunner } from '@hsrkit/inference/node';
 import {
   DEMO_HOLD_OUT,
@@ -10,6 +17,7 @@ import {
   DEMO_SCENE_PATH,
   readDemoScene,
 } from './demo-scene.js';
+import { ANY_BAND_CONFIG_FILE, loadAnyBandModel } from './any-band/io-node.js';
 import { evaluateScene, type SceneEvaluation } from './evaluate.js';
 
 export interface DemoOptions {
@@ -47,11 +55,32 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const modelPath = opts.modelPath ?? DEMO_MODEL_PATH;
   if (!existsSync(modelPath))
     throw new Error(
-      `no model at ${modelPath}: train it with 'npx tsx --conditions=source scripts/train-demo.ts student'`,
+      `no model at ${modelPath}: train it with 'npx tsx --conditions=source scripts/train-demo-any-band.ts'`,
     );
-  const model = await loadModel(modelPath);
   const scene = await readDemoScene();
   const gt = cropCube(DEMO_SCENE_PATH, scene, DEMO_HOLD_OUT);
+  const evaluation = existsSync(join(modelPath, ANY_BAND_CONFIG_FILE))
+    ? await evaluateAnyBand(modelPath, gt)
+    : await evaluateBandSpecific(modelPath, gt, opts);
+  return writeDemoFiles(evaluation, opts.outDir);
+}
+
+/** An any-band model runs in-process with its own tiling (src/any-band/any-band-model.ts). */
+async function evaluateAnyBand(modelPath: string, gt: Cube): Promise<SceneEvaluation> {
+  const model = await loadAnyBandModel(modelPath);
+  try {
+    return await evaluateScene(model, gt, { scale: DEMO_SCALE });
+  } finally {
+    model.dispose();
+  }
+}
+
+async function evaluateBandSpecific(
+  modelPath: string,
+  gt: Cube,
+  opts: DemoOptions,
+): Promise<SceneEvaluation> {
+  const model = await loadModel(modelPath);
   const workers = opts.workers ?? 1;
   const fast = opts.fastKernels ?? true;
   const pool = await startTileRunner(model, {
@@ -61,9 +90,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     winogradConv: fast,
     fusedTail: fast,
   });
-  let evaluation: SceneEvaluation;
   try {
-    evaluation = await evaluateScene(model, gt, {
+    return await evaluateScene(model, gt, {
       scale: DEMO_SCALE,
       runner: pool.runner,
       concurrency: workers,
@@ -76,9 +104,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await pool.close();
     model.dispose();
   }
-  await mkdir(opts.outDir, { recursive: true });
-  const sr = join(opts.outDir, 'sr_x4.hdr');
-  const lr = join(opts.outDir, 'lr.hdr');
+}
+
+/** The SR and LR cubes, one false-colour PNG each (one stretch) and the comparison grid. */
+async function writeDemoFiles(evaluation: SceneEvaluation, outDir: string): Promise<DemoResult> {
+  await mkdir(outDir, { recursive: true });
+  const sr = join(outDir, 'sr_x4.hdr');
+  const lr = join(outDir, 'lr.hdr');
   await writeCube(sr, evaluation.sr);
   await writeCube(lr, evaluation.lr);
   // One stretch for all four pictures (the ground truth's), so they compare fairly.
@@ -89,11 +121,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     ),
   );
   const images = [...views.map((v) => v.image), gtView.image];
-  const previews = ['lr', 'bicubic', 'lkca', 'ground-truth'].map((n) =>
-    join(opts.outDir, `${n}.png`),
-  );
+  const previews = ['lr', 'bicubic', 'lkca', 'ground-truth'].map((n) => join(outDir, `${n}.png`));
   for (let i = 0; i < 4; i++) await writePng(previews[i], images[i]);
-  const grid = join(opts.outDir, 'compare.png');
+  const grid = join(outDir, 'compare.png');
   await writePng(grid, composeGrid(images, { border: 4 }));
   return { evaluation, files: { sr, lr, grid, previews } };
 }

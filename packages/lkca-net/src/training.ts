@@ -39,10 +39,19 @@ export interface SceneTrainingOptions {
    * student worse than training alone, 0.1 made it better; bench/results/distillation.json). */
   alpha?: number;
   decay?: Parameters<typeof train>[0]['decay'];
-  steps: number;
+  /** Optimizer steps; required unless `minutes` is given (then the budget ends the run). */
+  steps?: number;
+  /** Wall-clock budget: the LR schedule runs over it (distill's `minutes`). */
+  minutes?: number;
+  /** Batch size (default: chosen with the patch, see choosePatchAndBatch). */
   batchSize?: number;
-  /** HR patch side (a multiple of scale). */
+  /** HR patch side, a multiple of scale (default: the largest that fits, see choosePatchAndBatch). */
   patchSize?: number;
+  /** Weights of the output-level spectral terms next to L1 (distill's outputSam and
+   * outputSpectralGradient; default 1 and 1). */
+  spectralLoss?: { sam?: number; spectralGradient?: number };
+  /** Called once before training with the patch and batch in use and why. */
+  onChoice?: (c: PatchAndBatch) => void;
   stride?: number;
   /** Degradation beyond MATLAB bicubic x1/s (Gaussian blur before it, noise after it), applied to
    * the training and the validation patches alike; default none (plain bicubic). */
@@ -86,6 +95,99 @@ function maskRegion(cube: Cube, region?: Region): Cube {
   return { ...bip, data, noDataValue: noData };
 }
 
+function trainPositions(cube: Cube, holdOut: Region, patchSize: number, stride: number) {
+  return splitTrainTest(
+    cube.rows,
+    cube.cols,
+    { by: 'region', test: holdOut },
+    { patchSize, stride },
+  ).train;
+}
+
+export interface PatchAndBatch {
+  patchSize: number;
+  batchSize: number;
+  /** Stride of the patch grid, HR pixels. */
+  stride: number;
+  /** Patches one epoch of the training scenes holds at this size and stride. */
+  patches: number;
+  reason: string;
+}
+
+/** HR patch sides tried, as multiples of the scale: 16s (64 at x4) down to 4s. */
+const PATCH_FACTORS = [16, 12, 8, 6, 4];
+const DEFAULT_BATCH = 8;
+
+/**
+ * The patch, stride and batch of a run: the given ones (checked), or the largest patch (16 x scale
+ * down to 4 x scale) whose training patches (hold-out excluded) fill 2 batches at half-patch
+ * stride, else at quarter-patch stride (overlapping patches; augmentation varies them), else one
+ * batch, else one batch of all there are (>= 2). Throws a RangeError saying what is too small.
+ */
+export function choosePatchAndBatch(
+  scenes: Cube[],
+  scale: number,
+  opts: Pick<SceneTrainingOptions, 'patchSize' | 'batchSize' | 'stride' | 'holdOut'>,
+): PatchAndBatch {
+  const count = (p: number, stride: number) =>
+    scenes.reduce((n, cube, i) => {
+      if (cube.rows < p || cube.cols < p) return n;
+      if (i === 0 && opts.holdOut) return n + trainPositions(cube, opts.holdOut, p, stride).length;
+      return (
+        n + (Math.floor((cube.rows - p) / stride) + 1) * (Math.floor((cube.cols - p) / stride) + 1)
+      );
+    }, 0);
+  const strides = (p: number) =>
+    opts.stride !== undefined
+      ? [opts.stride]
+      : [p / 2, Math.max(scale, Math.floor(p / 4 / scale) * scale)];
+  const first = scenes[0];
+  const usable = `${first.rows} x ${first.cols}${opts.holdOut ? ` minus the ${opts.holdOut.rows} x ${opts.holdOut.cols} hold-out` : ''}`;
+  if (opts.patchSize !== undefined) {
+    if (opts.patchSize % scale !== 0)
+      throw new RangeError(`patchSize ${opts.patchSize} is not a multiple of the scale ${scale}`);
+    const stride = opts.stride ?? opts.patchSize / 2;
+    const n = count(opts.patchSize, stride);
+    const batchSize = opts.batchSize ?? Math.min(DEFAULT_BATCH, n);
+    if (n < batchSize || n === 0)
+      throw new RangeError(
+        `a ${opts.patchSize}-pixel patch gives ${n} training patches in ${usable} (need a batch of ${batchSize}): give a smaller --patch or --batch`,
+      );
+    return { patchSize: opts.patchSize, batchSize, stride, patches: n, reason: 'as given' };
+  }
+  const want = opts.batchSize ?? DEFAULT_BATCH;
+  for (const batches of [2, 1])
+    for (const f of PATCH_FACTORS)
+      for (const stride of strides(f * scale)) {
+        const n = count(f * scale, stride);
+        if (n >= batches * want)
+          return {
+            patchSize: f * scale,
+            batchSize: want,
+            stride,
+            patches: n,
+            reason:
+              f === PATCH_FACTORS[0] && stride === (f * scale) / 2
+                ? 'the largest patch'
+                : `the largest patch giving ${batches === 2 ? '2 batches' : 'a batch'} of ${want} in ${usable}, stride ${stride}`,
+          };
+      }
+  const p = PATCH_FACTORS[PATCH_FACTORS.length - 1] * scale;
+  const stride = strides(p)[strides(p).length - 1];
+  const n = count(p, stride);
+  if (n >= 2 && opts.batchSize === undefined)
+    return {
+      patchSize: p,
+      batchSize: n,
+      stride,
+      patches: n,
+      reason: `${usable} holds only ${n} patches of ${p} pixels: one batch of them all`,
+    };
+  throw new RangeError(
+    `${usable} is too small to train on: ${n} patches of the smallest size, ${p} x ${p} (need ${opts.batchSize ?? 2})`,
+  );
+}
+
 /** Interleaves several resumable sources: global step t reads source t % n at its step floor(t / n). */
 function roundRobin(sources: { fromStep(step: number): AsyncIterator<Batch> }[]) {
   const n = sources.length;
@@ -117,9 +219,9 @@ export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTr
   for (const s of scenes)
     if (s.bands !== bands)
       throw new RangeError(`trainOnScenes: scenes have ${bands} and ${s.bands} bands`);
-  const patchSize = opts.patchSize ?? 16 * scale;
-  const stride = opts.stride ?? patchSize / 2;
-  const batchSize = opts.batchSize ?? 8;
+  const choice = choosePatchAndBatch(scenes, scale, opts);
+  opts.onChoice?.(choice);
+  const { patchSize, batchSize, stride } = choice;
   const seed = opts.seed ?? 0;
   // Fit the normalisation on training data only: the held-out samples are marked no-data for the fit.
   const { record } = await normalize(
@@ -128,14 +230,7 @@ export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTr
   );
   const datasets = scenes.map((cube, i) => {
     const positions =
-      i === 0 && opts.holdOut
-        ? splitTrainTest(
-            cube.rows,
-            cube.cols,
-            { by: 'region', test: opts.holdOut },
-            { patchSize, stride },
-          ).train
-        : undefined;
+      i === 0 && opts.holdOut ? trainPositions(cube, opts.holdOut, patchSize, stride) : undefined;
     return new PatchDataset(inMemorySource(cube), {
       patchSize,
       scale,
@@ -176,7 +271,7 @@ export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTr
     for await (const b of held.batches({ epoch: 0 })) validationBatches.push(b);
     validation = {
       data: validationBatches,
-      every: opts.validateEvery ?? Math.max(1, Math.floor(opts.steps / 10)),
+      every: opts.validateEvery ?? Math.max(1, Math.floor((opts.steps ?? 1000) / 10)),
       metrics: hsiMetrics({ scale }),
     };
   }
@@ -188,13 +283,22 @@ export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTr
       student,
       teacher: opts.teacher,
       taps: opts.teacher ? (opts.taps ?? [LKCA_LAYER_NAMES.features]) : undefined,
-      loss: { reconstruction: 'l1', alpha: opts.alpha ?? 0.1, cosine: 1, sam: 1, gradient: 1 },
+      loss: {
+        reconstruction: 'l1',
+        outputSam: opts.spectralLoss?.sam ?? 1,
+        outputSpectralGradient: opts.spectralLoss?.spectralGradient ?? 1,
+        alpha: opts.alpha ?? 0.1,
+        cosine: 1,
+        sam: 1,
+        gradient: 1,
+      },
       decay: opts.decay ?? { type: 'cosine' },
       optimizer: { type: 'adam' },
       schedule: { type: 'cosine', lr: opts.lr ?? 1e-3 },
       clipNorm: 1,
       data,
       steps: opts.steps,
+      minutes: opts.minutes,
       seed,
       validation,
       checkpoint: opts.checkpointDir
@@ -212,6 +316,8 @@ export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTr
       normalization: record,
       training: {
         steps: result.step,
+        minutes: opts.minutes ?? null,
+        spectralLoss: opts.spectralLoss ?? { sam: 1, spectralGradient: 1 },
         patchSize,
         batchSize,
         seed,

@@ -16,3 +16,27 @@ export {
   type GroupNormalization,
   groupNormalization,
 } from './normalization.js';
+export { type AnyBandLossWeights, anyBandLoss } from './loss.js';
+export {
+  type AnyBandPatchBatch,
+  type AnyBandSamplerOptions,
+  type AnyBandTrainScene,
+  prepareAnyBandScene,
+  sampleAnyBandBatch,
+} from './patch-sampler.js';
+export {
+  type AnyBandProgress,
+  type AnyBandSnapshot,
+  type AnyBandTrainingOptions,
+  type AnyBandTrainingResult,
+  type AnyBandTrainingState,
+  type AnyBandValidationRecord,
+  type NamedWeight,
+  trainAnyBand,
+} from './train.js';
+export {
+  type AnyBandSceneScore,
+  anyBandValidationScore,
+  type BicubicScoreCache,
+  scoreAnyBandScene,
+} from './validation.js';

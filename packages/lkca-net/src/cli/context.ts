@@ -24,8 +24,12 @@ export interface CommandContext {
 
 const controller = new AbortController();
 let interrupted = false;
-/** Ctrl-C aborts the running job (which removes its partial files); a second Ctrl-C exits at once. */
+let installed = false;
+/** Ctrl-C aborts the running job (which removes its partial files); a second Ctrl-C exits at once.
+ * Installed once per process, however many times the CLI runs in it (tests, scripts). */
 export function installInterruptHandler(): void {
+  if (installed) return;
+  installed = true;
   // SIGTERM (kill, a scheduler stopping the job) is handled like Ctrl-C.
   const onSignal = () => {
     if (interrupted) process.exit(130);

@@ -1,4 +1,4 @@
-import { resolveBandSpecificModel } from '../../shipped-models.js';
+import { resolveModel } from '../../shipped-models.js';
 import type { Command } from 'commander';
 import { DEMO_HOLD_OUT, DEMO_MODEL_PATH, DEMO_SCALE } from '../../demo-scene.js';
 import { runDemo } from '../../run-demo.js';
@@ -28,7 +28,7 @@ export function demoCommand(program: Command): void {
       const progress = ctx.out.tracker('tiles');
       const { evaluation: ev, files } = await runDemo({
         outDir: o.out,
-        modelPath: resolveBandSpecificModel(o.model),
+        modelPath: resolveModel(o.model).path,
         runtime: info.requested,
         workers: parseNumber('workers', o.workers, { int: true, min: 1 }),
         fastKernels: o.winograd !== false,
@@ -50,10 +50,10 @@ export function demoCommand(program: Command): void {
           files: { sr: files.sr, preview: files.grid },
         },
         `${metricTable([
-          ['LKCA-Net (shipped)', ev.metrics],
+          [o.model === DEMO_MODEL_PATH ? 'model (shipped)' : 'model', ev.metrics],
           ['bicubic', ev.bicubicMetrics],
         ])}\n${ev.lr.rows}x${ev.lr.cols} -> ${ev.gt.rows}x${ev.gt.cols} x ${ev.gt.bands} bands in ${(ev.modelMs / 1000).toFixed(2)} s on ${info.backend}\n` +
-          `wrote ${files.sr} and ${files.grid} (LR | bicubic | LKCA-Net | ground truth)`,
+          `wrote ${files.sr} and ${files.grid} (LR | bicubic | model | ground truth)`,
       );
     },
   );

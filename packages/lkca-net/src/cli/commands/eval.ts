@@ -1,5 +1,7 @@
 import { readCube } from '@hsrkit/hsi-data/node';
 import { loadModel } from '@hsrkit/inference/node';
+import { loadAnyBandModel } from '../../any-band/io-node.js';
+import { resolveModel } from '../../shipped-models.js';
 import type { Command } from 'commander';
 import { evaluateScene } from '../../evaluate.js';
 import { type CommonOptions, makeContext, parseChoice, parseNumber } from '../context.js';
@@ -12,7 +14,10 @@ export function evalCommand(program: Command): void {
     .description(
       'score a model on a scene: LR by MATLAB bicubic x1/s, model and bicubic vs the ground truth',
     )
-    .requiredOption('--model <dir>', 'model folder or model.json')
+    .requiredOption(
+      '--model <dir>',
+      'model folder or model.json, or a shipped model by name (`lkca models`); any-band models too',
+    )
     .requiredOption('--data <file>', 'ground-truth (HR) cube')
     .option('--scale <s>', 'check that the model upscales by this factor')
     .option('--preset <name>', 'sspsr | mcnet', 'sspsr');
@@ -21,7 +26,11 @@ export function evalCommand(program: Command): void {
       const ctx = makeContext(o);
       const preset = parseChoice('preset', o.preset, ['sspsr', 'mcnet'] as const);
       await ctx.runtime();
-      const model = await loadModel(o.model);
+      const found = resolveModel(o.model);
+      const model =
+        found.kind === 'any-band'
+          ? await loadAnyBandModel(found.path)
+          : await loadModel(found.path);
       const hr = await readCube(o.data, { nonFinite: { fill: 0 } });
       const progress = ctx.out.tracker('tiles');
       const ev = await evaluateScene(model, hr, {

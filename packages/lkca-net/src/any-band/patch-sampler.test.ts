@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { bicubicDownsample } from '@hsrkit/hsi-data';
 import { seededValues, useBackend } from '@hsrkit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { prepareScene, sampleBatch } from './any-band-data.js';
+import { prepareAnyBandScene, sampleAnyBandBatch } from './patch-sampler.js';
 
 /** A smooth-ish synthetic 48 x 40 x 12 scene in DN-like units. */
 function scene() {
@@ -17,10 +17,15 @@ function scene() {
         const i = (r * cols + c) * bands + b;
         data[i] = 1000 + 300 * Math.sin(r / 3 + b / 5) * Math.cos(c / 4) + 50 * b + 20 * noise[i];
       }
-  return prepareScene('synthetic', 'test', { rows, cols, bands, interleave: 'bip', data }, 4);
+  return prepareAnyBandScene(
+    'synthetic',
+    'test',
+    { rows, cols, bands, interleave: 'bip', data },
+    4,
+  );
 }
 
-describe('sampleBatch', () => {
+describe('sampleAnyBandBatch', () => {
   beforeAll(() => useBackend('cpu'));
   const opts = {
     scale: 4,
@@ -37,9 +42,9 @@ describe('sampleBatch', () => {
 
   it('is a function of (seed, step) alone', () => {
     const sc = scene();
-    const a = sampleBatch([sc], opts, 7);
-    const b = sampleBatch([sc], opts, 7);
-    const c = sampleBatch([sc], opts, 8);
+    const a = sampleAnyBandBatch([sc], opts, 7);
+    const b = sampleAnyBandBatch([sc], opts, 7);
+    const c = sampleAnyBandBatch([sc], opts, 8);
     expect(Array.from(b.x)).toEqual(Array.from(a.x));
     expect(Array.from(b.y)).toEqual(Array.from(a.y));
     expect(Array.from(c.x)).not.toEqual(Array.from(a.x));
@@ -50,7 +55,7 @@ describe('sampleBatch', () => {
     // MATLAB bicubic is linear and symmetric; only the border pixels see outside the patch.
     const sc = scene();
     for (const step of [0, 1, 2, 3]) {
-      const { x, y } = sampleBatch([sc], opts, step);
+      const { x, y } = sampleAnyBandBatch([sc], opts, step);
       const { patch: p, groupSize: G, batch: n } = opts;
       const down = bicubicDownsample(tf.tensor4d(y, [n, p * 4, p * 4, G]), 4);
       const d = await down.data();

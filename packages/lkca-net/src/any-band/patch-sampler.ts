@@ -2,14 +2,10 @@
 // (every 1st, 2nd or 3rd band, so coarser spectral sampling is seen too) from random positions of
 // real scenes, LR by MATLAB bicubic x1/s of the whole scene, dihedral augmentation, each group
 // normalised by the LR scene's own moments exactly as AnyBandSR does at inference.
-import { type Cube, cubeToBip, downsampleCube, mixSeed, mulberry32 } from '@hsrkit/hsi-data/node';
-import {
-  type BandMoments,
-  bandMoments,
-  groupNormalization,
-} from '../src/any-band/normalization.js';
+import { type Cube, cubeToBip, downsampleCube, mixSeed, mulberry32 } from '@hsrkit/hsi-data';
+import { type BandMoments, bandMoments, groupNormalization } from './normalization.js';
 
-export interface TrainScene {
+export interface AnyBandTrainScene {
   id: string;
   sensor: string;
   /** HR, BIP float32, rows and cols multiples of the scale. */
@@ -26,13 +22,13 @@ export interface TrainScene {
 }
 
 /** HR cropped to multiples of `scale` (top-left kept) and its MATLAB-bicubic LR, both BIP float32. */
-export function prepareScene(
+export function prepareAnyBandScene(
   id: string,
   sensor: string,
   cube: Cube,
   scale: number,
   weight = 1,
-): TrainScene {
+): AnyBandTrainScene {
   const bip = cubeToBip(cube, id);
   const rows = bip.rows - (bip.rows % scale);
   const cols = bip.cols - (bip.cols % scale);
@@ -56,7 +52,7 @@ export function prepareScene(
   };
 }
 
-export interface PatchBatchArrays {
+export interface AnyBandPatchBatch {
   /** [n, p, p, G] normalised LR. */
   x: Float32Array;
   /** [n, p*s, p*s, G] normalised HR. */
@@ -65,7 +61,7 @@ export interface PatchBatchArrays {
   shift: Float32Array;
 }
 
-export interface SamplerOptions {
+export interface AnyBandSamplerOptions {
   scale: number;
   groupSize: number;
   /** LR patch side. */
@@ -77,11 +73,11 @@ export interface SamplerOptions {
 }
 
 /** Draws the batch of step `step` from `mulberry32(mix(seed, step))` alone: resumable and reproducible. */
-export function sampleBatch(
-  scenes: TrainScene[],
-  o: SamplerOptions,
+export function sampleAnyBandBatch(
+  scenes: AnyBandTrainScene[],
+  o: AnyBandSamplerOptions,
   step: number,
-): PatchBatchArrays {
+): AnyBandPatchBatch {
   const rand = mulberry32(mixSeed(o.seed, step));
   const { scale: s, groupSize: G, patch: p, batch: n } = o;
   const P = p * s;
