@@ -1,12 +1,17 @@
 // Fine-tunes the shipped any-band model (lkca-any-band-x4, never trained on CAVE) on the demo scene
 // and ships it as the demo's model: trained on the scene's top half, validated (best weights kept)
 // on its bottom-left quadrant, and scored on the bottom-right quadrant that `lkca demo` shows,
-// which neither step sees. Usage:
-//   npx tsx --conditions=source packages/lkca-net/scripts/train-demo-any-band.ts \
-//     [--minutes 40] [--lr 2e-4] [--ckpt DIR] [--resume] [--seed 1]
-// Writes assets/models/lkca-any-band-x4-cave/ and bench/results/demo-any-band.json.
+// which neither step sees. A second stage (--parts three --init <stage 1 model>) continues on the
+// top half and the bottom-left quadrant together (no validation part then: the last weights are
+// kept). The shipped weights: stage 1 then stage 2,
+//   npx tsx --conditions=source packages/lkca-net/scripts/train-demo-any-band.ts --minutes 45 --lr 3e-4
+//   cp -r packages/lkca-net/assets/models/lkca-any-band-x4-cave /tmp/stage1
+//   npx tsx --conditions=source packages/lkca-net/scripts/train-demo-any-band.ts --parts three \
+//     --init /tmp/stage1 --minutes 30 --lr 1.5e-4
+// Writes assets/models/lkca-any-band-x4-cave/ and bench/results/demo-any-band.json (each stage's
+// record, the earlier ones under `previous`).
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -33,6 +38,8 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     ckpt: { type: 'string' },
     resume: { type: 'boolean', default: false },
+    init: { type: 'string' },
+    parts: { type: 'string', default: 'top' },
   },
 });
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -65,8 +72,12 @@ const valPart = cropCube('demo bottom-left', scene, {
   cols: DEMO_HOLD_OUT.col,
 });
 const testPart = cropCube('demo bottom-right', scene, DEMO_HOLD_OUT);
+if (args.parts !== 'top' && args.parts !== 'three')
+  throw new Error(`--parts: 'top' or 'three', got ${args.parts}`);
+const three = args.parts === 'three';
 const train = [prepareAnyBandScene('cave top half', 'CAVE', trainPart, DEMO_SCALE)];
 const validation = [prepareAnyBandScene('cave bottom-left', 'CAVE', valPart, DEMO_SCALE)];
+if (three) train.push(validation.pop()!);
 const test = prepareAnyBandScene('cave bottom-right (demo)', 'CAVE', testPart, DEMO_SCALE);
 
 await mkdir(ckptDir, { recursive: true });
@@ -74,8 +85,8 @@ const resumed =
   args.resume && existsSync(join(lastDir, 'state.json'))
     ? await loadAnyBandCheckpoint(lastDir)
     : null;
-const model =
-  resumed?.model ?? (await loadAnyBandModel(join(root, 'assets/models/lkca-any-band-x4')));
+const initDir = args.init ?? join(root, 'assets/models/lkca-any-band-x4');
+const model = resumed?.model ?? (await loadAnyBandModel(initDir));
 const before = await scoreAnyBandScene(model, test);
 const t0 = Date.now();
 const res = await trainAnyBand({
@@ -88,6 +99,7 @@ const res = await trainAnyBand({
   warmup: hp.warmup,
   seed: hp.seed,
   validateMinutes: Math.max(1, hp.minutes / 12),
+  restoreBest: !three,
   resume: resumed ? { state: resumed.state, optimizer: resumed.optimizer } : undefined,
   checkpoint: (snap) => saveAnyBandCheckpoint(lastDir, snap, { hp }),
   onProgress: (e) => {
@@ -104,11 +116,21 @@ const res = await trainAnyBand({
 });
 for (const t of resumed?.optimizer ?? []) t.tensor.dispose();
 const after = await scoreAnyBandScene(model, test);
+let previous: unknown = null;
+if (args.init) {
+  try {
+    previous = JSON.parse(await readFile(join(root, 'bench/results/demo-any-band.json'), 'utf8'));
+  } catch {}
+}
 const record = {
   model: NAME,
-  from: 'lkca-any-band-x4',
-  trainedOn: 'CAVE balloons, top half (128 x 256 x 31)',
-  validatedOn: 'CAVE balloons, bottom-left quadrant (best weights kept)',
+  from: args.init ? `${args.init} (the previous stage, below)` : 'lkca-any-band-x4',
+  trainedOn: three
+    ? 'CAVE balloons, top half and bottom-left quadrant (the scene minus the demo quadrant)'
+    : 'CAVE balloons, top half (128 x 256 x 31)',
+  validatedOn: three
+    ? 'none (last weights kept)'
+    : 'CAVE balloons, bottom-left quadrant (best weights kept)',
   testedOn: 'CAVE balloons, bottom-right quadrant (the demo; never seen)',
   hp,
   steps: res.state.step,
@@ -124,12 +146,13 @@ const record = {
     sam: v.scenes[0].sam,
   })),
   date: new Date().toISOString(),
+  previous,
 };
 await saveAnyBandModel(model, outDir, {
   name: NAME,
   training: {
     data: record.trainedOn,
-    from: record.from,
+    from: args.init ? 'lkca-any-band-x4, fine-tuned in two stages' : record.from,
     steps: record.steps,
     bestStep: record.bestStep,
     heldOut: {

@@ -5,6 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import { cubeToBip, readCube } from '@hsrkit/hsi-data/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAnyBandModel } from '../any-band/io-node.js';
+import { prepareAnyBandScene } from '../any-band/patch-sampler.js';
+import { scoreAnyBandScene } from '../any-band/validation.js';
+import { SHIPPED_MODELS_DIR } from '../shipped-models.js';
 import { cliFixture, lkca } from './test-support.js';
 
 // `lkca train` by default: fine-tune the shipped any-band model on the user's cube, patch and batch
@@ -173,5 +176,29 @@ describe('lkca train (any-band, the default)', () => {
     });
     expect(l.json.arch).toBe('lkca');
     expect(l.json.steps).toBeGreaterThan(0);
+  });
+
+  it('lkca eval scores an any-band model by name: the numbers scoreAnyBandScene gives on the same crop', async () => {
+    const r = await lkca(
+      'eval',
+      '--model',
+      'lkca-any-band-x4',
+      '--data',
+      crop,
+      '--backend',
+      'wasm',
+      '--json',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const m = await loadAnyBandModel(join(SHIPPED_MODELS_DIR, 'lkca-any-band-x4'));
+    const ref = await scoreAnyBandScene(
+      m,
+      prepareAnyBandScene('crop', '', await readCube(crop), 4),
+    );
+    m.dispose();
+    expect(r.json.mpsnr).toBeCloseTo(ref.mpsnr, 3);
+    expect(r.json.sam).toBeCloseTo(ref.sam, 3);
+    expect(r.json.bicubic.mpsnr).toBeCloseTo(ref.bicubicMpsnr, 3);
+    expect([r.json.rows, r.json.cols, r.json.bands]).toEqual([48, 56, 31]);
   });
 });
