@@ -7,6 +7,9 @@ import { noNodeBuiltins } from './vite/no-node-builtins.js';
 // fails the build (vite/no-node-builtins.ts).
 export default defineConfig({
   plugins: [noNodeBuiltins(), localAssets()],
+  // Minified, yet error classes keep their names: the page shows `HsiTruncatedError: ...`, not
+  // a mangled `Jn: ...` (hsi-data names its errors after their class).
+  esbuild: { keepNames: true },
   worker: { format: 'es', plugins: () => [noNodeBuiltins()] },
   // h5wasm (MAT v7.3 reading) is a 4.8 MB chunk of its own, fetched only when a v7.3 file is opened.
   build: { target: 'es2022', chunkSizeWarningLimit: 5120 },

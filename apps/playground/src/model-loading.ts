@@ -1,7 +1,7 @@
 // Loads a model in the worker from where the user pointed: the app's own server, a folder picked
 // from disk, IndexedDB, or a freshly built untrained LKCA-Net student.
 import { modelBands, readModelMetadata, withModelMetadata } from '@hsrkit/inference';
-import { lkcaStudent } from '@hsrkit/lkca-net/browser';
+import { type AnyBandConfig, checkAnyBandConfig, lkcaStudent } from '@hsrkit/lkca-net/browser';
 import * as tf from '@tensorflow/tfjs';
 import { PlaygroundInputError } from './errors.js';
 import type { ModelSource } from './worker-protocol.js';
@@ -10,6 +10,8 @@ export interface LoadedModel {
   model: tf.LayersModel;
   source: string;
   untrained: boolean;
+  /** For an any-band model: its grouping and normalisation (the model is its shared core). */
+  anyBand?: AnyBandConfig;
 }
 
 async function fromFiles(files: File[]): Promise<tf.LayersModel> {
@@ -30,6 +32,17 @@ export async function loadModelFrom(source: ModelSource): Promise<LoadedModel> {
         source: source.label,
         untrained: false,
       };
+    case 'any-band': {
+      const res = await fetch(source.configUrl);
+      if (!res.ok) throw new PlaygroundInputError(`${source.configUrl}: HTTP ${res.status}`);
+      const anyBand = checkAnyBandConfig(await res.json(), source.configUrl);
+      return {
+        model: await tf.loadLayersModel(source.url),
+        source: source.label,
+        untrained: false,
+        anyBand,
+      };
+    }
     case 'files':
       return {
         model: await fromFiles(source.files),

@@ -81,3 +81,41 @@ describe('openCube reads the picked Blobs with the browser entry of hsi-data', (
     });
   });
 });
+
+describe('what openCube says about the file', () => {
+  const cube = {
+    rows: 4,
+    cols: 3,
+    bands: 2,
+    interleave: 'bip' as const,
+    data: Float32Array.from({ length: 24 }, (_, i) => i),
+  };
+
+  it('the interleave as stored: a band-interleaved GeoTIFF is BSQ, a pixel-interleaved one BIP', async () => {
+    const { encodeCube } = await import('@hsrkit/hsi-data');
+    for (const interleave of ['bsq', 'bip'] as const) {
+      const [file] = encodeCube('x.tif', cube, { interleave });
+      const opened = await openCube([{ name: 'x.tif', blob: new Blob(file.parts) }]);
+      expect(opened.interleave).toBe(interleave);
+      expect(Array.from(opened.cube.data)).toEqual(Array.from(cube.data));
+    }
+  });
+
+  it('names the MAT variable read, lists the 3-D ones, and reads the one asked for', async () => {
+    const { encodeMat } = await import('@hsrkit/hsi-data');
+    const small = { ...cube, rows: 2, data: cube.data.slice(0, 12) };
+    const bytes = [
+      ...encodeMat(cube, { variable: 'big' }),
+      ...encodeMat(small, { variable: 'small' }).slice(1),
+    ];
+    const files = [{ name: 'two.mat', blob: new Blob(bytes) }];
+    const opened = await openCube(files);
+    expect(opened.variable).toBe('big');
+    expect(opened.variables?.map((v) => v.name).sort()).toEqual(['big', 'small']);
+    const other = await openCube(files, { variable: 'small' });
+    expect([other.variable, other.cube.rows]).toEqual(['small', 2]);
+    await expect(openCube(files, { variable: 'nope' })).rejects.toThrow(
+      /two\.mat has no variable nope \(it has big, small\)/,
+    );
+  });
+});

@@ -5,14 +5,16 @@ import {
   type BipCube,
   blobSource,
   type CubeBytes,
+  cubeInfoFrom,
   ENVI_DATA_EXTENSIONS,
   enviDataFileCandidates,
   extensionOf,
   isEnviHeaderName,
+  listMatVariablesFrom,
   readCubeFrom,
-  sampleTypeOf,
   toBipCube,
 } from '@hsrkit/hsi-data';
+import { type CubeMask, cubeMask, displayData } from './cube-mask.js';
 import { PlaygroundInputError } from './errors.js';
 
 const ENVI_DATA: string[] = ['', ...ENVI_DATA_EXTENSIONS];
@@ -67,12 +69,28 @@ export interface OpenedCube {
   /** Format and sample type as stored in the file. */
   format: string;
   sampleType: string;
+  /** Sample order in the file (a band-interleaved GeoTIFF is BSQ; MAT is read as BSQ). */
   interleave: string;
   cube: BipCube;
+  /** Bad bands and no-data samples (src/cube-mask.ts). */
+  mask: CubeMask;
+  /** The samples with every bad band and no-data sample as NaN, for pictures and plots. */
+  view: Float32Array;
+  /** MAT: the variable read, and every 3-D numeric variable the file holds (to choose another). */
+  variable?: string;
+  variables?: { name: string; dims: number[] }[];
+  /** The picked files, to read another MAT variable from. */
+  files: { name: string; blob: Blob }[];
 }
 
-/** Reads the cube the picked files hold; samples become BIP float32, metadata is kept. */
-export async function openCube(files: { name: string; blob: Blob }[]): Promise<OpenedCube> {
+/**
+ * Reads the cube the picked files hold; samples become BIP float32, metadata is kept. `variable`
+ * picks the MAT variable (default: the largest 3-D numeric one, as hsi-data reads).
+ */
+export async function openCube(
+  files: { name: string; blob: Blob }[],
+  opts: { variable?: string } = {},
+): Promise<OpenedCube> {
   const pick = pickCubeFile(files.map((f) => f.name));
   // Each source is named, so errors and the format come from the file's own name.
   const named = (name: string) =>
@@ -80,16 +98,35 @@ export async function openCube(files: { name: string; blob: Blob }[]): Promise<O
   const input: CubeBytes =
     'header' in pick ? { header: named(pick.header), data: named(pick.data) } : named(pick.file);
   const name = 'header' in pick ? pick.header : pick.file;
-  const cube = await readCubeFrom(input);
+  const format = 'header' in pick ? 'ENVI' : extOf(name).slice(1).toUpperCase();
+  let variables: OpenedCube['variables'];
+  if (format === 'MAT') {
+    const listed = await listMatVariablesFrom(named(name));
+    variables = listed
+      .filter((v) => v.numeric && v.dims.length === 3)
+      .map((v) => ({ name: v.name, dims: v.dims }));
+    if (opts.variable && !listed.some((v) => v.name === opts.variable))
+      throw new PlaygroundInputError(
+        `${name} has no variable ${opts.variable} (it has ${listed.map((v) => v.name).join(', ')})`,
+      );
+  }
+  const readOpts = opts.variable ? { variable: opts.variable } : {};
+  const info = await cubeInfoFrom(input, readOpts);
+  const cube = toBipCube(await readCubeFrom(input, readOpts));
+  const mask = cubeMask(cube);
   return {
     name,
-    format: 'header' in pick ? 'ENVI' : extOf(name).slice(1).toUpperCase(),
-    sampleType: sampleTypeOf(cube.data),
-    interleave: cube.interleave,
-    cube: toBipCube(cube),
+    format,
+    sampleType: info.sampleType,
+    interleave: info.interleave,
+    cube,
+    mask,
+    view: displayData(cube, mask),
+    variable: info.variable,
+    variables,
+    files,
   };
 }
-
 /** The picked files of an <input type=file>, as openCube takes them. */
 export function pickedFiles(list: FileList | File[]): { name: string; blob: Blob }[] {
   return Array.from(list, (f) => ({ name: f.name, blob: f }));

@@ -7,7 +7,8 @@ export interface ShippedModel {
   /** Folder inside @hsrkit/lkca-net holding model.json and its weights. */
   packageFolder: string;
   scale: number;
-  bands: number;
+  /** The band count it takes, or 'any' for an any-band model (any-band.json beside model.json). */
+  bands: number | 'any';
 }
 
 export const SHIPPED_MODELS: ShippedModel[] = [
@@ -18,7 +19,18 @@ export const SHIPPED_MODELS: ShippedModel[] = [
     scale: 4,
     bands: 31,
   },
+  {
+    id: 'lkca-any-band-x4',
+    label: 'LKCA-Net any-band (shipped weights), x4, any band count',
+    packageFolder: 'assets/models/lkca-any-band-x4',
+    scale: 4,
+    bands: 'any',
+  },
 ];
+
+/** The shipped models that take a cube of `bands` bands. */
+export const shippedModelsFor = (bands: number) =>
+  SHIPPED_MODELS.filter((m) => m.bands === bands || m.bands === 'any');
 
 /** Where the app serves a shipped model's files, under the app's base URL. */
 export const shippedModelPath = (id: string) => `models/${id}/`;

@@ -6,6 +6,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@hsrkit/layers';
 import {
   applyNormalization,
+  bicubicDownsample,
   bicubicUpsample,
   computeMetrics,
   denormalize,
@@ -22,8 +23,9 @@ import {
   tileStarts,
   upscaleTiled,
 } from '@hsrkit/inference';
-import { modelCost } from '@hsrkit/lkca-net/browser';
+import { AnyBandSR, modelCost } from '@hsrkit/lkca-net/browser';
 import * as tf from '@tensorflow/tfjs';
+import { isMissing, selectBands } from './cube-mask.js';
 import { describeError, PlaygroundInputError } from './errors.js';
 import { lowRankSummary } from './lowrank-summary.js';
 import {
@@ -46,6 +48,7 @@ import {
   type RuntimePreference,
   type RuntimeReport,
   type ToWorker,
+  type WaldResult,
 } from './worker-protocol.js';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) =>
@@ -55,7 +58,13 @@ const post = (m: FromWorker, transfer: Transferable[] = []) =>
 setWasmPaths(new URL(`${import.meta.env.BASE_URL}${WASM_PATH}`, self.location.origin).href);
 
 let loaded:
-  | (LoadedModel & { scale: number; bands: number; artifacts: tf.io.ModelArtifacts })
+  | (LoadedModel & {
+      scale: number;
+      bands: number;
+      artifacts: tf.io.ModelArtifacts;
+      /** An any-band model around the core (`model`). */
+      anyBandSr?: AnyBandSR;
+    })
   | undefined;
 let runtime: RuntimeReport | undefined;
 let last: { sr: BipData; bicubic: BipData; scale: number } | undefined;
@@ -76,7 +85,14 @@ async function loadModel(source: ToWorker & { type: 'load-model' }): Promise<Mod
   read.model.dispose();
   const started = await startRuntime(source.runtime, () => modelFromArtifacts(artifacts), bands);
   loaded?.model.dispose();
-  loaded = { ...read, model: started.model, bands, scale, artifacts };
+  loaded = {
+    ...read,
+    model: started.model,
+    bands,
+    scale,
+    artifacts,
+    anyBandSr: read.anyBand && new AnyBandSR(started.model, read.anyBand),
+  };
   runtime = started.report;
   last = undefined;
   return {
@@ -86,6 +102,7 @@ async function loadModel(source: ToWorker & { type: 'load-model' }): Promise<Mod
     scale,
     params: modelCost(loaded.model, [8, 8]).params,
     untrained: read.untrained,
+    anyBand: !!read.anyBand,
     normalization: readModelMetadata(loaded.model).normalization,
     runtime,
   };
@@ -100,6 +117,7 @@ async function setRuntime(preference: RuntimePreference): Promise<RuntimeReport>
   );
   current.model.dispose();
   current.model = started.model;
+  if (current.anyBand) current.anyBandSr = new AnyBandSR(started.model, current.anyBand);
   runtime = started.report;
   return runtime;
 }
@@ -113,10 +131,69 @@ function tileCount(rows: number, cols: number, tile: number, overlap: number): n
   );
 }
 
-async function run(id: number, req: Request & { type: 'run' }): Promise<RunResult> {
-  const { model, scale, bands } = need();
-  const { lr, tile, overlap } = req;
-  if (lr.bands !== bands)
+/** SR and bicubic of `lr` (BIP, the input's units) with the loaded model, tile by tile. */
+async function superResolve(
+  lr: BipData,
+  tile: number,
+  overlap: number,
+  signal: AbortSignal,
+  onProgress: (done: number, total: number) => void,
+): Promise<{ sr: BipData; bicubic: BipData }> {
+  const { model, scale, bands, anyBandSr } = need();
+  if (anyBandSr) return superResolveAnyBand(anyBandSr, lr, tile, signal, onProgress);
+  const record = readModelMetadata(model).normalization;
+  const input = record ? toBipCube(applyNormalization(cubeOf(lr), record)) : cubeOf(lr);
+  const sink = new MemorySink(lr.rows * scale, lr.cols * scale, bands);
+  // On wasm (and cpu) the upsampler, shuffle and bicubic skip run as one WebAssembly SIMD pass;
+  // on WebGPU/WebGL the model runs as it is.
+  const { runner } = await fusedTileRunner(model);
+  await upscaleTiled(memorySource(input.data, lr.rows, lr.cols, bands), runner, sink, {
+    scale,
+    tile,
+    overlap,
+    signal,
+    onProgress,
+  });
+  const hr = { rows: lr.rows * scale, cols: lr.cols * scale, bands };
+  // Back to the input's units (the model works in the units it was trained in).
+  const srData = record
+    ? toBipCube(denormalize(cubeOf({ ...hr, data: sink.data }), record)).data
+    : sink.data;
+  const bic = tf.tidy(() =>
+    bicubicUpsample(tf.tensor3d(lr.data, [lr.rows, lr.cols, bands]), scale),
+  );
+  const bicData = (await bic.data()) as Float32Array;
+  bic.dispose();
+  return { sr: { ...hr, data: srData }, bicubic: { ...hr, data: bicData } };
+}
+
+/**
+ * The any-band model on the whole cube: its own `predict` tiles (LR tiles of `tile` with a halo)
+ * and normalises each band group from the cube itself; it reports no progress between tiles, so
+ * a Cancel takes effect when it is done.
+ */
+async function superResolveAnyBand(
+  model: AnyBandSR,
+  lr: BipData,
+  tile: number,
+  signal: AbortSignal,
+  onProgress: (done: number, total: number) => void,
+): Promise<{ sr: BipData; bicubic: BipData }> {
+  const out = await model.predict(cubeOf(lr), { tile: Math.max(8, tile) });
+  signal.throwIfAborted();
+  onProgress(1, 1);
+  const hr = { rows: out.rows, cols: out.cols, bands: out.bands };
+  const bic = tf.tidy(() =>
+    bicubicUpsample(tf.tensor3d(lr.data, [lr.rows, lr.cols, lr.bands]), model.scale),
+  );
+  const bicData = (await bic.data()) as Float32Array;
+  bic.dispose();
+  return { sr: { ...hr, data: out.data as Float32Array }, bicubic: { ...hr, data: bicData } };
+}
+
+function checkRun(lr: BipData, tile: number, overlap: number): void {
+  const { bands, anyBandSr } = need();
+  if (!anyBandSr && lr.bands !== bands)
     throw new PlaygroundInputError(
       `the cube has ${lr.bands} bands but the model takes ${bands}: pick a model made for this sensor`,
     );
@@ -124,74 +201,156 @@ async function run(id: number, req: Request & { type: 'run' }): Promise<RunResul
     throw new PlaygroundInputError(
       `tile ${tile} / overlap ${overlap}: need tile >= 4, 0 <= overlap < tile`,
     );
+}
+
+/**
+ * Runs `work` as the cancellable run `id`: progress messages, the tensor count before and after,
+ * and a cancelled result (not an error) when the user stopped it.
+ */
+async function asRun<T>(
+  id: number,
+  size: { rows: number; cols: number },
+  tile: number,
+  overlap: number,
+  work: (signal: AbortSignal, onProgress: (done: number, total: number) => void) => Promise<T>,
+): Promise<{ value?: T; info: RunResult }> {
+  const { scale } = need();
   const controller = new AbortController();
   runs.set(id, controller);
   const tensorsBefore = tf.memory().numTensors;
-  const tiles = { done: 0, total: tileCount(lr.rows, lr.cols, tile, overlap) };
+  // The any-band model runs the cube in one call (its tiles inside): one step.
+  const total = need().anyBandSr ? 1 : tileCount(size.rows, size.cols, tile, overlap);
+  const tiles = { done: 0, total };
   post({ type: 'progress', id, ...tiles });
   const t0 = performance.now();
-  const result = (extra: Partial<RunResult>): RunResult => ({
-    cancelled: false,
+  const info = (cancelled: boolean): RunResult => ({
+    cancelled,
     scale,
     tiles,
     ms: performance.now() - t0,
     backend: tf.getBackend(),
     tensorsBefore,
     tensorsAfter: tf.memory().numTensors,
-    ...extra,
   });
   try {
-    const record = readModelMetadata(model).normalization;
-    const input = record ? toBipCube(applyNormalization(cubeOf(lr), record)) : cubeOf(lr);
-    const sink = new MemorySink(lr.rows * scale, lr.cols * scale, bands);
-    // On wasm (and cpu) the upsampler, shuffle and bicubic skip run as one WebAssembly SIMD pass;
-    // on WebGPU/WebGL the model runs as it is.
-    const { runner } = await fusedTileRunner(model);
-    await upscaleTiled(memorySource(input.data, lr.rows, lr.cols, bands), runner, sink, {
-      scale,
-      tile,
-      overlap,
-      signal: controller.signal,
-      onProgress: (done, total) => {
-        Object.assign(tiles, { done, total });
-        post({ type: 'progress', id, done, total });
-      },
+    const value = await work(controller.signal, (done, total) => {
+      Object.assign(tiles, { done, total });
+      post({ type: 'progress', id, done, total });
     });
-    const hr = { rows: lr.rows * scale, cols: lr.cols * scale, bands };
-    // Back to the input's units (the model works in the units it was trained in).
-    const srData = record
-      ? toBipCube(denormalize(cubeOf({ ...hr, data: sink.data }), record)).data
-      : sink.data;
-    const bic = tf.tidy(() =>
-      bicubicUpsample(tf.tensor3d(lr.data, [lr.rows, lr.cols, bands]), scale),
-    );
-    const bicData = (await bic.data()) as Float32Array;
-    bic.dispose();
-    last = { sr: { ...hr, data: srData }, bicubic: { ...hr, data: bicData }, scale };
-    return result({ sr: last.sr, bicubic: last.bicubic });
+    return { value, info: info(false) };
   } catch (e) {
-    if (controller.signal.aborted) return result({ cancelled: true });
+    if (controller.signal.aborted) return { info: info(true) };
     throw e;
   } finally {
     runs.delete(id);
   }
 }
 
-async function metrics(hr: BipData): Promise<MetricsResult> {
+async function run(id: number, req: Request & { type: 'run' }): Promise<RunResult> {
+  const { lr, tile, overlap } = req;
+  checkRun(lr, tile, overlap);
+  const { value, info } = await asRun(id, lr, tile, overlap, (signal, onProgress) =>
+    superResolve(lr, tile, overlap, signal, onProgress),
+  );
+  if (!value) return info;
+  last = { ...value, scale: info.scale };
+  return { ...info, ...value };
+}
+
+/** The peak of the valid samples (the metrics' data range). */
+function peakOf(img: BipData, noData: number | undefined): number {
+  let peak = 0;
+  for (const v of img.data) if (v > peak && !isMissing(v, noData)) peak = v;
+  return peak || 1;
+}
+
+/** sspsr metrics of SR and bicubic against `reference`, on the good bands, skipping no-data pixels. */
+async function score(
+  reference: BipData,
+  sr: BipData,
+  bicubic: BipData,
+  scale: number,
+  goodBands: number[],
+  noDataValue: number | undefined,
+): Promise<MetricsResult> {
+  const ref = selectBands(reference, goodBands);
+  const dataRange = peakOf(ref, noDataValue);
+  const opts: MetricOptions = { preset: 'sspsr', scale, dataRange, noDataValue };
+  return {
+    sr: await computeMetrics(cubeOf(ref), cubeOf(selectBands(sr, goodBands)), opts),
+    bicubic: await computeMetrics(cubeOf(ref), cubeOf(selectBands(bicubic, goodBands)), opts),
+    dataRange,
+    bands: goodBands.length,
+  };
+}
+
+async function metrics(req: Request & { type: 'metrics' }): Promise<MetricsResult> {
   if (!last) throw new PlaygroundInputError('run super-resolution first');
+  const { hr } = req;
   const { sr, bicubic, scale } = last;
   if (hr.rows !== sr.rows || hr.cols !== sr.cols || hr.bands !== sr.bands)
     throw new PlaygroundInputError(
       `the HR cube is ${hr.rows} x ${hr.cols} x ${hr.bands} but the SR result is ${sr.rows} x ${sr.cols} x ${sr.bands}: ` +
         `give the ground truth the LR cube was made from (x${scale})`,
     );
-  let dataRange = 0;
-  for (const v of hr.data) if (v > dataRange) dataRange = v;
-  const opts: MetricOptions = { preset: 'sspsr', scale, dataRange: dataRange || 1 };
+  return score(hr, sr, bicubic, scale, req.goodBands, req.noDataValue);
+}
+
+/**
+ * Wald's protocol, for a cube without ground truth: the opened cube (cropped to a multiple of the
+ * scale) degraded x1/s the way the training pairs were made (MATLAB bicubic imresize), super-
+ * resolved back, and scored against the opened cube itself, beside bicubic.
+ */
+async function wald(id: number, req: Request & { type: 'wald' }): Promise<WaldResult> {
+  const { scale } = need();
+  const { lr: full, original, tile, overlap } = req;
+  const rows = Math.floor(full.rows / scale) * scale;
+  const cols = Math.floor(full.cols / scale) * scale;
+  if (rows / scale < 4 || cols / scale < 4)
+    throw new PlaygroundInputError(
+      `the cube is ${full.rows} x ${full.cols}: Wald's check at x${scale} needs at least ${4 * scale} x ${4 * scale} pixels (degraded to 4 x 4)`,
+    );
+  checkRun(full, tile, overlap);
+  // The top-left rows x cols (BIP rows are contiguous: one slice per row).
+  const crop = (img: BipData): BipData => {
+    const data = new Float32Array(rows * cols * img.bands);
+    const width = cols * img.bands;
+    for (let r = 0; r < rows; r++)
+      data.set(
+        img.data.subarray(r * img.cols * img.bands, r * img.cols * img.bands + width),
+        r * width,
+      );
+    return { rows, cols, bands: img.bands, data };
+  };
+  const reference = crop(original);
+  const hr = crop(full);
+  const small = tf.tidy(() =>
+    bicubicDownsample(tf.tensor3d(hr.data, [rows, cols, hr.bands]), scale),
+  );
+  const degraded: BipData = {
+    rows: rows / scale,
+    cols: cols / scale,
+    bands: hr.bands,
+    data: (await small.data()) as Float32Array,
+  };
+  small.dispose();
+  const { value, info } = await asRun(id, degraded, tile, overlap, (signal, onProgress) =>
+    superResolve(degraded, tile, overlap, signal, onProgress),
+  );
+  if (!value) return { run: info };
+  const scores = await score(
+    reference,
+    value.sr,
+    value.bicubic,
+    scale,
+    req.goodBands,
+    req.noDataValue,
+  );
   return {
-    sr: await computeMetrics(cubeOf(hr), cubeOf(sr), opts),
-    bicubic: await computeMetrics(cubeOf(hr), cubeOf(bicubic), opts),
-    dataRange,
+    run: { ...info, tensorsAfter: tf.memory().numTensors },
+    metrics: scores,
+    degraded: [degraded.rows, degraded.cols],
+    reference: [rows, cols],
   };
 }
 
@@ -209,7 +368,9 @@ async function handle(msg: ToWorker): Promise<unknown> {
       return !!c;
     }
     case 'metrics':
-      return metrics(msg.hr);
+      return metrics(msg);
+    case 'wald':
+      return wald(msg.id, msg);
     case 'analyze': {
       const { model, bands } = need();
       return lowRankSummary(model, bands);
@@ -224,12 +385,19 @@ async function handle(msg: ToWorker): Promise<unknown> {
   }
 }
 
-self.onmessage = async (e: MessageEvent<ToWorker>) => {
+// One request at a time (two model loads at once would interleave their backend switches), but
+// a cancel is answered at once: it must reach the run it stops.
+let queue: Promise<void> = Promise.resolve();
+self.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
-  try {
-    const value = await handle(msg);
-    post({ type: 'reply', id: msg.id, ok: true, value });
-  } catch (err) {
-    post({ type: 'reply', id: msg.id, ok: false, error: describeError(err) });
-  }
+  const work = async () => {
+    try {
+      const value = await handle(msg);
+      post({ type: 'reply', id: msg.id, ok: true, value });
+    } catch (err) {
+      post({ type: 'reply', id: msg.id, ok: false, error: describeError(err) });
+    }
+  };
+  if (msg.type === 'cancel') void work();
+  else queue = queue.then(work);
 };

@@ -4,10 +4,21 @@ import type { AppState, Store } from './store.js';
 
 export interface PlaygroundSummary {
   busy?: string;
-  input?: { name: string; rows: number; cols: number; bands: number };
+  input?: {
+    name: string;
+    rows: number;
+    cols: number;
+    bands: number;
+    goodBands: number[];
+    noDataValue?: number;
+  };
   model?: AppState['model'];
   run?: Omit<NonNullable<AppState['run']>, 'sr' | 'bicubic'> & { srShape?: number[] };
   metrics?: AppState['metrics'];
+  wald?: Omit<NonNullable<AppState['wald']>, 'run'> & {
+    run: { cancelled: boolean; backend: string };
+  };
+  display?: AppState['display'];
   lowRank?: { modelParams: number; layers: { layer: string; fullRank: number; params: number }[] };
 }
 
@@ -27,6 +38,8 @@ export function exposeState(store: Store): void {
         rows: s.input.cube.rows,
         cols: s.input.cube.cols,
         bands: s.input.cube.bands,
+        goodBands: s.input.mask.goodBands,
+        noDataValue: s.input.mask.noDataValue,
       },
       model: s.model,
       run: s.run && {
@@ -34,6 +47,11 @@ export function exposeState(store: Store): void {
         srShape: sr && [sr.rows, sr.cols, sr.bands],
       },
       metrics: s.metrics,
+      wald: s.wald && {
+        ...s.wald,
+        run: { cancelled: s.wald.run.cancelled, backend: s.wald.run.backend },
+      },
+      display: s.display,
       lowRank: s.lowRank && {
         modelParams: s.lowRank.modelParams,
         layers: s.lowRank.upsamplers.map((u) => ({

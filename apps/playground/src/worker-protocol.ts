@@ -16,6 +16,8 @@ export type RuntimePreference = RuntimeChoice | 'auto';
 export type ModelSource =
   /** A model.json served over HTTP (the shipped weights). */
   | { kind: 'url'; url: string; label: string }
+  /** An any-band model served over HTTP: its core's model.json and its any-band.json. */
+  | { kind: 'any-band'; url: string; configUrl: string; label: string }
   /** model.json and its weight files picked from disk (a model folder). */
   | { kind: 'files'; files: File[] }
   /** A model saved earlier in this browser's IndexedDB. */
@@ -25,8 +27,15 @@ export type ModelSource =
 
 export interface RuntimeAttempt {
   runtime: RuntimeChoice;
+  /** It started and ran the model. */
   ok: boolean;
-  /** Why it was not used. */
+  /** The one the model now runs on. */
+  chosen?: boolean;
+  /** What the browser says a GPU runtime runs on (WebGPU adapter, WebGL renderer). */
+  adapter?: string;
+  /** Time of one forward on a `timedInput` square input (ms), when runtimes were compared. */
+  ms?: number;
+  /** Why it was not used (skipped, failed, or slower). */
   error?: string;
 }
 
@@ -34,8 +43,10 @@ export interface RuntimeReport {
   /** tf.getBackend() in the worker. */
   backend: string;
   device: string;
-  /** Every runtime tried, in order, with why the ones before the chosen one failed. */
+  /** Every runtime considered, in order, with why each one not chosen was passed over. */
   attempts: RuntimeAttempt[];
+  /** Side of the timed forward's input ('auto' only). */
+  timedInput?: number;
 }
 
 export interface ModelInfo {
@@ -46,6 +57,8 @@ export interface ModelInfo {
   params: number;
   /** The model was not trained: its output means nothing. */
   untrained: boolean;
+  /** An any-band model: takes any band count, in overlapping groups of `bands` bands. */
+  anyBand?: boolean;
   normalization?: NormalizationRecord;
   runtime: RuntimeReport;
 }
@@ -80,7 +93,20 @@ export interface RunResult {
 export interface MetricsResult {
   sr: MetricReport;
   bicubic: MetricReport;
+  /** The reference's peak over valid samples. */
   dataRange: number;
+  /** Bands scored (the good ones: bad bands are left out). */
+  bands: number;
+}
+
+/** Wald's reduced-resolution check of the opened cube (sr-worker.ts `wald`). */
+export interface WaldResult {
+  run: RunResult;
+  /** Absent when cancelled. */
+  metrics?: MetricsResult;
+  /** Rows x cols of the degraded cube the model ran on, and of the reference it is scored against. */
+  degraded?: [number, number];
+  reference?: [number, number];
 }
 
 export interface UpsamplerSpectrum {
@@ -108,7 +134,17 @@ export type Request =
   | { type: 'set-runtime'; runtime: RuntimePreference }
   | { type: 'run'; lr: BipData; tile: number; overlap: number }
   | { type: 'cancel'; runId: number }
-  | { type: 'metrics'; hr: BipData }
+  | { type: 'metrics'; hr: BipData; goodBands: number[]; noDataValue?: number }
+  | {
+      type: 'wald';
+      /** The opened cube as the network takes it (no-data filled) and as it is (the reference). */
+      lr: BipData;
+      original: BipData;
+      goodBands: number[];
+      noDataValue?: number;
+      tile: number;
+      overlap: number;
+    }
   | { type: 'analyze' }
   | { type: 'save-model'; key: string }
   | { type: 'list-models' };
@@ -119,6 +155,7 @@ export interface ResponseOf {
   run: RunResult;
   cancel: boolean;
   metrics: MetricsResult;
+  wald: WaldResult;
   analyze: LowRankResult;
   'save-model': string;
   'list-models': string[];

@@ -21,6 +21,10 @@ export interface SpectrumPlotOptions {
   width?: number;
   height?: number;
   title?: string;
+  /** The y axis' label: what the values are, in which units. */
+  yLabel?: string;
+  /** Bands that are not data (bbl = 0, all no-data): shaded, and their values are not drawn. */
+  masked?: ArrayLike<unknown>;
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -39,7 +43,12 @@ function niceTicks(lo: number, hi: number, n = 5): number[] {
 export function spectrumSvg(series: Series[], opts: SpectrumPlotOptions = {}): string {
   const W = opts.width ?? 420;
   const H = opts.height ?? 240;
-  const m = { l: 56, r: 12, t: opts.title ? 24 : 10, b: 40 + 16 * Math.ceil(series.length / 3) };
+  const m = {
+    l: opts.yLabel ? 70 : 56,
+    r: 12,
+    t: opts.title ? 24 : 10,
+    b: 40 + 16 * Math.ceil(series.length / 3),
+  };
   const n = Math.max(0, ...series.map((s) => s.values.length));
   const xs = Array.from({ length: n }, (_, i) => opts.wavelengths?.[i] ?? i + 1);
   const x0 = Math.min(...xs);
@@ -49,7 +58,7 @@ export function spectrumSvg(series: Series[], opts: SpectrumPlotOptions = {}): s
   for (const s of series)
     for (let i = 0; i < s.values.length; i++) {
       const v = s.values[i];
-      if (Number.isFinite(v)) {
+      if (Number.isFinite(v) && !opts.masked?.[i]) {
         y0 = Math.min(y0, v);
         y1 = Math.max(y1, v);
       }
@@ -65,6 +74,16 @@ export function spectrumSvg(series: Series[], opts: SpectrumPlotOptions = {}): s
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="system-ui, sans-serif" font-size="11">`,
     `<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="#fff" stroke="#ccd"/>`,
   ];
+  // Bad bands: a grey bar each, half way to the neighbours.
+  if (opts.masked)
+    for (let i = 0; i < n; i++) {
+      if (!opts.masked[i]) continue;
+      const a = px(i > 0 ? (xs[i - 1] + xs[i]) / 2 : xs[i]);
+      const b = px(i < n - 1 ? (xs[i] + xs[i + 1]) / 2 : xs[i]);
+      parts.push(
+        `<rect class="masked-band" x="${a.toFixed(1)}" y="${m.t}" width="${Math.max(1, b - a).toFixed(1)}" height="${H - m.t - m.b}" fill="#e4e6ea"/>`,
+      );
+    }
   if (opts.title) parts.push(`<text x="${m.l}" y="16" font-weight="600">${esc(opts.title)}</text>`);
   for (const t of niceTicks(y0, y1)) {
     const y = py(t).toFixed(1);
@@ -84,14 +103,26 @@ export function spectrumSvg(series: Series[], opts: SpectrumPlotOptions = {}): s
   parts.push(
     `<text x="${(m.l + W - m.r) / 2}" y="${H - m.b + 30}" text-anchor="middle" fill="#445">${esc(xLabel)}</text>`,
   );
-  series.forEach((s, k) => {
-    const pts: string[] = [];
-    for (let i = 0; i < s.values.length; i++)
-      if (Number.isFinite(s.values[i]))
-        pts.push(`${px(xs[i]).toFixed(1)},${py(s.values[i]).toFixed(1)}`);
+  if (opts.yLabel)
     parts.push(
-      `<polyline fill="none" stroke="${s.color}" stroke-width="1.6"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${pts.join(' ')}"/>`,
+      `<text transform="translate(12 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle" fill="#445">${esc(opts.yLabel)}</text>`,
     );
+  series.forEach((s, k) => {
+    // One line per run of values (no-data and masked bands break it); a lone value is a dot.
+    const runs: string[][] = [[]];
+    for (let i = 0; i < s.values.length; i++)
+      if (Number.isFinite(s.values[i]) && !opts.masked?.[i])
+        runs[runs.length - 1].push(`${px(xs[i]).toFixed(1)},${py(s.values[i]).toFixed(1)}`);
+      else if (runs[runs.length - 1].length) runs.push([]);
+    for (const pts of runs) {
+      if (pts.length === 1) {
+        const [cx, cy] = pts[0].split(',');
+        parts.push(`<circle cx="${cx}" cy="${cy}" r="1.8" fill="${s.color}"/>`);
+      } else if (pts.length > 1)
+        parts.push(
+          `<polyline fill="none" stroke="${s.color}" stroke-width="1.6"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${pts.join(' ')}"/>`,
+        );
+    }
     const lx = m.l + (k % 3) * ((W - m.l - m.r) / 3);
     const ly = H - m.b + 44 + 16 * Math.floor(k / 3);
     parts.push(

@@ -12,6 +12,7 @@ import {
 } from './byte-source.js';
 import { BYTES_PER_SAMPLE, type SampleType, sampleTypeOf, samplesAsBytes } from './dtypes.js';
 import { applyNonFinitePolicy } from './finite.js';
+import { geoTiffMapInfo } from './geotiff-map-info.js';
 import { MAX_BANDS } from './raw-raster.js';
 import type { CubeInfo, ReadOptions } from './types.js';
 import { type CubeWindow, checkWindow } from './window.js';
@@ -271,7 +272,9 @@ async function readRegion(
       wavelengthUnits: meta.wavelengthUnits,
       bandNames: meta.bandNames && win.bands.map((b) => (meta.bandNames as string[])[b]),
       noDataValue: noData ?? undefined,
+      mapInfo: geoTiffMapInfo(t.image, win),
     };
+    if (!cube.mapInfo) delete cube.mapInfo;
     if (!cube.wavelengths) delete cube.wavelengths;
     if (!cube.wavelengthUnits) delete cube.wavelengthUnits;
     if (!cube.bandNames) delete cube.bandNames;
