@@ -2,6 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { LayerConfigError } from './errors.js';
 import { channelsDividedBy, requirePositiveInt, singleInput, singleShape } from './layer-config.js';
 import { ConvKernelLayer, type ConvKernelLayerArgs } from './conv-kernel-layer.js';
+import {
+  groupedConv3x3TrainingOp,
+  groupedConvTrainingApplies,
+} from './wasm-training/grouped-conv-training.js';
 
 const OP = 'groupedConv2d';
 
@@ -141,6 +145,10 @@ export function groupedConv2d(
       'bias',
       `expects [${kernel.shape[3]}], got [${bias.shape.join(', ')}]`,
     );
+  // Training on wasm with registerWasmSimdTrainingKernels(): a 3x3 grouped conv is one op with
+  // its own gradient (wasm-training/grouped-conv-training.ts).
+  if (groupedConvTrainingApplies(x, kernel))
+    return groupedConv3x3TrainingOp(x, kernel, groups, bias);
   return tf.tidy(() => {
     let y: tf.Tensor4D;
     if (groups === 1) y = trainableConv2d(x, kernel);

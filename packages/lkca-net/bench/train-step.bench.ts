@@ -10,7 +10,7 @@
 // Writes bench/results/<stem>.json and .md.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,8 @@ async function timeOurs(cube: Cube, upsampler: UpsamplerKind, seed: number) {
     batchSize: BATCH,
     patchSize: HR_PATCH,
     seed,
+    // L1 alone, as the PyTorch peer computes (lkca train adds spectral terms by default).
+    spectralLoss: { sam: 0, spectralGradient: 0 },
     onProgress: (e) => {
       at[e.step] = performance.now();
       losses.push(e.losses.total);
@@ -127,6 +129,8 @@ function earlier(stem: string): Map<string, { oursMs: number; ratio2: number }> 
 
 async function main(): Promise<void> {
   const started = new Date().toISOString();
+  // The 1-minute load average at the start and end: the machine may be shared.
+  const loadStart = loadavg()[0];
   const runtime = await startWasmForBench();
   console.log(`runtime: ${runtime}`);
   const torch = new TorchPeer();
@@ -186,6 +190,7 @@ async function main(): Promise<void> {
     warmupSteps: WARMUP,
     timedSteps: STEPS,
     rounds: ROUNDS,
+    loadAverage: { start: r2(loadStart), end: r2(loadavg()[0]), cores: cpus().length },
   };
   const dir = join(here, 'results');
   const before = STEM === 'train-step' ? earlier('train-step-baseline') : new Map();
@@ -199,6 +204,7 @@ async function main(): Promise<void> {
     `PyTorch ${rows[0]?.torch ?? ''}: the same net (scripts/pytorch_reference.py), random tensors, L1, clip_grad_norm_(1), Adam (bench/pytorch_train_step.py).`,
     `Ours, PyTorch 1 thread and PyTorch 2 threads timed in turns; each cell is the median over ${ROUNDS} rounds of the mean of ${STEPS} steps after ${WARMUP} warm-up steps.`,
     `${setup.cpu}, Node ${setup.node}, tfjs ${setup.tfjs}, ${started}. The machine is shared: ratios from one run are what to compare.`,
+    `1-minute load average ${setup.loadAverage.start} at the start, ${setup.loadAverage.end} at the end, on ${setup.loadAverage.cores} cores (above the core count, other work shared the cores and PyTorch's 2-thread times suffer most).`,
     '',
     `| bands | upsampler | params | ours ms/step | PyTorch 1t ms | PyTorch 2t ms | ours / PyTorch 1t | ours / PyTorch 2t |${hasBefore ? ' before: ours ms | before: ours / 2t |' : ''}`,
     `|---:|---|---:|---:|---:|---:|---:|---:|${hasBefore ? '---:|---:|' : ''}`,

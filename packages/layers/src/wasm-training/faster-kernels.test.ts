@@ -5,6 +5,7 @@ import { batchMatMulWasm } from './batch-mat-mul.js';
 import { registerWasmTrainingKernels, WASM_FASTER_TRAINING_KERNELS } from './index.js';
 import { restoreStockWasmKernels } from '../wasm-core/kernel-registry.js';
 import { packWasm } from './pack.js';
+import { sliceWasm } from './slice.js';
 import { unpackWasm } from './unpack.js';
 
 const sizeOf = (shape: number[]) => shape.reduce((p, q) => p * q, 1);
@@ -112,6 +113,99 @@ describe('faster stand-ins for slow stock wasm kernels (registerWasmTrainingKern
       }
     });
   }
+
+  const sliceCases: { shape: number[]; begin: number[]; size: number[] }[] = [
+    // A spectral-gradient loss's band differences: the last axis short by one.
+    { shape: [2, 5, 4, 9], begin: [0, 0, 0, 1], size: [2, 5, 4, 8] },
+    { shape: [2, 5, 4, 9], begin: [0, 0, 0, 0], size: [-1, -1, -1, 8] },
+    // A middle axis, whole axes after it (one run per outer index), and every axis cut.
+    { shape: [3, 6, 5, 4], begin: [1, 2, 0, 0], size: [2, 3, -1, -1] },
+    { shape: [3, 6, 5, 4], begin: [1, 1, 1, 1], size: [1, 4, 3, 2] },
+    { shape: [2, 3, 4, 5, 6], begin: [0, 1, 0, 2, 1], size: [2, 2, 4, 3, 4] },
+    { shape: [7, 10], begin: [2, 3], size: [4, 5] },
+  ];
+  for (const c of sliceCases) {
+    it(`slice [${c.shape}] from [${c.begin}] size [${c.size}] (and its gradient) equals cpu and stock wasm exactly`, async () => {
+      const values = seededValues(sizeOf(c.shape), 90);
+      const weights = seededValues(sizeOf(c.shape), 91);
+      const run = async () => {
+        const x = tf.tensor(values, c.shape);
+        const w = tf.tensor(weights, c.shape);
+        const y = tf.slice(x, c.begin, c.size);
+        const asFloat = tf.tidy(() =>
+          tf.cast(tf.slice(tf.cast(tf.mul(x, 1000), 'int32'), c.begin, c.size), 'float32'),
+        );
+        const [dx] = tf.grads((a: tf.Tensor) =>
+          tf.sum(tf.mul(tf.slice(a, c.begin, c.size), tf.slice(w, c.begin, c.size))),
+        )([x]);
+        tf.dispose([x, w]);
+        return readAll([y, asFloat, dx]);
+      };
+      const r = await onEveryKernel(run);
+      for (let i = 0; i < r.cpu.length; i++) {
+        expect(Array.from(r.stock[i])).toEqual(Array.from(r.cpu[i]));
+        expect(Array.from(r.ours[i])).toEqual(Array.from(r.cpu[i]));
+      }
+    });
+  }
+
+  it('Slice: the stand-in called directly writes the slice into a tensor of the backend', async () => {
+    await useBackend('wasm');
+    const backend = tf.backend();
+    const x = tf.tensor(seededValues(2 * 3 * 4, 92), [2, 3, 4]);
+    const ours = sliceWasm({
+      inputs: { x },
+      backend,
+      attrs: { begin: [0, 1, 1], size: [2, 2, 3] },
+    }) as tf.TensorInfo;
+    // The stand-in writes its output straight into the heap: a tensor the backend made.
+    const y = tf.engine().makeTensorFromTensorInfo(ours);
+    expect(y.shape).toEqual([2, 2, 3]);
+    const xs = await x.data();
+    const want = [];
+    for (let i = 0; i < 2; i++)
+      for (let j = 1; j < 3; j++) for (let k = 1; k < 4; k++) want.push(xs[(i * 3 + j) * 4 + k]);
+    expect(Array.from(await y.data())).toEqual(want);
+    tf.dispose([x, y]);
+  });
+
+  it('Identity shares the data (no new buffer), and either tensor outlives the other', async () => {
+    await useBackend('wasm');
+    registerWasmTrainingKernels({ replaceSlowKernels: true });
+    const values = seededValues(4 * 5 * 6, 93);
+    const before = tf.memory();
+    const x = tf.tensor(values, [4, 5, 6]);
+    const y = tf.clone(x);
+    // One data buffer for both: the stand-in ran (the stock kernel copies into a second one).
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers + 1);
+    expect(tf.memory().numTensors).toBe(before.numTensors + 2);
+    x.dispose();
+    expect(Array.from(await y.data())).toEqual(Array.from(values));
+    const z = tf.clone(y);
+    y.dispose();
+    expect(Array.from(await z.data())).toEqual(Array.from(values));
+    z.dispose();
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+  });
+
+  it('Cast to the same dtype shares the data; to another dtype it converts', async () => {
+    await useBackend('wasm');
+    registerWasmTrainingKernels({ replaceSlowKernels: true });
+    const before = tf.memory();
+    const x = tf.tensor([1.5, -2.25, 3.75, 0], [2, 2]);
+    const same = tf.cast(x, 'float32');
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers + 1);
+    const ints = tf.cast(x, 'int32');
+    expect(ints.dtype).toBe('int32');
+    expect(Array.from(await ints.data())).toEqual([1, -2, 3, 0]);
+    const back = tf.cast(ints, 'float32');
+    expect(Array.from(await back.data())).toEqual([1, -2, 3, 0]);
+    x.dispose();
+    expect(Array.from(await same.data())).toEqual([1.5, -2.25, 3.75, 0]);
+    tf.dispose([same, ints, back]);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+  });
 
   it('the stand-ins are the kernels that ran (called directly, they give the same numbers)', async () => {
     await useBackend('wasm');

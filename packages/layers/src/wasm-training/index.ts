@@ -4,6 +4,7 @@ export { conv2DBackpropInputWasm } from './conv2d-backprop-input.js';
 export { depthwiseConv2dNativeBackpropFilterWasm } from './depthwise-backprop-filter.js';
 export { depthwiseConv2dNativeBackpropInputWasm } from './depthwise-backprop-input.js';
 export { WasmTrainingError } from './errors.js';
+export { castWasm, identityWasm } from './shared-data.js';
 export { packWasm } from './pack.js';
 export {
   prepareTrainingKernels,
@@ -24,4 +25,5 @@ export {
   type WasmKernelEntry,
   type WasmTrainingKernelOptions,
 } from './stand-in-kernels.js';
+export { sliceWasm } from './slice.js';
 export { unpackWasm } from './unpack.js';

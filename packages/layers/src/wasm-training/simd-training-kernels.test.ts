@@ -162,6 +162,32 @@ describe('registerWasmSimdTrainingKernels: our SIMD kernels equal TF.js cpu', ()
     );
   });
 
+  it('Sum over every axis but the last (bias gradients): more rows than one chunk, keepDims', async () => {
+    // 3 x 11 x 9 = 297 rows: two chunks of wt_bias_grad; 37 channels, not a multiple of 4.
+    await expectMatchesCpu(
+      tf.Sum,
+      { x: { shape: [3, 11, 9, 37], seed: 31 } },
+      { axis: [0, 1, 2], keepDims: false },
+      1e-5,
+    );
+    const kept = await expectMatchesCpu(
+      tf.Sum,
+      { x: { shape: [40, 13], seed: 32 } },
+      { axis: 0, keepDims: true },
+      1e-5,
+    );
+    expect(kept.length).toBe(13);
+    // Any other reduction is the stock kernel's.
+    const before = simdTrainingKernelCalls[tf.Sum] ?? 0;
+    const stock = run(
+      tf.Sum,
+      { x: { shape: [4, 6, 5], seed: 33 } },
+      { axis: [1, 2], keepDims: false },
+    );
+    expect(stock.shape).toEqual([4]);
+    expect(simdTrainingKernelCalls[tf.Sum] ?? 0).toBe(before);
+  });
+
   it('gives the same bits on 1 and 2 threads (each output is summed in the same order)', async () => {
     const inputs: Inputs = {
       x: { shape: [4, 12, 12, 16], seed: 25 },

@@ -17,6 +17,13 @@ import {
 } from './lkb-training-kernels.js';
 import { registerWasmTrainingKernels } from './stand-in-kernels.js';
 import {
+  GROUPED_CONV_TRAIN_BACKWARD,
+  GROUPED_CONV_TRAIN_FORWARD,
+  groupedConvTrainBackward,
+  groupedConvTrainForward,
+} from './grouped-conv-training.js';
+import { biasGrad, nth, type Shape4, winograd, winogradFilterGrad } from './winograd-calls.js';
+import {
   type MatmulOperands,
   startTrainingModule,
   type TrainingExports,
@@ -30,7 +37,6 @@ import {
 } from './training-state.js';
 
 type TensorInfo = tf.TensorInfo;
-type Shape4 = [number, number, number, number];
 
 export interface WasmSimdTrainingKernelsOptions {
   /** 'auto' (default): the relaxed-SIMD (FMA) build where the engine has it; false: plain SIMD. */
@@ -52,8 +58,6 @@ export interface WasmSimdTrainingKernelsInfo {
   /** e.g. "@hsrkit/layers training kernels (relaxed SIMD, FMA; 2 threads)". */
   description: string;
 }
-
-const nth = () => trainingState()!.threads;
 
 function sameConv3x3(info: tf.backend_util.Conv2DInfo): boolean {
   const { top, left, bottom, right } = info.padInfo;
@@ -105,29 +109,6 @@ function inModule(
       ex,
     ),
   );
-}
-
-/**
- * out [n][h][w][cout] = conv3x3_same(x [n][h][w][cin], g) + bias by Winograd; `flip` convolves
- * with g [3][3][cout][cin] flipped and its channels swapped (the input gradient's conv).
- */
-function winograd(
-  s: Scope,
-  x: number,
-  shape: Shape4,
-  g: number,
-  cout: number,
-  flip: boolean,
-  bias: number,
-  out: number,
-) {
-  const { ex } = trainingState()!.mod;
-  const [n, h, w, cin] = shape;
-  const u = s.take(36 * Math.ceil(cout / 8) * 8 * cin);
-  if (flip) ex.wt_pack(g, u, cout, cin, 1, nth());
-  else ex.wt_pack(g, u, cin, cout, 0, nth());
-  const per = ex.wt_conv_scratch(cin);
-  ex.wt_conv(x, n, h, w, cin, u, bias, cout, out, s.take(per * nth()), per, nth());
 }
 
 /** The backprop's conv geometry where our kernels take it, else null. */
@@ -219,14 +200,11 @@ const conv2DBackpropFilter: tf.KernelFunc = (args) => {
   if (!info) return conv2DBackpropFilterWasm(args);
   const backend = args.backend as tf.KernelBackend;
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
-  return inModule(tf.Conv2DBackpropFilter, backend, [x, dy], (s, [xAt, dyAt], ex) => {
+  return inModule(tf.Conv2DBackpropFilter, backend, [x, dy], (s, [xAt, dyAt]) => {
     const outAt = s.take(info.filterHeight * info.filterWidth * cin * cout);
     // 1x1: dW = x^T dy over all pixels; 3x3: Winograd (wt_filter_grad).
     if (info.filterHeight === 1) matmul(s, xAt, dyAt, outAt, cin, n * h * w, cout, 1, 0);
-    else {
-      const scratch = s.take(ex.wt_filter_grad_scratch(cin, cout));
-      ex.wt_filter_grad(xAt, dyAt, n, h, w, cin, cout, outAt, scratch, nth());
-    }
+    else winogradFilterGrad(s, xAt, dyAt, [n, h, w, cin], cout, outAt);
     return s.out(backend, outAt, attrs.filterShape);
   });
 };
@@ -283,6 +261,40 @@ const depthwiseConv2dNative: tf.KernelFunc = (args) => {
   });
 };
 
+/**
+ * Sum over every axis but the last of a float32 tensor (a bias's gradient: TF.js's fused conv
+ * and add gradients reduce dy so): column sums in the module, on the kernels' threads. The wasm
+ * backend's own transposes the whole tensor first (45 ms of a B=128 training step for the
+ * upsampler's [8,16,16,2048]). Any other reduction runs the stock kernel.
+ */
+const sum: tf.KernelFunc = (args) => {
+  const { x } = args.inputs as { x: TensorInfo };
+  const { axis, keepDims } = args.attrs as unknown as {
+    axis: number | number[];
+    keepDims: boolean;
+  };
+  const r = x.shape.length;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+  const st = trainingState();
+  const size = tf.util.sizeFromShape(x.shape);
+  if (
+    !st ||
+    x.dtype !== 'float32' ||
+    r < 2 ||
+    axes.length !== r - 1 ||
+    axes.some((a, i) => a !== i) ||
+    size < st.minWork
+  )
+    return stockWasmKernel(tf.Sum)!(args);
+  const backend = args.backend as tf.KernelBackend;
+  const c = x.shape[r - 1];
+  return inModule(tf.Sum, backend, [x], (s, [xAt]) => {
+    const outAt = s.take(c);
+    biasGrad(s, xAt, size / c, c, outAt);
+    return s.out(backend, outAt, keepDims ? [...x.shape.slice(0, -1).map(() => 1), c] : [c]);
+  });
+};
+
 const batchMatMul: tf.KernelFunc = (args) => {
   const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
   const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
@@ -336,6 +348,7 @@ export const WASM_SIMD_TRAINING_KERNELS: readonly {
   { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2DBackpropFilter },
   { kernelName: tf.DepthwiseConv2dNative, kernelFunc: depthwiseConv2dNative },
   { kernelName: tf.BatchMatMul, kernelFunc: batchMatMul },
+  { kernelName: tf.Sum, kernelFunc: sum },
 ];
 
 const defaultThreads = async (): Promise<number> => {
@@ -355,7 +368,9 @@ const defaultThreads = async (): Promise<number> => {
  * replaceSlowKernels), then this package's own WebAssembly SIMD kernels (relaxed-SIMD FMA where
  * the engine has it) split over worker threads: 3x3 'same' convolutions and both their gradients
  * by Winograd F(4x4, 3x3), 1x1 convolutions and their gradients and BatchMatMul as GEMMs,
- * depthwise convolutions (the dilated ones LargeKernelBlock trains with, and their gradients).
+ * depthwise convolutions (the dilated ones LargeKernelBlock trains with, and their gradients),
+ * bias gradients (Sum over all but the last axis), a whole LargeKernelBlock and a grouped 3x3
+ * conv (GroupedConv2D) each as one op with its own gradient.
  * Same numbers as TF.js's kernels to float32 rounding. Calling it again changes the options;
  * restoreStockWasmKernels() puts the stock kernels back (the workers stay until
  * closeWasmSimdTrainingKernels()).
@@ -388,6 +403,8 @@ export async function registerWasmSimdTrainingKernels(
     replaceWasmKernel(kernelName, kernelFunc);
   addWasmKernel(LKB_TRAIN_FORWARD, lkbTrainForward);
   addWasmKernel(LKB_TRAIN_BACKWARD, lkbTrainBackward);
+  addWasmKernel(GROUPED_CONV_TRAIN_FORWARD, groupedConvTrainForward);
+  addWasmKernel(GROUPED_CONV_TRAIN_BACKWARD, groupedConvTrainBackward);
   const simd = build === 'relaxed' ? 'relaxed SIMD, FMA' : 'SIMD';
   const threads = state.threads;
   return {

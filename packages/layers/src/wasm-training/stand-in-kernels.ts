@@ -6,7 +6,9 @@ import { conv2DBackpropFilterWasm } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasm } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterWasm } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputWasm } from './depthwise-backprop-input.js';
+import { castWasm, identityWasm } from './shared-data.js';
 import { packWasm } from './pack.js';
+import { sliceWasm } from './slice.js';
 import { unpackWasm } from './unpack.js';
 
 export interface WasmKernelEntry {
@@ -33,13 +35,19 @@ export const WASM_TRAINING_KERNELS: readonly WasmKernelEntry[] = [
  * Conv2DBackpropInput is a direct loop (1.7 s vs 0.28 s for the B=128 upsampler); Unpack (the
  * gradient of tf.stack) falls back to per-element JavaScript above rank 4 (1.2 s vs ms for an
  * LKB's [8,16,16,64,3]); Pack along the last axis copies element by element; BatchMatMul with a
- * transposed operand (every matMul gradient) runs ~20x slower than the plain product.
+ * transposed operand (every matMul gradient) runs ~20x slower than the plain product; Slice
+ * copies the whole input out of the heap and then row by row (a spectral-gradient loss's band
+ * differences of [8, 64, 64, B]); Identity, and Cast to the same dtype, copy the tensor (the engine
+ * runs Identity for every tensor an op keeps for its gradient).
  */
 export const WASM_FASTER_TRAINING_KERNELS: readonly WasmKernelEntry[] = [
   { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInputWasm },
   { kernelName: tf.Unpack, kernelFunc: unpackWasm },
   { kernelName: tf.Pack, kernelFunc: packWasm },
   { kernelName: tf.BatchMatMul, kernelFunc: batchMatMulWasm },
+  { kernelName: tf.Slice, kernelFunc: sliceWasm },
+  { kernelName: tf.Identity, kernelFunc: identityWasm },
+  { kernelName: tf.Cast, kernelFunc: castWasm },
 ];
 
 export interface WasmTrainingKernelOptions {

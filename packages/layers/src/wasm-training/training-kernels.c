@@ -1,9 +1,10 @@
 // @hsrkit/layers' WebAssembly SIMD kernels for training (simd-training-kernels.ts registers them
-// as TF.js wasm kernels): 3x3 stride-1 'same' convolutions and both their gradients by Winograd
-// F(4x4, 3x3), depthwise convolutions of any size, stride and dilation, and matrix products with
-// either operand transposed. Every kernel splits its work over the threads of threads.h (one
-// thread in a build without them). Same freestanding C and builds as wasm-simd/kernels.c, plus
-// a threaded variant of each (atomics, shared memory); scripts/build-wasm.mjs builds all four.
+// as TF.js wasm kernels): 3x3 stride-1 'same' convolutions, dense or grouped, and both their
+// gradients by Winograd F(4x4, 3x3), bias gradients (column sums), depthwise convolutions of any
+// size, stride and dilation, and matrix products with either operand transposed. Every kernel
+// splits its work over the threads of threads.h (one thread in a build without them). Same
+// freestanding C and builds as wasm-simd/kernels.c, plus a threaded variant of each (atomics,
+// shared memory); scripts/build-wasm.mjs builds all four.
 #include "../wasm-core/simd.h"
 #include "../wasm-simd/lkb.h"
 
@@ -72,20 +73,44 @@ static const float GT[3][6] = {
     {0, -1.0f / 6, -1.0f / 6, 1.0f / 6, 1.0f / 6, 1},
 };
 
+// Grouped convolutions (groups > 1: conv output channel o of N reads only the K / groups input
+// channels of its group o / (N / groups)): panel p's 8 outputs touch one or two groups, so its
+// GEMM reads the Kp input channels from panel_k0(p) (the groups it touches; Kp the most any panel
+// needs, the last windows moved back to stay inside K) and its packed filter is zero for the
+// lanes of another group. groups 1 is the dense conv (Kp = K, from 0).
+static int panel_kp(int K, int N, int groups) {
+  if (groups == 1) return K;
+  int Kg = K / groups, Ng = N / groups, panels = (N + NR - 1) / NR, span = 1;
+  for (int p = 0; p < panels; p++) {
+    int last = p * NR + NR - 1 < N ? p * NR + NR - 1 : N - 1;
+    int s = last / Ng - (p * NR) / Ng + 1;
+    if (s > span) span = s;
+  }
+  return span * Kg < K ? span * Kg : K;
+}
+
+static inline int panel_k0(int p, int K, int N, int groups, int Kp) {
+  if (groups == 1) return 0;
+  int k0 = ((p * NR) / (N / groups)) * (K / groups);
+  return k0 + Kp > K ? K - Kp : k0;
+}
+
 static struct pk_args {
   const float *g;
   float *u;
-  int cin, cout, flip;
+  int cin, cout, flip, groups, kp;
 } pk;
 
-// U = G k G^T for the conv k[i][j][ci][co] = g[i][j][ci][co], or, flipped (the input gradient's
-// conv), k[i][j][co][ci] = g[2-i][2-j][ci][co]; packed [36][panels][K][8], K its input channels.
+// U = G k G^T for the conv k[i][j][ci][co] = g[i][j][ci - group start][co], or, flipped (the
+// input gradient's conv), k[i][j][co][ci] = g[2-i][2-j][ci - group start][co], g [3][3][cin /
+// groups][cout]; packed [36][panels][Kp][8] (panel_kp), K its input channels.
 static void pack_job(int tid, int nth) {
-  int K = pk.flip ? pk.cout : pk.cin, N = pk.flip ? pk.cin : pk.cout;
+  int K = pk.flip ? pk.cout : pk.cin, N = pk.flip ? pk.cin : pk.cout, Kp = pk.kp;
+  int Kg = K / pk.groups, Ng = N / pk.groups, ping = pk.cin / pk.groups;
   int panels = (N + NR - 1) / NR, lo, hi;
-  share(panels * K, tid, nth, &lo, &hi);
+  share(panels * Kp, tid, nth, &lo, &hi);
   for (int q = lo; q < hi; q++) {
-    int p = q / K, kc = q % K;
+    int p = q / Kp, kc = panel_k0(p, K, N, pk.groups, Kp) + q % Kp, kg = kc / Kg;
     for (int half = 0; half < 2; half++) {
       v128_t k3[3][3], t6[6][3];
       for (int i = 0; i < 3; i++)
@@ -93,12 +118,12 @@ static void pack_job(int tid, int nth) {
           float v[4];
           for (int l = 0; l < 4; l++) {
             int nc = p * NR + half * 4 + l;
-            if (nc >= N) {
+            if (nc >= N || nc / Ng != kg) {
               v[l] = 0;
             } else if (pk.flip) {
-              v[l] = pk.g[(((2 - i) * 3 + (2 - j)) * pk.cin + nc) * pk.cout + kc];
+              v[l] = pk.g[(((2 - i) * 3 + (2 - j)) * ping + nc - kg * Ng) * pk.cout + kc];
             } else {
-              v[l] = pk.g[((i * 3 + j) * pk.cin + kc) * pk.cout + nc];
+              v[l] = pk.g[((i * 3 + j) * ping + kc - kg * Kg) * pk.cout + nc];
             }
           }
           k3[i][j] = wasm_v128_load(v);
@@ -114,14 +139,23 @@ static void pack_job(int tid, int nth) {
         for (int b = 0; b < 6; b++) {
           v128_t s = wasm_f32x4_splat(0);
           for (int j = 0; j < 3; j++) s = madd(wasm_f32x4_splat(GT[j][b]), t6[a][j], s);
-          wasm_v128_store(pk.u + ((((a * 6 + b) * panels + p) * K + kc) * NR + half * 4), s);
+          wasm_v128_store(pk.u + ((((a * 6 + b) * panels + p) * Kp + q % Kp) * NR + half * 4), s);
         }
     }
   }
 }
 
-EXPORT(wt_pack) void wt_pack(const float *g, float *u, int cin, int cout, int flip, int nth) {
-  pk = (struct pk_args){.g = g, .u = u, .cin = cin, .cout = cout, .flip = flip};
+// Floats of wt_pack's packing of a [3][3][cin / groups][cout] filter (flip: its input gradient's
+// conv).
+EXPORT(wt_pack_size) int wt_pack_size(int cin, int cout, int flip, int groups) {
+  int K = flip ? cout : cin, N = flip ? cin : cout;
+  return 36 * ((N + NR - 1) / NR) * NR * panel_kp(K, N, groups);
+}
+
+EXPORT(wt_pack)
+void wt_pack(const float *g, float *u, int cin, int cout, int flip, int groups, int nth) {
+  pk = (struct pk_args){.g = g, .u = u, .cin = cin, .cout = cout, .flip = flip, .groups = groups,
+                        .kp = panel_kp(flip ? cout : cin, flip ? cin : cout, groups)};
   run_job(pack_job, nth);
 }
 
@@ -138,7 +172,7 @@ EXPORT(wt_pack) void wt_pack(const float *g, float *u, int cin, int cout, int fl
 static struct cv_args {
   const float *x, *u, *bias;
   float *out, *scratch;
-  int n, h, w, cin, cout, scratchPerThread;
+  int n, h, w, cin, cout, groups, kp, scratchPerThread;
 } cv;
 
 static void conv_job(int tid, int nth) {
@@ -159,7 +193,8 @@ static void conv_job(int tid, int nth) {
       int pc = panels - p0 < PC ? panels - p0 : PC;
       for (int p = p0; p < p0 + pc; p++)
         for (int k = 0; k < 36; k++)
-          gemm_panel(V + k * NT * cinP, cinP, nt, cv.u + ((k * panels + p) * cin) * NR, cin,
+          gemm_panel(V + k * NT * cinP + panel_k0(p, cin, cout, cv.groups, cv.kp), cinP, nt,
+                     cv.u + ((k * panels + p) * cv.kp) * NR, cv.kp,
                      M + k * NT * ldm + (p - p0) * NR, ldm);
       for (int t = 0; t < nt; t++) {
         int tt = t0 + t, img = tt / per, r = tt % per;
@@ -193,13 +228,15 @@ EXPORT(wt_conv_scratch) int wt_conv_scratch(int cin) {
   return 36 * NT * ((cin + 3) & ~3) + 36 * NT * NR * PC;
 }
 
-// out [n][h][w][cout] = conv3x3_same(x [n][h][w][cin], u) + bias (bias may be 0); u: wt_pack's.
+// out [n][h][w][cout] = conv3x3_same(x [n][h][w][cin], u) + bias (bias may be 0), in `groups`
+// groups; u: wt_pack's (for the input gradient: cin and cout those of its flipped conv).
 EXPORT(wt_conv)
 void wt_conv(const float *x, int n, int h, int w, int cin, const float *u, const float *bias,
-             int cout, float *out, float *scratch, int scratchPerThread, int nth) {
+             int cout, int groups, float *out, float *scratch, int scratchPerThread, int nth) {
   cv = (struct cv_args){
       .x = x, .u = u, .bias = bias, .out = out, .scratch = scratch, .n = n, .h = h, .w = w,
-      .cin = cin, .cout = cout, .scratchPerThread = scratchPerThread};
+      .cin = cin, .cout = cout, .groups = groups, .kp = panel_kp(cin, cout, groups),
+      .scratchPerThread = scratchPerThread};
   run_job(conv_job, nth);
 }
 
@@ -210,11 +247,14 @@ void wt_conv(const float *x, int n, int h, int w, int cin, const float *u, const
 #ifndef TC
 #define TC 128
 #endif
+#ifndef FG_CB
+#define FG_CB 128
+#endif
 
 static struct fg_args {
   const float *x, *dy;
   float *dw, *VT, *DM, *dU;
-  int n, h, w, cin, cout, t0, nt;
+  int n, h, w, cin, cout, groups, kp, t0, nt;
 } fg;
 
 // Phase 1 (over the chunk's tiles): VT [36][cin][TC] and DM [36][panels][TC][8].
@@ -233,48 +273,62 @@ static void fg_transform_job(int tid, int nth) {
         for (int l = 0; l < 4 && c + l < cin; l++) fg.VT[(k * cin + c + l) * TC + t] = lanes[l];
       }
     }
-    int img = tt / per, r = tt % per, oy0 = 4 * (r / g.tw), ox0 = 4 * (r % g.tw);
-    const float *D = fg.dy + (int64_t)img * g.h * g.w * cout;
-    for (int c = 0; c < panels * NR; c += 4) {
-      v128_t y[4][4], col[4], m6[6], z[6][4];
-      for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++)
-          y[i][j] = (oy0 + i < g.h && ox0 + j < g.w && c < cout)
-                        ? load_part(D + ((oy0 + i) * g.w + ox0 + j) * cout, c, cout)
-                        : wasm_f32x4_splat(0);
-      // Down the columns: z[a][j] = sum_i A[a][i] y[i][j]; then along the rows.
-      for (int j = 0; j < 4; j++) {
-        for (int i = 0; i < 4; i++) col[i] = y[i][j];
-        a6(col, m6);
-        for (int a = 0; a < 6; a++) z[a][j] = m6[a];
-      }
-      int p = c / NR, l = c % NR;
-      for (int a = 0; a < 6; a++) {
-        a6(z[a], m6);
-        for (int b = 0; b < 6; b++)
-          wasm_v128_store(fg.DM + ((((a * 6 + b) * panels + p) * TC + t) * NR + l), m6[b]);
+  }
+  // dy's channels in blocks of FG_CB, each over all of the thread's tiles: a tile's 36 vectors
+  // go to 36 x panels rows of DM, so running all channels per tile would touch the whole of DM
+  // (tens of MB for thousands of channels, a page per store) for every tile.
+  for (int c0 = 0; c0 < panels * NR; c0 += FG_CB) {
+    int c1 = c0 + FG_CB < panels * NR ? c0 + FG_CB : panels * NR;
+    for (int t = lo; t < hi; t++) {
+      int tt = fg.t0 + t, img = tt / per, r = tt % per, oy0 = 4 * (r / g.tw), ox0 = 4 * (r % g.tw);
+      const float *D = fg.dy + (int64_t)img * g.h * g.w * cout;
+      for (int c = c0; c < c1; c += 4) {
+        v128_t y[4][4], col[4], m6[6], z[6][4];
+        for (int i = 0; i < 4; i++)
+          for (int j = 0; j < 4; j++)
+            y[i][j] = (oy0 + i < g.h && ox0 + j < g.w && c < cout)
+                          ? load_part(D + ((oy0 + i) * g.w + ox0 + j) * cout, c, cout)
+                          : wasm_f32x4_splat(0);
+        // Down the columns: z[a][j] = sum_i A[a][i] y[i][j]; then along the rows.
+        for (int j = 0; j < 4; j++) {
+          for (int i = 0; i < 4; i++) col[i] = y[i][j];
+          a6(col, m6);
+          for (int a = 0; a < 6; a++) z[a][j] = m6[a];
+        }
+        int p = c / NR, l = c % NR;
+        for (int a = 0; a < 6; a++) {
+          a6(z[a], m6);
+          for (int b = 0; b < 6; b++)
+            wasm_v128_store(fg.DM + ((((a * 6 + b) * panels + p) * TC + t) * NR + l), m6[b]);
+        }
       }
     }
   }
 }
 
-// Phase 2 (over the 36 positions x panels): dU[k][cin][8 panels] += VT_k DM_k.
+// Phase 2 (over the 36 positions x panels): dU[k][cin][8 panels] += VT_k DM_k, for each panel
+// only the input channels of its groups (panel_k0).
 static void fg_gemm_job(int tid, int nth) {
   int panels = (fg.cout + NR - 1) / NR, ldu = panels * NR, lo, hi;
   share(36 * panels, tid, nth, &lo, &hi);
   for (int q = lo; q < hi; q++) {
-    int k = q / panels, p = q % panels;
-    gemm_panel_add(fg.VT + k * fg.cin * TC, TC, fg.cin, fg.DM + ((k * panels + p) * TC) * NR,
-                   fg.nt, fg.dU + k * fg.cin * ldu + p * NR, ldu);
+    int k = q / panels, p = q % panels, k0 = panel_k0(p, fg.cin, fg.cout, fg.groups, fg.kp);
+    gemm_panel_add(fg.VT + (k * fg.cin + k0) * TC, TC, fg.kp,
+                   fg.DM + ((k * panels + p) * TC) * NR, fg.nt,
+                   fg.dU + (k * fg.cin + k0) * ldu + p * NR, ldu);
   }
 }
 
-// Phase 3 (over input channels): dW[i][j][ci][co] = sum_ab G[a][i] G[b][j] dU[ab][ci][co].
+// Phase 3 (over input channels): dW[i][j][ci][co] = sum_ab G[a][i] G[b][j] dU[ab][ci][co], co
+// of ci's group, written to dw [3][3][cin / groups][cout].
 static void fg_output_job(int tid, int nth) {
   int cin = fg.cin, cout = fg.cout, ldu = ((cout + NR - 1) / NR) * NR, lo, hi;
+  int ping = cin / fg.groups, poutg = cout / fg.groups;
   share(cin, tid, nth, &lo, &hi);
-  for (int ci = lo; ci < hi; ci++)
-    for (int c = 0; c < cout; c += 4) {
+  for (int ci = lo; ci < hi; ci++) {
+    int gr = ci / ping, c1 = (gr + 1) * poutg;
+    float *dwRow = fg.dw + (ci - gr * ping) * cout;
+    for (int c = gr * poutg; c < c1; c += 4) {
       v128_t t3[6][3];
       for (int a = 0; a < 6; a++)
         for (int j = 0; j < 3; j++) {
@@ -290,9 +344,10 @@ static void fg_output_job(int tid, int nth) {
           v128_t s = wasm_f32x4_splat(0);
           for (int a = 0; a < 6; a++)
             if (GT[i][a] != 0) s = madd(wasm_f32x4_splat(GT[i][a]), t3[a][j], s);
-          store_part(fg.dw + ((i * 3 + j) * cin + ci) * cout, c, cout, s);
+          store_part(dwRow + (i * 3 + j) * ping * cout, c, c1, s);
         }
     }
+  }
 }
 
 static void zero_job(int tid, int nth) {
@@ -301,21 +356,24 @@ static void zero_job(int tid, int nth) {
   for (int i = lo; i < hi; i++) wasm_v128_store(fg.dU + 4 * i, wasm_f32x4_splat(0));
 }
 
-// Scratch floats for wt_filter_grad (shared by all threads).
+// Scratch floats for wt_filter_grad (shared by all threads; 4 past the end: phase 3 reads a
+// group's last 4 lanes whole).
 EXPORT(wt_filter_grad_scratch) int wt_filter_grad_scratch(int cin, int cout) {
   int coutP = ((cout + NR - 1) / NR) * NR;
-  return 36 * cin * TC + 36 * coutP * TC + 36 * cin * coutP;
+  return 36 * cin * TC + 36 * coutP * TC + 36 * cin * coutP + 4;
 }
 
-// dw [3][3][cin][cout] = gradient of conv3x3_same(x, w) for the output gradient dy [n][h][w][cout].
+// dw [3][3][cin / groups][cout] = gradient of the grouped conv3x3_same(x, w) for the output
+// gradient dy [n][h][w][cout].
 EXPORT(wt_filter_grad)
 void wt_filter_grad(const float *x, const float *dy, int n, int h, int w, int cin, int cout,
-                    float *dw, float *scratch, int nth) {
+                    int groups, float *dw, float *scratch, int nth) {
   int coutP = ((cout + NR - 1) / NR) * NR;
   struct tiles g = tiles_of(n, h, w);
   int total = g.n * g.th * g.tw;
   fg = (struct fg_args){
-      .x = x, .dy = dy, .dw = dw, .n = n, .h = h, .w = w, .cin = cin, .cout = cout, .VT = scratch,
+      .x = x, .dy = dy, .dw = dw, .n = n, .h = h, .w = w, .cin = cin, .cout = cout,
+      .groups = groups, .kp = panel_kp(cin, cout, groups), .VT = scratch,
       .DM = scratch + 36 * cin * TC, .dU = scratch + 36 * cin * TC + 36 * coutP * TC};
   run_job(zero_job, nth);
   for (int t0 = 0; t0 < total; t0 += TC) {
@@ -325,6 +383,57 @@ void wt_filter_grad(const float *x, const float *dy, int n, int h, int w, int ci
     run_job(fg_gemm_job, nth);
   }
   run_job(fg_output_job, nth);
+}
+
+// ---- Bias gradient ----------------------------------------------------------------------------
+// db[c] = sum over rows of dy [rows][c]: fixed chunks of BG_ROWS rows summed into their own
+// partial (any thread), then the partials in chunk order, so the sum does not depend on threads.
+
+#define BG_ROWS 256
+static struct bg_args {
+  const float *dy;
+  float *db, *part;
+  int rows, c;
+} bg;
+
+static void bg_chunk_job(int tid, int nth) {
+  int chunks = (bg.rows + BG_ROWS - 1) / BG_ROWS, C = bg.c, lo, hi;
+  share(chunks, tid, nth, &lo, &hi);
+  for (int q = lo; q < hi; q++) {
+    float *acc = bg.part + (int64_t)q * C;
+    int r1 = (q + 1) * BG_ROWS < bg.rows ? (q + 1) * BG_ROWS : bg.rows;
+    for (int c = 0; c < C; c++) acc[c] = 0;
+    for (int r = q * BG_ROWS; r < r1; r++) {
+      const float *row = bg.dy + (int64_t)r * C;
+      int c = 0;
+      for (; c + 4 <= C; c += 4)
+        wasm_v128_store(acc + c, wasm_f32x4_add(wasm_v128_load(acc + c), wasm_v128_load(row + c)));
+      for (; c < C; c++) acc[c] += row[c];
+    }
+  }
+}
+
+static void bg_sum_job(int tid, int nth) {
+  int chunks = (bg.rows + BG_ROWS - 1) / BG_ROWS, lo, hi;
+  share(bg.c, tid, nth, &lo, &hi);
+  for (int c = lo; c < hi; c++) {
+    float s = 0;
+    for (int q = 0; q < chunks; q++) s += bg.part[(int64_t)q * bg.c + c];
+    bg.db[c] = s;
+  }
+}
+
+// Scratch floats for wt_bias_grad.
+EXPORT(wt_bias_grad_scratch) int wt_bias_grad_scratch(int rows, int c) {
+  return ((rows + BG_ROWS - 1) / BG_ROWS) * c;
+}
+
+// db [c] = the column sums of dy [rows][c] (a bias's gradient).
+EXPORT(wt_bias_grad)
+void wt_bias_grad(const float *dy, int rows, int c, float *db, float *scratch, int nth) {
+  bg = (struct bg_args){.dy = dy, .db = db, .part = scratch, .rows = rows, .c = c};
+  run_job(bg_chunk_job, nth);
+  run_job(bg_sum_job, nth);
 }
 
 // ---- Depthwise convolution --------------------------------------------------------------------

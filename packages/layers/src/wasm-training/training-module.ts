@@ -19,7 +19,16 @@ import {
 
 /** What training-kernels.c exports (pointers and sizes are plain numbers; nth: threads to use). */
 export interface TrainingExports extends SimdModuleExports {
-  wt_pack(g: number, u: number, cin: number, cout: number, flip: number, nth: number): void;
+  wt_pack_size(cin: number, cout: number, flip: number, groups: number): number;
+  wt_pack(
+    g: number,
+    u: number,
+    cin: number,
+    cout: number,
+    flip: number,
+    groups: number,
+    nth: number,
+  ): void;
   wt_conv_scratch(cin: number): number;
   wt_conv(
     x: number,
@@ -30,6 +39,7 @@ export interface TrainingExports extends SimdModuleExports {
     u: number,
     bias: number,
     cout: number,
+    groups: number,
     out: number,
     scratch: number,
     scratchPerThread: number,
@@ -44,10 +54,13 @@ export interface TrainingExports extends SimdModuleExports {
     w: number,
     cin: number,
     cout: number,
+    groups: number,
     dw: number,
     scratch: number,
     nth: number,
   ): void;
+  wt_bias_grad_scratch(rows: number, c: number): number;
+  wt_bias_grad(dy: number, rows: number, c: number, db: number, scratch: number, nth: number): void;
   wt_depthwise(...args: number[]): void;
   wt_matmul_scratch(m: number, k: number, n: number): number;
   lkb_pack_fuse(k: number, u: number, C: number, stages: number, groups: number): void;
