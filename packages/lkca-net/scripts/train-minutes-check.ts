@@ -152,6 +152,24 @@ try {
     tuned,
   );
   await upscaleAndScore(`lkca train --minutes ${minutes} (default: any-band fine-tune)`, tuned, t);
+  // The defaults before this measurement: no validation strip (last weights kept), peak LR 3e-4.
+  const noVal = join(dir, 'tuned-no-validation');
+  const nv = await lkca(
+    'train',
+    '--data',
+    topFile,
+    '--scale',
+    String(SCALE),
+    '--minutes',
+    String(minutes),
+    '--hold-out-cols',
+    '0',
+    '--lr',
+    '3e-4',
+    '-o',
+    noVal,
+  );
+  await upscaleAndScore(`lkca train --minutes ${minutes} --hold-out-cols 0 --lr 3e-4`, noVal, nv);
   const scratch = join(dir, 'lkca');
   const l = await lkca(
     'train',
@@ -217,8 +235,10 @@ try {
       minutes?: number;
       patch?: number;
       batch?: number;
+      bestStep?: number | null;
+      holdOutCols?: number;
     } | null;
-    return `| ${r.name} | ${tr ? `${tr.steps} steps, patch ${tr.patch}, batch ${tr.batch}` : '-'} | ${f(m.mpsnr)} | ${f(m.mpsnr - bicubic.mpsnr, 2)} | ${f(m.sam)} | ${f(m.mssim, 4)} | ${f(m.ergas)} |`;
+    return `| ${r.name} | ${tr ? `${tr.steps} steps, patch ${tr.patch}, batch ${tr.batch}${tr.holdOutCols ? `, ${tr.holdOutCols} columns validate, kept step ${tr.bestStep}` : ''}` : '-'} | ${f(m.mpsnr)} | ${f(m.mpsnr - bicubic.mpsnr, 2)} | ${f(m.sam)} | ${f(m.mssim, 4)} | ${f(m.ergas)} |`;
   });
   const md = `# \`lkca train --minutes ${minutes}\` on a small scene of an unseen sensor
 

@@ -74,6 +74,17 @@ export function chooseAnyBandPatch(
   return { patch, batch, reason };
 }
 
+/**
+ * The validation strip `lkca train` holds out by default: a fifth of the columns (a multiple of
+ * the scale, at least 4 LR pixels), when the rest is still as wide as the largest patch; else 0.
+ * Measured (bench/results/train-minutes.md): fine-tuning on a small scene without it can end
+ * below the model it started from; with it the best weights, the start included, are kept.
+ */
+export function autoHoldOut(cols: number, scale: number): number {
+  const n = Math.max(4 * scale, Math.round(cols / 5 / scale) * scale);
+  return cols - n >= PATCH_CHOICES[0] * scale ? n : 0;
+}
+
 export interface AnyBandFileTrainingOptions
   extends Omit<
     AnyBandTrainingOptions,
@@ -84,33 +95,45 @@ export interface AnyBandFileTrainingOptions
   scale: number;
   /** Start from this model folder (fine-tuning); without it, a fresh seeded model. */
   initPath?: string;
-  /** Keep the last n HR columns of the first file out of training; they validate. */
-  holdOutCols?: number;
+  /**
+   * Keep the last n HR columns of the first file out of training; they validate and the best
+   * weights (the starting ones included) are kept. 'auto' (default): about a fifth of the columns
+   * when the rest still fits the smallest patch; 0: none (the last weights are kept).
+   */
+  holdOutCols?: number | 'auto';
   /** HR patch side (default: chosen to fit) and batch (default: chosen with it). */
   patchSize?: number;
   batchSize?: number;
   checkpointDir?: string;
   resume?: boolean;
   /** Called once, before training, with the patch/batch choice. */
-  onChoice?: (c: PatchChoice & { scenes: string[]; validation: string[] }) => void;
+  onChoice?: (
+    c: PatchChoice & { scenes: string[]; validation: string[]; holdOutCols: number },
+  ) => void;
   onProgress?: (e: AnyBandProgress) => void;
 }
 
 export interface AnyBandFileTrainingResult extends AnyBandTrainingResult {
   model: AnyBandSR;
   choice: PatchChoice;
+  /** The columns held out for validation (0: none). */
+  holdOutCols: number;
 }
 
 /** Reads the files, splits the hold-out strip, picks patch/batch, and runs trainAnyBand. */
 export async function trainAnyBandOnFiles(
   opts: AnyBandFileTrainingOptions,
 ): Promise<AnyBandFileTrainingResult> {
-  const { dataFiles, scale, holdOutCols } = opts;
+  const { dataFiles, scale } = opts;
   if (!dataFiles.length) throw new AnyBandConfigError('data', 'no training file');
   const cubes: { id: string; cube: Cube }[] = [];
   for (const f of dataFiles)
     cubes.push({ id: f, cube: await readCube(f, { nonFinite: { fill: 0 } }) });
   const validation: AnyBandTrainScene[] = [];
+  const holdOutCols =
+    opts.holdOutCols === 'auto' || opts.holdOutCols === undefined
+      ? autoHoldOut(cubes[0].cube.cols, scale)
+      : opts.holdOutCols;
   if (holdOutCols) {
     const first = cubes[0];
     const keep = first.cube.cols - holdOutCols;
@@ -146,6 +169,7 @@ export async function trainAnyBandOnFiles(
   });
   opts.onChoice?.({
     ...choice,
+    holdOutCols,
     scenes: scenes.map((s) => `${s.id} ${s.rows}x${s.cols}x${s.bands}`),
     validation: validation.map((s) => `${s.id} ${s.rows}x${s.cols}x${s.bands}`),
   });
@@ -181,7 +205,7 @@ export async function trainAnyBandOnFiles(
       resume: resumed ? { state: resumed.state, optimizer: resumed.optimizer } : undefined,
       checkpoint: lastDir ? (snap) => saveAnyBandCheckpoint(lastDir, snap) : undefined,
     });
-    return { ...res, model, choice };
+    return { ...res, model, choice, holdOutCols };
   } catch (e) {
     model.dispose();
     throw e;

@@ -81,11 +81,11 @@ export function trainCommand(program: Command): void {
     )
     .option(
       '--lr <rate>',
-      'peak learning rate, cosine schedule (default 1e-3; 3e-4 when fine-tuning an any-band model)',
+      'peak learning rate, cosine schedule (default 1e-3; 1e-4 when fine-tuning an any-band model)',
     )
     .option(
       '--hold-out-cols <n>',
-      'keep the last n columns of the first scene out of training, for validation',
+      'keep the last n columns of the first scene out of training, for validation (any-band: default auto, a fifth of them when the scene is wide enough, the best weights kept; 0: none)',
     )
     .option('--checkpoint-dir <dir>', 'write checkpoints here (resume with --resume)')
     .option('--checkpoint-every <steps>', 'steps between checkpoints', '100')
@@ -132,7 +132,10 @@ export function trainCommand(program: Command): void {
       scale,
       steps,
       minutes,
-      holdOutCols: parseNumber('hold-out-cols', o.holdOutCols, { int: true, min: 1 }),
+      holdOutCols:
+        o.holdOutCols === 'auto'
+          ? undefined
+          : parseNumber('hold-out-cols', o.holdOutCols, { int: true, min: 0 }),
       batchSize: parseNumber('batch', o.batch, { int: true, min: 1 }),
       patchSize: parseNumber('patch', o.patch, { int: true, min: scale }),
       seed: parseNumber('seed', o.seed, { int: true }),
@@ -141,13 +144,14 @@ export function trainCommand(program: Command): void {
     if (arch.kind === 'any-band') {
       await checkModelOutputDir(o.output, [...o.data, ...(arch.initPath ? [arch.initPath] : [])]);
       ctx.out.info(`model: ${arch.why}`);
-      const lr = parseNumber('lr', o.lr, { min: 0 }) ?? (arch.initPath ? 3e-4 : 1e-3);
+      const lr = parseNumber('lr', o.lr, { min: 0 }) ?? (arch.initPath ? 1e-4 : 1e-3);
       const bar = ctx.out.progress(
         minutes !== undefined ? 'budget %' : 'steps',
         minutes !== undefined ? 100 : steps!,
       );
       const res = await trainAnyBandOnFiles({
         ...common,
+        holdOutCols: o.holdOutCols === undefined ? 'auto' : common.holdOutCols,
         dataFiles: o.data,
         initPath: arch.initPath,
         lr,
@@ -161,7 +165,7 @@ export function trainCommand(program: Command): void {
         resume: !!o.resume,
         onChoice: (c) =>
           ctx.out.info(
-            `patch ${c.patch * scale} x ${c.patch * scale} HR (${c.reason}), batch ${c.batch}; training on ${c.scenes.join(', ')}${c.validation.length ? `; validating on ${c.validation.join(', ')} (best weights kept)` : ''}; budget ${budget}`,
+            `patch ${c.patch * scale} x ${c.patch * scale} HR (${c.reason}), batch ${c.batch}; training on ${c.scenes.join(', ')}; ${c.validation.length ? `validating on ${c.validation.join(', ')} (the best weights kept, the starting ones included)` : 'no validation strip (the last weights are kept)'}; budget ${budget}`,
           ),
         onProgress: (e) => {
           if (e.validation) {
@@ -191,7 +195,7 @@ export function trainCommand(program: Command): void {
             patch: res.choice.patch * scale,
             batch: res.choice.batch,
             lr,
-            holdOutCols: common.holdOutCols ?? null,
+            holdOutCols: res.holdOutCols,
             validation: best
               ? {
                   mpsnr: best.mpsnr,
@@ -214,6 +218,8 @@ export function trainCommand(program: Command): void {
           patch: res.choice.patch * scale,
           batch: res.choice.batch,
           patchReason: res.choice.reason,
+          holdOutCols: res.holdOutCols,
+          bestStep: res.best?.step ?? null,
           validation: best ?? null,
           kernels: (await prepareTrainingKernels({ kernels })).kernels,
         };
@@ -221,7 +227,7 @@ export function trainCommand(program: Command): void {
           value,
           `saved ${o.output} (any-band${arch.initName ? `, fine-tuned from ${arch.initName}` : ''}) after ${value.steps} steps, ${value.minutes} min${res.aborted ? ' (aborted; resume with --resume)' : ''}; params ${formatNumber(value.params)}${
             best
-              ? `; held-out ${best.mpsnr.toFixed(2)} dB (bicubic ${best.bicubicMpsnr.toFixed(2)}), SAM ${best.sam.toFixed(3)} (bicubic ${best.bicubicSam.toFixed(3)})`
+              ? `; kept the weights of step ${res.best?.step}${res.best?.step === 0 ? ' (the starting model: training did not beat it on the held-out strip)' : ''}: held-out ${best.mpsnr.toFixed(2)} dB (bicubic ${best.bicubicMpsnr.toFixed(2)}), SAM ${best.sam.toFixed(3)} (bicubic ${best.bicubicSam.toFixed(3)})`
               : ''
           }`,
         );
