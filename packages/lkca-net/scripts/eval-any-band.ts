@@ -23,6 +23,8 @@ const { values: args } = parseArgs({
     ship: { type: 'string' },
     repo: { type: 'string' },
     out: { type: 'string' },
+    // How the run started, when not from scratch (recorded with the shipped weights).
+    'init-note': { type: 'string' },
   },
 });
 if (!args.model) throw new Error('eval-any-band: --model DIR is required');
@@ -146,8 +148,7 @@ if (args.ship) {
   await mkdir(dest, { recursive: true });
   for (const file of ['model.json', 'weights.bin'])
     await cp(join(resolve(args.model), file), join(dest, file));
-  const trainedOn =
-    'hsi-train ABU AVIRIS crops (all but abu-beach-3, kept for validation), HYDICE (OT-AD hydice.mat), MUUFL (top 68 rows), Jasper Ridge (AVIRIS); MATLAB bicubic x1/s';
+  const trainedOn = `hsi-train ABU AVIRIS crops (all but abu-beach-3, kept for validation), HYDICE (OT-AD hydice.mat), MUUFL (top 68 rows), Jasper Ridge (AVIRIS); MATLAB bicubic x1/s${args['init-note'] ? `; ${args['init-note']}` : ''}`;
   // The record `lkca models` reads (src/shipped-models.ts): training.data, and flat held-out numbers.
   const heldOutFlat: Record<string, number> = {};
   for (const r of rows) {
@@ -180,8 +181,7 @@ if (args.ship) {
     params: report.params,
     groupSize: config.groupSize,
     stride: config.stride,
-    trainedOn:
-      'hsi-train ABU AVIRIS crops (all but abu-beach-3, kept for validation), HYDICE (OT-AD hydice.mat), MUUFL (top 68 rows), Jasper Ridge (AVIRIS); MATLAB bicubic x1/s',
+    trainedOn,
     heldOut: Object.fromEntries(
       rows.map((r) => [r.id, { sensor: r.sensor, bicubic: r.bicubic, model: r.model }]),
     ),

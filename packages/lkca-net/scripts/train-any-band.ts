@@ -81,11 +81,13 @@ const hp = {
   residual: args.residual as ResidualMode,
   relativeSoftening: Number(args.softening),
   minutes: num('minutes'),
+  initFrom: args['init-from'] ?? null,
   steps: args.steps ? Number(args.steps) : Number.POSITIVE_INFINITY,
 };
 for (const [k, v] of Object.entries(hp))
   if (
     typeof v !== 'string' &&
+    v !== null &&
     !(typeof v === 'number' && (Number.isFinite(v) || v === Number.POSITIVE_INFINITY))
   )
     throw new Error(`train-any-band: --${k} is not a number`);
