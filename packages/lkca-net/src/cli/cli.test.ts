@@ -351,6 +351,8 @@ describe('lkca CLI', () => {
     expect(r.json).toMatchObject({ rows: 128, cols: 128, bands: 31, scale: 4, backend: 'wasm' });
     expect(r.json.mpsnr).toBeGreaterThan(r.json.bicubic.mpsnr);
     expect(r.json.ergas).toBeLessThan(r.json.bicubic.ergas);
+    // The shipped demo model keeps spectra better than bicubic too.
+    expect(r.json.sam).toBeLessThan(r.json.bicubic.sam);
     const sr = await readCube(join(out, 'sr_x4.hdr'));
     expect([sr.rows, sr.cols, sr.bands]).toEqual([128, 128, 31]);
     expect(sr.wavelengths?.[0]).toBe(400);
