@@ -50,7 +50,10 @@ export function demoCommand(program: Command): void {
           files: { sr: files.sr, preview: files.grid },
         },
         `${metricTable([
-          [`${resolveModel(o.model).name}${o.model === DEMO_MODEL_PATH ? ' (shipped)' : ''}`, ev.metrics],
+          [
+            `${resolveModel(o.model).name}${o.model === DEMO_MODEL_PATH ? ' (shipped)' : ''}`,
+            ev.metrics,
+          ],
           ['bicubic', ev.bicubicMetrics],
         ])}\n${ev.lr.rows}x${ev.lr.cols} -> ${ev.gt.rows}x${ev.gt.cols} x ${ev.gt.bands} bands in ${(ev.modelMs / 1000).toFixed(2)} s on ${info.backend}\n` +
           `wrote ${files.sr} and ${files.grid} (LR | bicubic | model | ground truth)`,
