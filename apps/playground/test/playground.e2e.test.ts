@@ -25,10 +25,10 @@ import {
   writeCube,
 } from '@hsrkit/hsi-data/node';
 import {
-  DEMO_MODEL_PATH,
   loadAnyBandModel,
   loadModel,
   modelTileRunner,
+  SHIPPED_MODELS_DIR,
   selectRuntime,
   upscaleFile,
 } from '@hsrkit/lkca-net/node';
@@ -198,7 +198,8 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
     });
     server = await serveStatic(dist);
     await selectRuntime('wasm');
-    nodeModel = await loadModel(DEMO_MODEL_PATH);
+    // The band-specific model the app offers for the sample (src/shipped-models.ts).
+    nodeModel = await loadModel(join(SHIPPED_MODELS_DIR, 'lkca-distilled-alpha0.1-x4'));
     reference = await nodeSr(await readEnvi(LR_FILES[0]), 'node');
     hr = await readCube(sample('balloons-hr.mat'));
     const { chromium } = await import('playwright-core');
