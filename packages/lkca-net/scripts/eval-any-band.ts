@@ -146,7 +146,12 @@ if (args.ship) {
   const dest = join(pkg, 'assets/models', args.ship);
   await rm(dest, { recursive: true, force: true });
   await mkdir(dest, { recursive: true });
-  for (const file of ['model.json', 'weights.bin'])
+  // model.json and the weight files its manifest names (saveModel names them by content hash).
+  const modelJson = JSON.parse(await readFile(join(resolve(args.model), 'model.json'), 'utf8'));
+  const shards: string[] = (modelJson.weightsManifest ?? []).flatMap(
+    (g: { paths: string[] }) => g.paths,
+  );
+  for (const file of ['model.json', ...shards])
     await cp(join(resolve(args.model), file), join(dest, file));
   const trainedOn = `hsi-train ABU AVIRIS crops (all but abu-beach-3, kept for validation), HYDICE (OT-AD hydice.mat), MUUFL (top 68 rows), Jasper Ridge (AVIRIS); MATLAB bicubic x1/s${args['init-note'] ? `; ${args['init-note']}` : ''}`;
   // The record `lkca models` reads (src/shipped-models.ts): training.data, and flat held-out numbers.
