@@ -70,7 +70,9 @@ function restoreWeights(
  */
 const HIDDEN_OPTIMIZER_SCALARS = ['accBeta1', 'accBeta2'] as const;
 
-async function hiddenOptimizerScalars(optimizer: tf.Optimizer): Promise<Record<string, number>> {
+export async function hiddenOptimizerScalars(
+  optimizer: tf.Optimizer,
+): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const key of HIDDEN_OPTIMIZER_SCALARS) {
     const v = (optimizer as unknown as Record<string, unknown>)[key];
@@ -79,7 +81,7 @@ async function hiddenOptimizerScalars(optimizer: tf.Optimizer): Promise<Record<s
   return out;
 }
 
-function restoreHiddenOptimizerScalars(optimizer: tf.Optimizer, saved: unknown): void {
+export function restoreHiddenOptimizerScalars(optimizer: tf.Optimizer, saved: unknown): void {
   if (!saved || typeof saved !== 'object') return;
   for (const key of HIDDEN_OPTIMIZER_SCALARS) {
     const value = (saved as Record<string, unknown>)[key];

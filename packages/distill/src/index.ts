@@ -13,7 +13,10 @@ export {
   l2Loss,
   spatialDifferences,
   spectralAngleLoss,
+  spectralChordLoss,
+  spectralGradientLoss,
 } from './losses.js';
+export { hiddenOptimizerScalars, restoreHiddenOptimizerScalars } from './checkpoint-state.js';
 export { channelsOf, createAdapter, tapModel } from './taps.js';
 export { createOptimizer, setLearningRate, type OptimizerSpec } from './optimizers.js';
 export {

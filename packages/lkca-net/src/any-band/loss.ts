@@ -1,3 +1,4 @@
+import { l1Loss, spectralChordLoss, spectralGradientLoss } from '@hsrkit/distill';
 import * as tf from '@tensorflow/tfjs';
 
 export interface AnyBandLossWeights {
@@ -23,29 +24,14 @@ export function anyBandLoss(
   const wGrad = weights.spectralGradient ?? 1;
   const wSam = weights.sam ?? 4;
   return tf.tidy(() => {
-    let loss = tf.mean(tf.abs(tf.sub(pred, y))) as tf.Scalar;
-    const g = pred.shape[3];
-    if (wGrad > 0 && g > 1) {
-      const d = (t: tf.Tensor4D) => {
-        const [n, h, w] = t.shape;
-        return tf.sub(
-          tf.slice(t, [0, 0, 0, 1], [n, h, w, g - 1]),
-          tf.slice(t, [0, 0, 0, 0], [n, h, w, g - 1]),
-        );
-      };
-      loss = tf.add(loss, tf.mul(wGrad, tf.mean(tf.abs(tf.sub(d(pred), d(y)))))) as tf.Scalar;
-    }
-    if (wSam > 0) {
-      const unit = (t: tf.Tensor) =>
-        tf.div(t, tf.sqrt(tf.add(tf.sum(tf.square(t), -1, true), 1e-12)));
-      const chord = tf.sqrt(
-        tf.add(
-          tf.sum(tf.square(tf.sub(unit(tf.add(pred, shift)), unit(tf.add(y, shift)))), -1),
-          1e-12,
-        ),
-      );
-      loss = tf.add(loss, tf.mul(wSam, tf.mean(chord))) as tf.Scalar;
-    }
+    let loss = l1Loss(pred, y);
+    if (wGrad > 0 && pred.shape[3] > 1)
+      loss = tf.add(loss, tf.mul(wGrad, spectralGradientLoss(pred, y))) as tf.Scalar;
+    if (wSam > 0)
+      loss = tf.add(
+        loss,
+        tf.mul(wSam, spectralChordLoss(tf.add(pred, shift), tf.add(y, shift))),
+      ) as tf.Scalar;
     return loss;
   });
 }

@@ -1,3 +1,4 @@
+import { hiddenOptimizerScalars, restoreHiddenOptimizerScalars } from '@hsrkit/distill';
 import * as tf from '@tensorflow/tfjs';
 import type { AnyBandSR } from './any-band-model.js';
 import { coreForward } from './core-forward.js';
@@ -31,25 +32,9 @@ export interface AnyBandTrainingState {
   seconds: number;
   best: AnyBandValidationRecord | null;
   validations: AnyBandValidationRecord[];
-  /** Adam's running beta powers, which its getWeights leaves out (see adamScalars). */
+  /** Adam's running beta powers, which its getWeights leaves out (@hsrkit/distill's
+   * hiddenOptimizerScalars): kept so a resumed run is exact. */
   optimizerScalars?: Record<string, number>;
-}
-
-/**
- * TF.js's Adam keeps beta1^t and beta2^t as running products that getWeights() leaves out, and its
- * setWeights recomputes them as powers, which differ in the last bits: a resumed run would drift
- * from an uninterrupted one. They are saved with the state and put back (as
- * packages/distill/src/checkpoint-state.ts does for distill's checkpoints).
- */
-const ADAM_SCALARS = ['accBeta1', 'accBeta2'] as const;
-
-async function adamScalars(optimizer: tf.Optimizer): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const key of ADAM_SCALARS) {
-    const v = (optimizer as unknown as Record<string, unknown>)[key];
-    if (v instanceof tf.Variable) out[key] = (await v.data())[0];
-  }
-  return out;
 }
 
 export interface AnyBandProgress {
@@ -187,12 +172,7 @@ export async function trainAnyBand(opts: AnyBandTrainingOptions): Promise<AnyBan
         `${opts.resume.optimizer.length} tensors for a core of ${vars.length} weights (expected ${1 + 2 * vars.length})`,
       );
     await optimizer.setWeights(opts.resume.optimizer);
-    for (const key of ADAM_SCALARS) {
-      const value = opts.resume.state.optimizerScalars?.[key];
-      const v = (optimizer as unknown as Record<string, unknown>)[key];
-      if (typeof value === 'number' && v instanceof tf.Variable)
-        tf.tidy(() => v.assign(tf.scalar(value, 'float32')));
-    }
+    restoreHiddenOptimizerScalars(optimizer, opts.resume.state.optimizerScalars);
   }
   const bicubicCache: BicubicScoreCache = new Map();
   // Held in an object: TS does not see assignments made inside the validate closure.
@@ -236,7 +216,7 @@ export async function trainAnyBand(opts: AnyBandTrainingOptions): Promise<AnyBan
     try {
       const snapState = {
         ...structuredClone(state),
-        optimizerScalars: await adamScalars(optimizer),
+        optimizerScalars: await hiddenOptimizerScalars(optimizer),
       };
       await opts.checkpoint({ state: snapState, model, optimizer: named });
     } finally {

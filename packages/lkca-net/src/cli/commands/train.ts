@@ -126,7 +126,8 @@ export function trainCommand(program: Command): void {
     await ctx.runtime();
     // Which kernels train (the trainer registers the same ones again, at no cost).
     const kernels = o.winograd === false ? 'tfjs' : 'fastest';
-    ctx.out.info(`training kernels: ${(await prepareTrainingKernels({ kernels })).kernels}`);
+    const kernelLine = (await prepareTrainingKernels({ kernels })).kernels;
+    ctx.out.info(`training kernels: ${kernelLine}`);
     const budget = `${steps !== undefined ? `${steps} steps` : ''}${steps !== undefined && minutes !== undefined ? ' or ' : ''}${minutes !== undefined ? `${minutes} min` : ''}`;
     const common = {
       scale,
@@ -221,7 +222,7 @@ export function trainCommand(program: Command): void {
           holdOutCols: res.holdOutCols,
           bestStep: res.best?.step ?? null,
           validation: best ?? null,
-          kernels: (await prepareTrainingKernels({ kernels })).kernels,
+          kernels: kernelLine,
         };
         ctx.out.result(
           value,
