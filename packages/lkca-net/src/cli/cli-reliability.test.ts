@@ -6,8 +6,9 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCube, writeCube } from '@hsrkit/hsi-data/node';
+import { cropCube, readCube, writeCube } from '@hsrkit/hsi-data/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDemoScene } from '../demo-scene.js';
 import { cliFixture, lkca } from './test-support.js';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -316,9 +317,35 @@ describe('lkca reliability (issue 15)', () => {
   }, 200000);
 
   it('a second Ctrl-C exits at once (130), without waiting for the save', async () => {
+    // Both signals must land inside one training step, or the first one's save can finish before
+    // the second arrives (which then tests nothing): steps here take about a second (a 64 x 64
+    // crop, 32-pixel patches, 64 channels), the first Ctrl-C goes the moment step 1 is reported,
+    // the second 20 ms later.
+    const big = join(dir, 'big.hdr');
+    await writeCube(
+      big,
+      cropCube('scene', await readDemoScene(), { row: 60, col: 40, rows: 64, cols: 64 }),
+    );
     const out = join(dir, 'int-twice');
-    const run = lkcaChild(trainArgs(out, 100000).filter((a) => a !== '--json'));
-    await waitFor(() => /steps: \d+\//.test(run.output()), 'the first step', 120000, run.output);
+    const args = trainArgs(out, 100000).filter((a) => a !== '--json');
+    const set = (flag: string, v: string) => (args[args.indexOf(flag) + 1] = v);
+    set('--data', big);
+    set('--channels', '64');
+    set('--blocks', '4');
+    set('--batch', '8');
+    set('--patch', '32');
+    const run = lkcaChild(args);
+    const firstStep = new Promise<void>((resolve) =>
+      run.child.stderr.on('data', () => {
+        if (/steps: \d+\//.test(run.output())) resolve();
+      }),
+    );
+    await Promise.race([
+      firstStep,
+      run.exit.then(() => {
+        throw new Error(`exited before its first step:\n${run.output()}`);
+      }),
+    ]);
     run.child.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 20));
     run.child.kill('SIGINT');
