@@ -13,17 +13,21 @@ import {
   resultsTableMarkdown,
   SCALE,
   SCENES,
+  SEED_PAIRS,
   stepsFor,
   svdBreakEvenRank,
   svdParamRatio,
   svdUpsamplerParams,
+  VARIANTS,
 } from './experiment-plan.js';
 import {
   blindFindings,
+  claimVerdicts,
   energyAtRank,
   type GroupResult,
   groupFindings,
   type Metrics,
+  seedSpread,
   type VariantResult,
 } from './experiment-report.js';
 import { renderSpectrumPng } from './spectrum-png.js';
@@ -66,8 +70,8 @@ function variant(
 describe('experiment plan', () => {
   it('parses the command line and refuses what it does not know, with a typed error', () => {
     expect(parseExperimentArgs([])).toMatchObject({
-      scenes: ['balloons', 'jasper'],
-      degradations: ['bicubic', 'blind'],
+      scenes: ['balloons', 'aviris', 'jasper'],
+      degradations: ['bicubic'],
       stepsScale: 1,
       quick: false,
       resume: false,
@@ -83,37 +87,62 @@ describe('experiment plan', () => {
     expect(() => parseExperimentArgs(['--fast'])).toThrow(/unknown argument '--fast'/);
   });
 
-  it('plans every variant after what it needs, the rerun only on bicubic, same steps per scene', () => {
+  it('plans every variant after what it needs, two seeds per claim, the teacher at 2x steps', () => {
     const runs = planRuns(parseExperimentArgs([]));
-    // 2 scenes x (8 bicubic + 7 blind) trainings.
-    expect(runs).toHaveLength(30);
-    const group = runs.filter((r) => r.scene.id === 'balloons' && r.degradation.id === 'blind');
-    expect(group.map((r) => r.variant.id)).toEqual([
+    // balloons: all 10 variants; aviris and jasper skip the convergence check and group's 2nd seed.
+    expect(runs).toHaveLength(10 + 8 + 8);
+    const balloons = runs.filter((r) => r.scene.id === 'balloons');
+    expect(balloons.map((r) => r.variant.id)).toEqual([
       'teacher',
       'student',
+      'student-s2',
+      'student-long',
       'student-kd',
+      'student-kd-s2',
       'group',
-      'group-kd',
+      'group-s2',
       'svd',
-      'svd-kd',
+      'svd-s2',
     ]);
     for (const s of SCENES) {
-      const steps = new Set(runs.filter((r) => r.scene.id === s.id).map((r) => r.steps));
-      expect([...steps]).toEqual([s.steps]);
+      const steps = (id: string) =>
+        runs.find((r) => r.scene.id === s.id && r.variant.id === id)?.steps;
+      expect(steps('student')).toBe(s.steps);
+      expect(steps('svd-s2')).toBe(s.steps);
+      expect(steps('teacher')).toBe(2 * s.steps);
     }
+    expect(runs.filter((r) => r.scene.id === 'aviris').map((r) => r.variant.id)).not.toContain(
+      'student-long',
+    );
+    // Seeds 1 and 2 of every claim; the seed-2 variant trains like its seed-1 twin.
+    for (const [a, b] of Object.values(SEED_PAIRS)) {
+      const va = VARIANTS.find((v) => v.id === a)!;
+      const vb = VARIANTS.find((v) => v.id === b)!;
+      expect([va.seed, vb.seed]).toEqual([1, 2]);
+      expect({ ...vb, id: a, label: '', seed: 1 }).toEqual({ ...va, label: '' });
+    }
+    // Blind runs on request.
+    const blind = planRuns(
+      parseExperimentArgs(['--scenes', 'balloons', '--degradations', 'blind']),
+    );
+    expect(blind).toHaveLength(10);
     const quick = parseExperimentArgs(['--quick']);
     expect(stepsFor(SCENES[0], quick)).toBe(10);
+    expect(stepsFor(SCENES[0], quick, { stepsFactor: 2 })).toBe(10);
     expect(profileName(quick)).toBe('quick');
-    expect(profileName(parseExperimentArgs(['--steps-scale', '2']))).toBe('steps-x2');
+    expect(profileName(parseExperimentArgs([]))).toBe('converged');
+    expect(profileName(parseExperimentArgs(['--steps-scale', '2']))).toBe('converged-steps-x2');
     expect(isCanonicalRun(parseExperimentArgs([]))).toBe(true);
     expect(isCanonicalRun(parseExperimentArgs(['--scenes', 'jasper']))).toBe(false);
+    expect(isCanonicalRun(parseExperimentArgs(['--degradations', 'bicubic,blind']))).toBe(false);
   });
 
   it('scenes are shipped in the repo, and their hold-outs fit the scale', () => {
     for (const s of SCENES) {
+      if (s.crops) continue; // ../shared/data/hsi-train, checked by the run itself
       expect(existsSync(resolve(repoRoot, s.files[0]))).toBe(true);
-      expect(s.holdOut.rows % SCALE).toBe(0);
-      expect(s.holdOut.cols % SCALE).toBe(0);
+      expect(s.holdOut!.rows % SCALE).toBe(0);
+      expect(s.holdOut!.cols % SCALE).toBe(0);
       expect(s.patchSize % SCALE).toBe(0);
     }
   });
@@ -158,32 +187,76 @@ describe('experiment plan', () => {
     );
   });
 
-  it('computes the findings from the numbers, KD and low-rank losses included', () => {
+  it("computes the findings from the numbers: means over seeds, the seeds' spread, convergence", () => {
     const g: GroupResult = {
       degradation: { id: 'bicubic', title: 'bicubic' },
       bicubic: m(40, 2),
       variants: [
-        variant('teacher', 41),
+        variant('teacher', 41, { blocks: 8, steps: 20 }),
         variant('student', 40.5),
-        variant('student-rerun', 40.45),
+        variant('student-s2', 40.45),
+        variant('student-long', 40.52, { steps: 20 }),
         variant('student-kd', 40.3),
+        variant('student-kd-s2', 40.2),
         variant('group', 40.2, { params: 50 }),
+        variant('group-s2', 40.4, { params: 50 }),
         variant('svd', 40.6, { rank: 30, params: 80, msForward: 5 }),
+        variant('svd-s2', 40.5, { rank: 30, params: 80, msForward: 5 }),
       ],
     };
     const text = groupFindings(g).join('\n');
     expect(text).toContain('Best MPSNR: teacher at 41.000 dB, +1.000 dB vs bicubic');
-    expect(text).toContain('differ by 0.050 dB');
-    expect(text).toContain('`conv` -0.200 dB');
-    expect(text).toContain('`group` -0.300 dB at 0.50x the params');
-    expect(text).toContain('`svd` (r=30) +0.100 dB at 0.80x the params and 0.50x the time');
+    // The largest gap between two seeds: group 40.2 vs 40.4.
+    expect(seedSpread(g)).toBeCloseTo(0.2, 12);
+    expect(text).toContain('up to 0.200 dB apart');
+    expect(text).toContain('trained 2x as long: +0.020 dB');
+    expect(text).toContain('the budget has converged');
+    // Teacher 41 vs the student's mean 40.475.
+    expect(text).toContain('+0.525 dB');
+    // KD: mean 40.25 vs 40.475 = -0.225, beyond the 0.2 spread.
+    expect(text).toContain("`conv` -0.225 dB / SAM +0.000 deg (worse, beyond the seeds' spread)");
+    expect(text).toContain('(from a teacher that is better than the student)');
+    // group mean 40.3: -0.175, within the spread; svd mean 40.55: +0.075 at 0.80x, 0.50x time.
+    expect(text).toContain('`group` -0.175 dB / SAM +0.000 deg at 0.50x the params');
+    expect(text).toContain("within the seeds' spread of 0.200 dB");
+    expect(text).toContain(
+      '`svd` (r=30) +0.075 dB / SAM +0.000 deg at 0.80x the params and 0.50x the time',
+    );
+    const scene = {
+      title: 'S (x)',
+      groups: [g],
+      spectra: [
+        {
+          name: 'student (bicubic)',
+          degradation: 'bicubic',
+          variant: 'student',
+          matrixShape: [576, 496],
+          fullRank: 496,
+          ranks: [{ energy: 0.9, rank: 241 }],
+        },
+      ],
+    } as never;
+    const v = claimVerdicts(scene, g);
+    expect(v.converged).toBe(true);
+    expect(v.teacherBetter).toBe(true);
+    expect(v.kdHelps).toBe('no');
+    expect(v.lowRankKeepsQuality.group).toMatch(/^yes \(-0.175 dB at 0.50x/);
+    expect(v.upsamplerLowRank).toContain('not low-rank (r(0.9) 241 of 496)');
+    // Doubling the steps moves it beyond the spread: not converged.
+    const moving = {
+      ...g,
+      variants: g.variants.map((x) => (x.id === 'student-long' ? { ...x, metrics: m(41.2) } : x)),
+    };
+    expect(groupFindings(moving).join('\n')).toContain('NOT converged');
+    expect(claimVerdicts(scene, moving).converged).toBe(false);
     const blind: GroupResult = {
       ...g,
       degradation: { id: 'blind', title: 'blind' },
       variants: [variant('student', 35), variant('group', 34)],
     };
-    const scene = { groups: [g, blind] } as never;
-    expect(blindFindings(scene)[0]).toContain('group: -0.300 dB (bicubic) -> -1.000 dB (blind)');
+    expect(blindFindings({ groups: [g, blind] } as never)[0]).toContain(
+      'group: -0.300 dB (bicubic) -> -1.000 dB (blind)',
+    );
     expect(energyAtRank([3, 4], 1)).toBeCloseTo(9 / 25, 12);
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);

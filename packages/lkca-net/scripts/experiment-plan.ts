@@ -21,23 +21,29 @@ export interface SceneSpec {
   id: string;
   title: string;
   sensor: string;
-  /** Candidate files, repo-relative (shipped in the repo) first, then ../shared/data/hsi ones. */
+  /** Candidate files, repo-relative (shipped in the repo) first, then ../shared/data/hsi ones.
+   * For a scene of whole crops (`crops`), candidate folders holding them. */
   files: string[];
   /** Never trained on; scores every variant. Sides are multiples of the scale. */
-  holdOut: Region;
+  holdOut?: Region;
+  /** A scene of whole crops of one sensor: trained on `train`, scored on `test` (whole crops held out). */
+  crops?: { train: string[]; test: string[] };
   /** HR patch side and grid stride of the training patches. */
   patchSize: number;
   stride: number;
   batchSize: number;
-  /** Steps of every variant of this scene in the full run (before --steps-scale). */
+  /** Steps of every variant of this scene in the full run (before --steps-scale and a variant's
+   * own factor). */
   steps: number;
+  /** Variants not trained on this scene (to fit the run in the machine's budget). */
+  skip?: VariantId[];
   /** CAVE .mat files carry no wavelengths; 400 + 10 k nm is the CAVE band grid. */
   caveWavelengths?: boolean;
 }
 
 export const SCALE = 4;
 
-/** Two real scenes of different sensors, both shipped in the repo, so a clone regenerates all. */
+/** The two real scenes shipped in the repo, and whole AVIRIS crops from ../shared/data/hsi-train. */
 export const SCENES: readonly SceneSpec[] = [
   {
     id: 'balloons',
@@ -51,9 +57,26 @@ export const SCENES: readonly SceneSpec[] = [
     holdOut: { row: 128, col: 128, rows: 128, cols: 128 },
     patchSize: 48,
     stride: 8,
-    batchSize: 4,
-    steps: 500,
+    batchSize: 8,
+    steps: 1500,
     caveWavelengths: true,
+  },
+  {
+    id: 'aviris',
+    title: 'AVIRIS ABU crops (100 x 100 x 205, 5 airport and urban scenes)',
+    sensor:
+      'AVIRIS (airborne imaging spectrometer, NASA JPL), the 205-band ABU airport/urban crops',
+    files: ['../shared/data/hsi-train/jiojio0505-OT-AD'],
+    // Whole crops held out: one airport and one urban scene the models never see.
+    crops: {
+      train: ['abu-airport-1.mat', 'abu-airport-2.mat', 'abu-urban-4.mat'],
+      test: ['abu-airport-3.mat', 'abu-urban-5.mat'],
+    },
+    patchSize: 32,
+    stride: 4,
+    batchSize: 8,
+    steps: 800,
+    skip: ['student-long', 'group-s2'],
   },
   {
     id: 'jasper',
@@ -66,8 +89,9 @@ export const SCENES: readonly SceneSpec[] = [
     holdOut: { row: 52, col: 52, rows: 48, cols: 48 },
     patchSize: 32,
     stride: 4,
-    batchSize: 4,
-    steps: 250,
+    batchSize: 8,
+    steps: 800,
+    skip: ['student-long', 'group-s2'],
   },
 ];
 
@@ -98,11 +122,17 @@ export const EVAL_NOISE_SEED = 12345;
 export type VariantId =
   | 'teacher'
   | 'student'
-  | 'student-rerun'
+  | 'student-s2'
+  | 'student-long'
   | 'student-kd'
+  | 'student-kd-s2'
   | 'group'
-  | 'group-kd'
+  | 'group-s2'
   | 'svd'
+  | 'svd-s2'
+  // Variants of earlier runs' results.json (still rendered by --report-only).
+  | 'student-rerun'
+  | 'group-kd'
   | 'svd-kd';
 
 export interface VariantSpec {
@@ -112,6 +142,11 @@ export interface VariantSpec {
   upsampler: 'conv' | 'group' | 'svd';
   /** Distilled from this degradation's teacher (LKCA-KD, alpha 0.1 on the features F). */
   kd: boolean;
+  /** Seed of the weight init and the patch order (two seeds per claim). */
+  seed: number;
+  /** Steps = the scene's steps times this (default 1): the teacher trains twice as long, so that
+   * it is a better model than the student; 'student-long' checks whether the budget converged. */
+  stepsFactor?: number;
   /** Variants that must be trained first (the teacher for KD, the full student for the svd rank). */
   needs: VariantId[];
   /** Only under these degradations (default all). */
@@ -127,10 +162,12 @@ export const KD_ALPHA = 0.1;
 export const VARIANTS: readonly VariantSpec[] = [
   {
     id: 'teacher',
-    label: 'teacher: 8 LKB, `conv`',
+    label: 'teacher: 8 LKB, `conv`, 2x steps',
     blocks: 8,
     upsampler: 'conv',
     kd: false,
+    seed: 1,
+    stepsFactor: 2,
     needs: [],
   },
   {
@@ -139,18 +176,27 @@ export const VARIANTS: readonly VariantSpec[] = [
     blocks: 4,
     upsampler: 'conv',
     kd: false,
+    seed: 1,
     needs: [],
   },
-  // The same config again: weight init is TF.js's unseeded Glorot, so this run shows how far two
-  // identical trainings land apart, the scale below which a difference in the table is noise.
   {
-    id: 'student-rerun',
-    label: 'student: 4 LKB, `conv` (rerun, another init)',
+    id: 'student-s2',
+    label: 'student: 4 LKB, `conv` (seed 2)',
     blocks: 4,
     upsampler: 'conv',
     kd: false,
+    seed: 2,
     needs: [],
-    only: ['bicubic'],
+  },
+  {
+    id: 'student-long',
+    label: 'student: 4 LKB, `conv`, 2x steps',
+    blocks: 4,
+    upsampler: 'conv',
+    kd: false,
+    seed: 1,
+    stepsFactor: 2,
+    needs: [],
   },
   {
     id: 'student-kd',
@@ -158,6 +204,16 @@ export const VARIANTS: readonly VariantSpec[] = [
     blocks: 4,
     upsampler: 'conv',
     kd: true,
+    seed: 1,
+    needs: ['teacher'],
+  },
+  {
+    id: 'student-kd-s2',
+    label: 'student: 4 LKB, `conv`, KD (seed 2)',
+    blocks: 4,
+    upsampler: 'conv',
+    kd: true,
+    seed: 2,
     needs: ['teacher'],
   },
   {
@@ -166,15 +222,17 @@ export const VARIANTS: readonly VariantSpec[] = [
     blocks: 4,
     upsampler: 'group',
     kd: false,
+    seed: 1,
     needs: [],
   },
   {
-    id: 'group-kd',
-    label: 'LR student: `group` g=8, KD',
+    id: 'group-s2',
+    label: 'LR student: `group` g=8 (seed 2)',
     blocks: 4,
     upsampler: 'group',
-    kd: true,
-    needs: ['teacher'],
+    kd: false,
+    seed: 2,
+    needs: [],
   },
   {
     id: 'svd',
@@ -182,17 +240,27 @@ export const VARIANTS: readonly VariantSpec[] = [
     blocks: 4,
     upsampler: 'svd',
     kd: false,
+    seed: 1,
     needs: ['student'],
   },
   {
-    id: 'svd-kd',
-    label: 'LR student: `svd` r(0.9), KD',
+    id: 'svd-s2',
+    label: 'LR student: `svd` r(0.9) (seed 2)',
     blocks: 4,
     upsampler: 'svd',
-    kd: true,
-    needs: ['teacher', 'student'],
+    kd: false,
+    seed: 2,
+    needs: ['student'],
   },
 ];
+
+/** Pairs of one claim's variants over seeds: what the findings average. */
+export const SEED_PAIRS: Readonly<Record<string, readonly VariantId[]>> = {
+  student: ['student', 'student-s2'],
+  'student-kd': ['student-kd', 'student-kd-s2'],
+  group: ['group', 'group-s2'],
+  svd: ['svd', 'svd-s2'],
+};
 
 export interface ExperimentArgs {
   scenes: string[];
@@ -206,13 +274,13 @@ export interface ExperimentArgs {
   out?: string;
 }
 
-export const USAGE = `usage: experiment.ts [--quick] [--resume] [--report-only] [--scenes balloons,jasper]
+export const USAGE = `usage: experiment.ts [--quick] [--resume] [--report-only] [--scenes balloons,aviris,jasper]
                      [--degradations bicubic,blind] [--steps-scale x] [--out dir]
   --quick         smoke run: 10 steps per variant (a few minutes); results under .experiment-models/quick/
   --resume        keep finished variants and continue unfinished ones from their checkpoints
   --scenes        ${SCENES.map((s) => s.id).join(', ')} (default all)
-  --degradations  ${DEGRADATIONS.map((d) => d.id).join(', ')} (default all)
-  --steps-scale   multiply every scene's steps (default 1)
+  --degradations  ${DEGRADATIONS.map((d) => d.id).join(', ')} (default bicubic)
+  --steps-scale   multiply every scene's steps (default 1: ${SCENES.map((s) => `${s.id} ${s.steps}`).join(', ')}; teacher x2)
   --report-only   rewrite results.md from the results.json already in the results folder
   --out           folder for results.json, results.md and the plots`;
 
@@ -230,7 +298,8 @@ function listArg(flag: string, value: string | undefined, allowed: readonly stri
 export function parseExperimentArgs(argv: readonly string[]): ExperimentArgs {
   const args: ExperimentArgs = {
     scenes: SCENES.map((s) => s.id),
-    degradations: DEGRADATIONS.map((d) => d.id),
+    // The blind degradation stays available; the run at convergence has the budget for one.
+    degradations: ['bicubic'],
     stepsScale: 1,
     quick: false,
     resume: false,
@@ -267,16 +336,21 @@ export function parseExperimentArgs(argv: readonly string[]): ExperimentArgs {
   return args;
 }
 
-/** Steps of every variant of a scene: quick runs take 10, else the scene's steps times the scale. */
-export function stepsFor(scene: SceneSpec, args: Pick<ExperimentArgs, 'quick' | 'stepsScale'>) {
+/** Steps of a variant on a scene: quick runs take 10, else the scene's steps times the scale and
+ * the variant's factor. */
+export function stepsFor(
+  scene: SceneSpec,
+  args: Pick<ExperimentArgs, 'quick' | 'stepsScale'>,
+  variant?: Pick<VariantSpec, 'stepsFactor'>,
+) {
   if (args.quick) return 10;
-  return Math.max(1, Math.round(scene.steps * args.stepsScale));
+  return Math.max(1, Math.round(scene.steps * args.stepsScale * (variant?.stepsFactor ?? 1)));
 }
 
 /** Folder name of a run's models and checkpoints: different budgets never share checkpoints. */
 export function profileName(args: Pick<ExperimentArgs, 'quick' | 'stepsScale'>): string {
   if (args.quick) return 'quick';
-  return args.stepsScale === 1 ? 'full' : `steps-x${args.stepsScale}`;
+  return args.stepsScale === 1 ? 'converged' : `converged-steps-x${args.stepsScale}`;
 }
 
 /** The full default run is the one whose results are committed. */
@@ -285,7 +359,7 @@ export function isCanonicalRun(args: ExperimentArgs): boolean {
     !args.quick &&
     args.stepsScale === 1 &&
     args.scenes.length === SCENES.length &&
-    args.degradations.length === DEGRADATIONS.length
+    args.degradations.join() === 'bicubic'
   );
 }
 
@@ -306,8 +380,8 @@ export function planRuns(args: ExperimentArgs): PlannedRun[] {
       const degradation = DEGRADATIONS.find((d) => d.id === did);
       if (!degradation) throw new ExperimentUsageError(`unknown degradation '${did}'`);
       for (const variant of VARIANTS)
-        if (!variant.only || variant.only.includes(did))
-          runs.push({ scene, degradation, variant, steps: stepsFor(scene, args) });
+        if ((!variant.only || variant.only.includes(did)) && !scene.skip?.includes(variant.id))
+          runs.push({ scene, degradation, variant, steps: stepsFor(scene, args, variant) });
     }
   }
   // The order must respect `needs` within each (scene, degradation).

@@ -6,6 +6,7 @@ import {
   KD_ALPHA,
   lowRankVerdict,
   resultsTableMarkdown,
+  SEED_PAIRS,
   SVD_ENERGY,
   svdParamRatio,
   type TableRow,
@@ -25,7 +26,12 @@ export interface VariantResult {
   params: number;
   gmacs: number;
   msForward: number | null;
+  /** Mean over the test cubes (a region scene has one). */
   metrics: Metrics;
+  /** Each held-out crop's scores, for scenes of whole crops. */
+  metricsPerTest?: Record<string, Metrics>;
+  /** Seed of the weight init and patch order (runs before the converged one: unseeded). */
+  seed?: number;
   steps: number;
   resumedFrom: number | null;
   /** Wall seconds of this variant's training in the run that finished it (validation included). */
@@ -38,6 +44,7 @@ export interface VariantResult {
 export interface GroupResult {
   degradation: DegradationSpec;
   bicubic: Metrics;
+  bicubicPerTest?: Record<string, Metrics>;
   variants: VariantResult[];
 }
 
@@ -64,7 +71,10 @@ export interface SceneResult {
   sensor: string;
   file: string;
   shape: [number, number, number];
-  holdOut: { row: number; col: number; rows: number; cols: number };
+  /** A region scene's hold-out; scenes of whole crops have train and test files instead. */
+  holdOut?: { row: number; col: number; rows: number; cols: number };
+  trainFiles?: string[];
+  testFiles?: string[];
   lrInput: [number, number, number];
   training: {
     steps: number;
@@ -72,7 +82,9 @@ export interface SceneResult {
     patchSize: number;
     stride: number;
     lr: number;
-    seed: number;
+    seed?: number;
+    seeds?: number[];
+    loss?: string;
     trainPatches: number;
   };
   groups: GroupResult[];
@@ -121,56 +133,218 @@ function byId(g: GroupResult, id: VariantId): VariantResult | undefined {
   return g.variants.find((v) => v.id === id);
 }
 
+/** Mean MPSNR and SAM of the variants present among `ids` (a claim over its seeds). */
+function meanOf(g: GroupResult, ids: readonly VariantId[]) {
+  const vs = ids.map((id) => byId(g, id)).filter((v): v is VariantResult => !!v);
+  if (!vs.length) return undefined;
+  return {
+    n: vs.length,
+    mpsnr: vs.reduce((a, v) => a + v.metrics.mpsnr, 0) / vs.length,
+    sam: vs.reduce((a, v) => a + v.metrics.sam, 0) / vs.length,
+    params: vs[0].params,
+    ms: vs.every((v) => v.msForward !== null)
+      ? vs.reduce((a, v) => a + (v.msForward as number), 0) / vs.length
+      : null,
+    first: vs[0],
+  };
+}
+
+/** The largest MPSNR gap between two seeds of one configuration: the noise floor of a comparison. */
+export function seedSpread(g: GroupResult): number | undefined {
+  let spread: number | undefined;
+  for (const ids of Object.values(SEED_PAIRS)) {
+    const [a, b] = ids.map((id) => byId(g, id));
+    if (a && b) spread = Math.max(spread ?? 0, Math.abs(a.metrics.mpsnr - b.metrics.mpsnr));
+  }
+  // Results of the first runs had a rerun of the student instead of seeds.
+  const s = byId(g, 'student');
+  const rerun = byId(g, 'student-rerun');
+  if (s && rerun) spread = Math.max(spread ?? 0, Math.abs(s.metrics.mpsnr - rerun.metrics.mpsnr));
+  return spread;
+}
+
+/** "better" / "worse" beyond the seed spread, else "no difference beyond the seeds' spread". */
+function beyond(delta: number, spread: number | undefined): string {
+  if (spread === undefined) return '';
+  if (Math.abs(delta) <= spread)
+    return ` (within the seeds' spread of ${f(spread, 3)} dB: no evidence either way)`;
+  return delta > 0 ? " (better, beyond the seeds' spread)" : " (worse, beyond the seeds' spread)";
+}
+
 /** Plain-language comparisons computed from one (scene, degradation) group. */
 export function groupFindings(g: GroupResult): string[] {
   const out: string[] = [];
-  const dB = (a?: VariantResult, b?: VariantResult) =>
-    a && b ? a.metrics.mpsnr - b.metrics.mpsnr : Number.NaN;
-  const t = byId(g, 'teacher');
-  const s = byId(g, 'student');
-  const rerun = byId(g, 'student-rerun');
   const best = [...g.variants].sort((a, b) => b.metrics.mpsnr - a.metrics.mpsnr)[0];
   if (best)
     out.push(
       `Best MPSNR: ${best.label} at ${f(best.metrics.mpsnr, 3)} dB, ${signed(best.metrics.mpsnr - g.bicubic.mpsnr, 3)} dB vs bicubic (SAM ${f(best.metrics.sam, 3)} vs ${f(g.bicubic.sam, 3)} deg). ` +
         `${g.variants.filter((v) => v.metrics.mpsnr > g.bicubic.mpsnr).length} of ${g.variants.length} trained models beat bicubic in MPSNR, ${g.variants.filter((v) => v.metrics.sam < g.bicubic.sam).length} in SAM.`,
     );
-  if (s && rerun)
+  const spread = seedSpread(g);
+  if (spread !== undefined)
     out.push(
-      `Two trainings of the same student (different random init) differ by ${f(Math.abs(dB(s, rerun)), 3)} dB MPSNR and ${f(Math.abs(s.metrics.sam - rerun.metrics.sam), 3)} deg SAM: differences of that size below are not evidence of anything.`,
+      `Two seeds of the same configuration (init and patch order) land up to ${f(spread, 3)} dB apart: differences of that size below are not evidence of anything. Claims below compare means over the seeds.`,
     );
-  if (t && s)
-    out.push(`Teacher (8 LKB) vs student (4 LKB), both \`conv\`: ${signed(dB(t, s), 3)} dB.`);
+  const student = meanOf(g, SEED_PAIRS.student);
+  const long = byId(g, 'student-long');
+  const s1 = byId(g, 'student');
+  if (long && s1)
+    out.push(
+      `Convergence check: the same student (seed 1) trained ${f(long.steps / s1.steps, 0)}x as long: ${signed(long.metrics.mpsnr - s1.metrics.mpsnr, 3)} dB, SAM ${signed(long.metrics.sam - s1.metrics.sam, 3)} deg${Math.abs(long.metrics.mpsnr - s1.metrics.mpsnr) <= Math.max(0.05, spread ?? 0) ? ': the budget has converged (doubling it changes less than the seeds do)' : ": NOT converged at this budget (doubling it still moves the score beyond the seeds' spread)"}.`,
+    );
+  const t = byId(g, 'teacher');
+  if (t && student) {
+    const d = t.metrics.mpsnr - student.mpsnr;
+    out.push(
+      `Teacher (${t.blocks} LKB, ${f(t.steps / (s1?.steps ?? t.steps), 0)}x steps) minus the student (4 LKB, mean of ${student.n} seeds): ${signed(d, 3)} dB, SAM ${signed(t.metrics.sam - student.sam, 3)} deg${beyond(d, spread)}.`,
+    );
+  }
   const kdParts: string[] = [];
   for (const [alone, kd] of [
-    ['student', 'student-kd'],
-    ['group', 'group-kd'],
-    ['svd', 'svd-kd'],
+    [SEED_PAIRS.student, SEED_PAIRS['student-kd']],
+    [['group'], ['group-kd']],
+    [['svd'], ['svd-kd']],
   ] as const) {
-    const a = byId(g, alone);
-    const k = byId(g, kd);
+    const a = meanOf(g, alone);
+    const k = meanOf(g, kd);
     if (a && k)
       kdParts.push(
-        `\`${a.upsampler}\` ${signed(dB(k, a), 3)} dB / SAM ${signed(k.metrics.sam - a.metrics.sam, 3)} deg`,
+        `\`${a.first.upsampler}\` ${signed(k.mpsnr - a.mpsnr, 3)} dB / SAM ${signed(k.sam - a.sam, 3)} deg${beyond(k.mpsnr - a.mpsnr, spread)}`,
       );
   }
   if (kdParts.length)
     out.push(
-      `Distillation (alpha ${KD_ALPHA}) minus the same student trained alone: ${kdParts.join('; ')}.`,
+      `Distillation (alpha ${KD_ALPHA}) minus the same student trained alone${t && student && t.metrics.mpsnr > student.mpsnr ? ' (from a teacher that is better than the student)' : t ? ' (the teacher is NOT better than the student here)' : ''}: ${kdParts.join('; ')}.`,
     );
   const lrParts: string[] = [];
-  for (const id of ['group', 'svd'] as const) {
-    const v = byId(g, id);
-    if (v && s)
+  for (const key of ['group', 'svd'] as const) {
+    const v = meanOf(g, SEED_PAIRS[key]);
+    if (v && student)
       lrParts.push(
-        `\`${v.upsampler}\`${v.rank !== undefined ? ` (r=${v.rank})` : ''} ${signed(dB(v, s), 3)} dB at ${f(v.params / s.params, 2)}x the params and ${v.msForward && s.msForward ? `${f(v.msForward / s.msForward, 2)}x the time` : 'n/a time'}`,
+        `\`${key}\`${v.first.rank !== undefined ? ` (r=${v.first.rank})` : ''} ${signed(v.mpsnr - student.mpsnr, 3)} dB / SAM ${signed(v.sam - student.sam, 3)} deg at ${f(v.params / student.params, 2)}x the params and ${v.ms && student.ms ? `${f(v.ms / student.ms, 2)}x the time` : 'n/a time'}${beyond(v.mpsnr - student.mpsnr, spread)}`,
       );
   }
   if (lrParts.length)
     out.push(
-      `Low-rank upsampler minus the full \`conv\` student (both trained alone): ${lrParts.join('; ')}.`,
+      `Low-rank upsampler minus the full \`conv\` student (both trained alone, means over seeds): ${lrParts.join('; ')}.`,
     );
   return out;
+}
+
+export interface ClaimVerdicts {
+  scene: string;
+  degradation: string;
+  /** Best trained model minus bicubic. */
+  bestVsBicubic: { mpsnr: number; sam: number } | undefined;
+  converged: boolean | undefined;
+  teacherBetter: boolean | undefined;
+  kdHelps: 'yes' | 'no' | 'no evidence' | undefined;
+  lowRankKeepsQuality: { group?: string; svd?: string };
+  upsamplerLowRank: string | undefined;
+}
+
+/** The paper's claims, one verdict each, from a scene's group (numbers, not wording, decide). */
+export function claimVerdicts(scene: SceneResult, g: GroupResult): ClaimVerdicts {
+  const spread = seedSpread(g) ?? 0;
+  const student = meanOf(g, SEED_PAIRS.student);
+  const kd = meanOf(g, SEED_PAIRS['student-kd']);
+  const t = byId(g, 'teacher');
+  const long = byId(g, 'student-long');
+  const s1 = byId(g, 'student');
+  const best = [...g.variants].sort((a, b) => b.metrics.mpsnr - a.metrics.mpsnr)[0];
+  const keeps = (key: 'group' | 'svd') => {
+    const v = meanOf(g, SEED_PAIRS[key]);
+    if (!v || !student) return undefined;
+    const d = v.mpsnr - student.mpsnr;
+    return `${d >= -spread ? 'yes' : 'no'} (${signed(d, 3)} dB at ${f(v.params / student.params, 2)}x the params)`;
+  };
+  const sp = scene.spectra.filter(
+    (x) => x.degradation === g.degradation.id && x.variant !== 'init',
+  );
+  return {
+    scene: scene.title.split(' (')[0],
+    degradation: g.degradation.id,
+    bestVsBicubic: best
+      ? { mpsnr: best.metrics.mpsnr - g.bicubic.mpsnr, sam: best.metrics.sam - g.bicubic.sam }
+      : undefined,
+    converged:
+      long && s1
+        ? Math.abs(long.metrics.mpsnr - s1.metrics.mpsnr) <= Math.max(0.05, spread)
+        : undefined,
+    teacherBetter: t && student ? t.metrics.mpsnr - student.mpsnr > spread : undefined,
+    kdHelps:
+      kd && student
+        ? Math.abs(kd.mpsnr - student.mpsnr) <= spread
+          ? 'no evidence'
+          : kd.mpsnr > student.mpsnr
+            ? 'yes'
+            : 'no'
+        : undefined,
+    lowRankKeepsQuality: { group: keeps('group'), svd: keeps('svd') },
+    upsamplerLowRank: sp.length
+      ? sp
+          .map((x) => `${x.name}: ${verdictOf(x)} (r(0.9) ${rank90(x)} of ${x.fullRank})`)
+          .join('; ')
+      : undefined,
+  };
+}
+
+function claimsSection(r: ExperimentResults): string[] {
+  const rows: string[] = [];
+  for (const scene of r.scenes)
+    for (const g of scene.groups) {
+      const v = claimVerdicts(scene, g);
+      const yn = (b: boolean | undefined) => (b === undefined ? '-' : b ? 'yes' : 'no');
+      rows.push(
+        `| ${v.scene} (${v.degradation}) | ${v.bestVsBicubic ? `${signed(v.bestVsBicubic.mpsnr, 3)} dB / SAM ${signed(v.bestVsBicubic.sam, 3)}` : '-'} | ${yn(v.converged)} | ${yn(v.teacherBetter)} | ${v.kdHelps ?? '-'} | ${v.lowRankKeepsQuality.group ?? '-'} | ${v.lowRankKeepsQuality.svd ?? '-'} | ${v.upsamplerLowRank ?? '-'} |`,
+      );
+    }
+  if (!rows.length) return [];
+  return [
+    '## The claims, in one table',
+    '',
+    'Each cell is computed from this run\'s numbers (rules in the sections below): "yes"/"no" beyond the spread between two seeds of one configuration, "no evidence" within it.',
+    '',
+    "| scene | best model vs bicubic | converged (2x steps moves < the seeds) | teacher better than student | KD helps the student | `group` keeps the student's quality | `svd` r(0.9) keeps it | trained upsampler low-rank |",
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ];
+}
+
+/** Each held-out crop's MPSNR / SAM (scenes of whole crops), bicubic first. */
+export function perTestTable(g: GroupResult): string | undefined {
+  if (!g.bicubicPerTest) return undefined;
+  const names = Object.keys(g.bicubicPerTest);
+  const lines = [
+    `| model | ${names.map((n) => `\`${n}\` MPSNR / SAM`).join(' | ')} |`,
+    `|---|${names.map(() => '---:').join('|')}|`,
+    `| bicubic | ${names.map((n) => `${f(g.bicubicPerTest![n].mpsnr, 3)} / ${f(g.bicubicPerTest![n].sam, 3)}`).join(' | ')} |`,
+  ];
+  for (const v of g.variants)
+    if (v.metricsPerTest)
+      lines.push(
+        `| ${v.label} | ${names.map((n) => (v.metricsPerTest![n] ? `${f(v.metricsPerTest![n].mpsnr, 3)} / ${f(v.metricsPerTest![n].sam, 3)}` : '-')).join(' | ')} |`,
+      );
+  return lines.join('\n');
+}
+
+/** Validation MPSNR along training (on patches of the scored data; it selects nothing). */
+export function learningCurveTable(g: GroupResult): string | undefined {
+  const withCurves = g.variants.filter((v) => v.validations.length > 1);
+  if (!withCurves.length) return undefined;
+  const lines = [
+    '| model | validation MPSNR (dB) at step: ... | last - middle |',
+    '|---|---|---:|',
+  ];
+  for (const v of withCurves) {
+    const mid = v.validations[Math.floor((v.validations.length - 1) / 2)];
+    const last = v.validations[v.validations.length - 1];
+    lines.push(
+      `| ${v.label} | ${v.validations.map((x) => `${x.step}: ${f(x.mpsnr, 2)}`).join(', ')} | ${signed(last.mpsnr - mid.mpsnr, 3)} |`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /** Does the low-rank student keep up under the blind degradation as it does under bicubic? */
@@ -230,6 +404,13 @@ function spectraTable(spectra: SpectrumResult[]): string {
   return lines.join('\n');
 }
 
+/** What scores a scene: its hold-out region, or the crops held out whole. */
+function testOf(s: SceneResult): string {
+  if (s.holdOut)
+    return `rows ${s.holdOut.row}-${s.holdOut.row + s.holdOut.rows - 1}, cols ${s.holdOut.col}-${s.holdOut.col + s.holdOut.cols - 1}`;
+  return `whole crops ${(s.testFiles ?? []).map((f) => `\`${f}\``).join(', ')} (trained on ${(s.trainFiles ?? []).map((f) => `\`${f}\``).join(', ')})`;
+}
+
 export function resultsMarkdown(r: ExperimentResults): string {
   const out: string[] = [];
   out.push(
@@ -238,22 +419,29 @@ export function resultsMarkdown(r: ExperimentResults): string {
     `Generated by \`${r.command}\` (\`packages/lkca-net/scripts/experiment.ts\`) on ${r.generatedAt.slice(0, 10)}. ` +
       `Numbers from \`results.json\` beside this file.${r.complete ? '' : ' **This run is incomplete** (interrupted or a subset): missing rows were not trained.'}`,
     '',
+    ...claimsSection(r),
     '## Setup and budget',
     '',
     `- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}, TF.js ${r.machine.tfjs}, backend ${r.machine.backend} (training and timing). ` +
       `Load average at start ${r.machine.loadAverageStart.map((v) => v.toFixed(2)).join(' / ')}, at end ${r.machine.loadAverageEnd.map((v) => v.toFixed(2)).join(' / ')} (the machine is shared; wall times include that).`,
     `- Wall time of the whole invocation: **${f(r.wallMinutes, 1)} min** (training ${f(r.trainMinutes, 1)} min; the rest is reading, scoring, timing and SVDs).`,
-    `- Every variant of a scene is trained for the same steps on the same seeded patches (Adam, cosine LR from 1e-3, L1, gradient clip 1, dihedral augmentation), never on the hold-out, which scores it. Weight init is TF.js's unseeded Glorot.`,
+    ...(r.scenes.some((s) => s.training.seeds)
+      ? [
+          `- Every variant of a scene is trained for the scene's steps (the teacher and the convergence check for twice as many) with Adam, cosine LR from 1e-3 to 0, gradient clip 1, dihedral augmentation, and the loss ${r.scenes.find((s) => s.training.loss)?.training.loss ?? 'L1'} (the field's spectral terms, as \`lkca train\`). Seed s fixes the weight init (seeded Glorot) and the patch order; the claims are trained with seeds ${r.scenes.find((s) => s.training.seeds)?.training.seeds?.join(' and ')}. Nothing scored is ever trained on. The model kept is the last step's: the validation curve below is measured on the scored data but selects nothing.`,
+        ]
+      : [
+          `- Every variant of a scene is trained for the same steps on the same seeded patches (Adam, cosine LR from 1e-3, L1, gradient clip 1, dihedral augmentation), never on the hold-out, which scores it. Weight init is TF.js's unseeded Glorot.`,
+        ]),
     `- KD: LKCA-KD on the features F (input of the upsampler), alpha ${KD_ALPHA} (the repo's default: at alpha 1 the distilled demo student ended below the same student trained alone, \`bench/results/distillation.json\`), cosine decay, from the teacher trained on the same degradation.`,
     `- \`svd\`: a 4-LKB student built with \`lkcaNet({upsampler: 'svd', upsamplerRank: r})\` and trained from scratch for the same steps, r = the rank holding ${SVD_ENERGY * 100} % of the energy of the trained full student's upsampler (same scene and degradation), from \`@hsrkit/lowrank\`'s \`analyzeLayer\`. Its steps are counted like every other variant's.`,
-    `- Scores: hsi-data \`computeMetrics\`, \`sspsr\` preset, data range = the hold-out's peak, ERGAS ratio 4, on the whole hold-out super-resolved in one forward pass. ms / forward: median of ${r.timing.runs} \`model.predict\` calls on that LR input on wasm after ${r.timing.warmup} warm-ups, variants interleaved so that load from other users of this shared machine hits them alike: compare ms within one table, not across tables or runs. GMACs: \`modelCost\` at the same input size (the bicubic skip's fixed matMuls not counted).`,
+    `- Scores: hsi-data \`computeMetrics\`, \`sspsr\` preset, data range = the hold-out's peak, ERGAS ratio 4, on the whole hold-out (or each held-out crop, the scores then averaged) super-resolved in one forward pass. ms / forward: median of ${r.timing.runs} \`model.predict\` calls on that LR input on wasm after ${r.timing.warmup} warm-ups, variants interleaved so that load from other users of this shared machine hits them alike: compare ms within one table, not across tables or runs. GMACs: \`modelCost\` at the same input size (the bicubic skip's fixed matMuls not counted).`,
     '',
-    '| scene | sensor | file | hold-out (HR) | LR input | steps / variant | batch x HR patch | train patches |',
+    '| scene | sensor | file | scored on (HR, never trained on) | LR input | steps / variant | batch x HR patch | train patches |',
     '|---|---|---|---|---|---:|---|---:|',
   );
   for (const s of r.scenes)
     out.push(
-      `| ${s.title} | ${s.sensor} | \`${s.file}\` | rows ${s.holdOut.row}-${s.holdOut.row + s.holdOut.rows - 1}, cols ${s.holdOut.col}-${s.holdOut.col + s.holdOut.cols - 1} | ${s.lrInput.join(' x ')} | ${s.training.steps} | ${s.training.batchSize} x ${s.training.patchSize}x${s.training.patchSize} (stride ${s.training.stride}) | ${s.training.trainPatches} |`,
+      `| ${s.title} | ${s.sensor} | \`${s.file}\` | ${testOf(s)} | ${s.lrInput.join(' x ')} | ${s.training.steps} | ${s.training.batchSize} x ${s.training.patchSize}x${s.training.patchSize} (stride ${s.training.stride}) | ${s.training.trainPatches} |`,
     );
   out.push('');
   for (const s of r.scenes) {
@@ -265,10 +453,21 @@ export function resultsMarkdown(r: ExperimentResults): string {
         '',
         resultsTableMarkdown(groupTableRows(g)),
         '',
+        ...(perTestTable(g)
+          ? ['Each held-out crop (the table above averages them):', '', perTestTable(g)!, '']
+          : []),
         `Training time of these ${g.variants.length} models: ${f(trainMin, 1)} min (${g.variants.map((v) => `${v.id} ${f(v.trainSeconds / Math.max(1, v.steps - (v.resumedFrom ?? 0)), 2)} s/step${v.resumedFrom ? `, resumed from ${v.resumedFrom}` : ''}`).join('; ')}).`,
         '',
         ...groupFindings(g).map((x) => `- ${x}`),
         '',
+        ...(learningCurveTable(g)
+          ? [
+              'Learning curves (validation MPSNR on patches of the scored data, LR by the same degradation; it selects nothing):',
+              '',
+              learningCurveTable(g)!,
+              '',
+            ]
+          : []),
       );
     }
     const bf = blindFindings(s);

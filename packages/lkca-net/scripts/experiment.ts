@@ -32,6 +32,7 @@ import { readDemoScene } from '../src/demo-scene.js';
 import { loadModel, readModelMetadata, saveModel, selectRuntime } from '@hsrkit/inference/node';
 import { LKCA_LAYER_NAMES, lkcaNet } from '../src/model.js';
 import { modelCost } from '../src/model-cost.js';
+import { withSeededInit } from '../src/seeded-init.js';
 import { trainOnScenes } from '../src/training.js';
 import {
   type DegradationSpec,
@@ -53,6 +54,7 @@ import {
   svdBreakEvenRank,
   UPSAMPLER_GROUPS,
   USAGE,
+  VARIANTS,
   type VariantId,
 } from './experiment-plan.js';
 import {
@@ -66,7 +68,8 @@ import {
 import { renderSpectrumPng, type SpectrumCurve } from './spectrum-png.js';
 
 const LR = 1e-3;
-const SEED = 7;
+/** The field's loss next to L1 (as `lkca train`): spectral angle and spectral gradient, weight 1 each. */
+const SPECTRAL_LOSS = { sam: 1, spectralGradient: 1 };
 const WARMUP = 2;
 const TIMED_RUNS = 9;
 
@@ -113,24 +116,55 @@ class ExperimentAborted extends Error {
   }
 }
 
-/** The first of the scene's candidate files that exists, read; a typed error naming all of them. */
-async function readScene(spec: SceneSpec): Promise<{ cube: Cube; file: string }> {
+interface SceneData {
+  /** What is trained on (a region scene: the whole cube, its hold-out masked by the trainer). */
+  train: Cube[];
+  /** Scored, never trained on: the hold-out region, or each held-out crop whole. */
+  tests: { name: string; cube: Cube }[];
+  file: string;
+}
+
+/** The first of the scene's candidate files (or crop folders) that exists, read; a typed error
+ * naming all of them. */
+async function readScene(spec: SceneSpec): Promise<SceneData> {
   const found = spec.files.map((f) => resolve(repoRoot, f)).find((f) => existsSync(f));
   if (!found)
     throw new ExperimentDataError(
-      `scene '${spec.id}' needs one of these files (shipped in the repo, or ../shared/data/hsi beside it; an ENVI file with its .hdr):\n${spec.files.map((f) => `  ${resolve(repoRoot, f)}`).join('\n')}`,
+      `scene '${spec.id}' needs one of these ${spec.crops ? 'folders' : 'files'} (shipped in the repo, or ../shared/data beside it; an ENVI file with its .hdr):\n${spec.files.map((f) => `  ${resolve(repoRoot, f)}`).join('\n')}`,
     );
+  if (spec.crops) {
+    const read = (names: string[]) => Promise.all(names.map((n) => readCube(join(found, n))));
+    const train = await read(spec.crops.train);
+    const tests = (await read(spec.crops.test)).map((cube, i) => ({
+      name: spec.crops!.test[i],
+      // Sides a multiple of the scale: the LR is exact.
+      cube: cropCube(spec.crops!.test[i], cube, {
+        row: 0,
+        col: 0,
+        rows: cube.rows - (cube.rows % SCALE),
+        cols: cube.cols - (cube.cols % SCALE),
+      }),
+    }));
+    return { train, tests, file: relative(repoRoot, found) };
+  }
   const cube = spec.caveWavelengths ? await readDemoScene(found) : await readCube(found);
-  return { cube, file: relative(repoRoot, found) };
+  if (!spec.holdOut) throw new Error(`scene '${spec.id}' has neither crops nor a hold-out`);
+  return {
+    train: [cube],
+    tests: [{ name: 'hold-out', cube: cropCube('holdOut', cube, spec.holdOut) }],
+    file: relative(repoRoot, found),
+  };
 }
 
-/** The hold-out's ground truth and its LR (this degradation, fixed noise seed), data units. */
-function holdOutPair(
-  cube: Cube,
-  spec: SceneSpec,
-  deg: DegradationSpec,
-): { gt: tf.Tensor4D; lr: tf.Tensor4D; peak: number } {
-  const crop = toBipCube(cropCube('holdOut', cube, spec.holdOut));
+interface Pair {
+  gt: tf.Tensor4D;
+  lr: tf.Tensor4D;
+  peak: number;
+}
+
+/** A test cube's ground truth and its LR (this degradation, fixed noise seed), data units. */
+function holdOutPair(test: Cube, deg: DegradationSpec): Pair {
+  const crop = toBipCube(test);
   const gt = tf.tensor4d(crop.data, [1, crop.rows, crop.cols, crop.bands]);
   const lr = degrade(gt, {
     scale: SCALE,
@@ -153,10 +187,21 @@ function modelInput(model: tf.LayersModel, lr: tf.Tensor4D): tf.Tensor4D {
   return record ? applyNormalization(lr, record) : lr.clone();
 }
 
-async function score(
-  model: tf.LayersModel,
-  pair: { gt: tf.Tensor4D; lr: tf.Tensor4D; peak: number },
-): Promise<Metrics> {
+/** The mean of each metric over the test cubes (one cube: its scores). */
+function meanMetrics(all: Metrics[]): Metrics {
+  const out = { ...all[0] };
+  for (const k of Object.keys(out) as (keyof Metrics)[])
+    out[k] = all.reduce((a, m) => a + m[k], 0) / all.length;
+  return out;
+}
+
+async function scoreAll(model: tf.LayersModel, pairs: Pair[]): Promise<Metrics[]> {
+  const out: Metrics[] = [];
+  for (const p of pairs) out.push(await score(model, p));
+  return out;
+}
+
+async function score(model: tf.LayersModel, pair: Pair): Promise<Metrics> {
   const record = readModelMetadata(model).normalization;
   const sr = tf.tidy(() => {
     const y = model.predict(modelInput(model, pair.lr)) as tf.Tensor4D;
@@ -247,7 +292,7 @@ interface Trained {
 
 async function trainVariant(
   run: PlannedRun,
-  cube: Cube,
+  data: SceneData,
   groupDir: string,
   models: Map<VariantId, tf.LayersModel>,
   rank: number | undefined,
@@ -261,22 +306,25 @@ async function trainVariant(
     log(`${scene.id}/${deg.id}/${v.id}: finished earlier, loaded`);
     return { model: await loadModel(modelDir), info: { ...info, reused: true }, dir: modelDir };
   }
-  const student = lkcaNet({
-    bands: cube.bands,
-    scale: SCALE,
-    blocks: v.blocks,
-    upsampler: v.upsampler,
-    upsamplerGroups: UPSAMPLER_GROUPS,
-    ...(rank !== undefined ? { upsamplerRank: rank } : {}),
-    name: `lkca_${v.id.replace(/-/g, '_')}`,
-  });
+  // Seeded init: the two seeds of a claim start from different, reproducible weights.
+  const student = withSeededInit(v.seed, () =>
+    lkcaNet({
+      bands: data.train[0].bands,
+      scale: SCALE,
+      blocks: v.blocks,
+      upsampler: v.upsampler,
+      upsamplerGroups: UPSAMPLER_GROUPS,
+      ...(rank !== undefined ? { upsamplerRank: rank } : {}),
+      name: `lkca_${v.id.replace(/-/g, '_')}`,
+    }),
+  );
   const teacher = v.kd ? models.get('teacher') : undefined;
   if (v.kd && !teacher) throw new Error(`${v.id} needs the teacher`);
   mkdirSync(vdir, { recursive: true });
   const start = Date.now();
   let every = Math.max(1, Math.floor(steps / 10));
   const res = await trainOnScenes({
-    scenes: [cube],
+    scenes: data.train,
     scale: SCALE,
     student,
     teacher,
@@ -286,9 +334,13 @@ async function trainVariant(
     patchSize: scene.patchSize,
     stride: scene.stride,
     lr: LR,
-    seed: SEED,
+    seed: v.seed,
+    spectralLoss: SPECTRAL_LOSS,
+    // Validation only draws the learning curve (the model kept is the last step's), on what is
+    // scored: the hold-out region, or the held-out crops.
     holdOut: scene.holdOut,
-    validateEvery: Math.max(1, Math.floor(steps / 5)),
+    validationScenes: scene.crops ? data.tests.map((t) => t.cube) : undefined,
+    validateEvery: Math.max(1, Math.floor(steps / 8)),
     degradation: deg.options,
     checkpointDir: join(vdir, 'ckpt'),
     checkpointEvery: Math.max(5, Math.min(50, Math.floor(steps / 5))),
@@ -371,29 +423,44 @@ async function main(): Promise<void> {
   let trainSeconds = 0;
   for (const sceneId of args.scenes) {
     const spec = runs.find((r) => r.scene.id === sceneId)!.scene;
-    const { cube, file } = await readScene(spec);
-    log(`${spec.id}: ${file}, ${cube.rows} x ${cube.cols} x ${cube.bands}`);
-    const trainPatches = splitTrainTest(
-      cube.rows,
-      cube.cols,
-      { by: 'region', test: spec.holdOut },
-      { patchSize: spec.patchSize, stride: spec.stride },
-    ).train.length;
+    const data = await readScene(spec);
+    const cube = data.train[0];
+    log(
+      `${spec.id}: ${data.file}, train ${data.train.map((c) => `${c.rows} x ${c.cols} x ${c.bands}`).join(', ')}; test ${data.tests.map((t) => `${t.name} ${t.cube.rows} x ${t.cube.cols}`).join(', ')}`,
+    );
+    // Patches on the trainer's grid: outside the hold-out, or every one of a whole training crop.
+    const grid = (n: number) => Math.floor((n - spec.patchSize) / spec.stride) + 1;
+    const trainPatches = data.train.reduce(
+      (n, c) =>
+        n +
+        (spec.holdOut
+          ? splitTrainTest(
+              c.rows,
+              c.cols,
+              { by: 'region', test: spec.holdOut },
+              { patchSize: spec.patchSize, stride: spec.stride },
+            ).train.length
+          : grid(c.rows) * grid(c.cols)),
+      0,
+    );
     const sceneResult: SceneResult = {
       id: spec.id,
       title: spec.title,
       sensor: spec.sensor,
-      file,
+      file: data.file,
       shape: [cube.rows, cube.cols, cube.bands],
       holdOut: spec.holdOut,
-      lrInput: [spec.holdOut.rows / SCALE, spec.holdOut.cols / SCALE, cube.bands],
+      trainFiles: spec.crops?.train,
+      testFiles: spec.crops?.test,
+      lrInput: [data.tests[0].cube.rows / SCALE, data.tests[0].cube.cols / SCALE, cube.bands],
       training: {
         steps: runs.find((r) => r.scene.id === sceneId)!.steps,
         batchSize: spec.batchSize,
         patchSize: spec.patchSize,
         stride: spec.stride,
         lr: LR,
-        seed: SEED,
+        seeds: [...new Set(VARIANTS.map((v) => v.seed))],
+        loss: `L1 + ${SPECTRAL_LOSS.sam} x spectral angle + ${SPECTRAL_LOSS.spectralGradient} x spectral gradient`,
         trainPatches,
       },
       groups: [],
@@ -406,20 +473,34 @@ async function main(): Promise<void> {
       const groupRuns = runs.filter((r) => r.scene.id === sceneId && r.degradation.id === degId);
       const deg = groupRuns[0].degradation;
       const groupDir = join(modelsRoot, spec.id, deg.id);
-      const pair = holdOutPair(cube, spec, deg);
-      const bicubic = tf.tidy(() => bicubicUpsample(pair.lr, SCALE));
+      const pairs = data.tests.map((t) => holdOutPair(t.cube, deg));
+      const pair = pairs[0];
+      const bicubicEach: Metrics[] = [];
+      for (const p of pairs) {
+        const bicubic = tf.tidy(() => bicubicUpsample(p.lr, SCALE));
+        bicubicEach.push(
+          pickMetrics(
+            await computeMetrics(p.gt, bicubic, {
+              preset: 'sspsr',
+              scale: SCALE,
+              dataRange: p.peak,
+            }),
+          ),
+        );
+        bicubic.dispose();
+      }
       const group: GroupResult = {
         degradation: deg,
-        bicubic: pickMetrics(
-          await computeMetrics(pair.gt, bicubic, {
-            preset: 'sspsr',
-            scale: SCALE,
-            dataRange: pair.peak,
-          }),
-        ),
+        bicubic: meanMetrics(bicubicEach),
+        ...(pairs.length > 1
+          ? {
+              bicubicPerTest: Object.fromEntries(
+                data.tests.map((t, i) => [t.name, bicubicEach[i]]),
+              ),
+            }
+          : {}),
         variants: [],
       };
-      bicubic.dispose();
       sceneResult.groups.push(group);
       const models = new Map<VariantId, tf.LayersModel>();
       const dirs = new Map<VariantId, string>();
@@ -434,14 +515,19 @@ async function main(): Promise<void> {
         const v = run.variant;
         let rank: number | undefined;
         if (v.upsampler === 'svd') rank = rankAt(await analysisOf('student'), SVD_ENERGY);
-        const t = await trainVariant(run, cube, groupDir, models, rank);
+        const t = await trainVariant(run, data, groupDir, models, rank);
         if (!t.info.reused) trainSeconds += t.info.trainSeconds;
         models.set(v.id, t.model);
         dirs.set(v.id, t.dir);
         const cost = modelCost(t.model, [pair.lr.shape[1], pair.lr.shape[2]]);
-        const metrics = await score(t.model, pair);
+        const each = await scoreAll(t.model, pairs);
+        const metrics = meanMetrics(each);
         group.variants.push({
           ...t.info,
+          ...(pairs.length > 1
+            ? { metricsPerTest: Object.fromEntries(data.tests.map((x, i) => [x.name, each[i]])) }
+            : {}),
+          seed: v.seed,
           label: v.label,
           kd: v.kd,
           upsampler: v.upsampler,
@@ -485,7 +571,7 @@ async function main(): Promise<void> {
         });
       }
       for (const m of models.values()) m.dispose();
-      tf.dispose([pair.gt, pair.lr]);
+      for (const p of pairs) tf.dispose([p.gt, p.lr]);
       results.wallMinutes = (Date.now() - t0) / 60000;
       writeResults(results);
     }
@@ -493,8 +579,8 @@ async function main(): Promise<void> {
     const init = lkcaNet({ bands: cube.bands, scale: SCALE, blocks: 4 });
     const a0 = await upsamplerAnalysis(init, [
       1,
-      spec.holdOut.rows / SCALE,
-      spec.holdOut.cols / SCALE,
+      data.tests[0].cube.rows / SCALE,
+      data.tests[0].cube.cols / SCALE,
     ]);
     init.dispose();
     const be0 = svdBreakEvenRank(a0.matrixShape[0] / 9, a0.matrixShape[1]);

@@ -8,7 +8,7 @@ import { lkcaNet } from './model.js';
 import { readModelMetadata } from '@hsrkit/inference';
 import { trainOnScenes } from './training.js';
 
-describe('trainOnScenes degradation option', () => {
+describe('trainOnScenes: degradation and validation options', () => {
   beforeAll(async () => {
     await useBackend('wasm');
     registerWasmTrainingKernels({ replaceSlowKernels: true });
@@ -56,5 +56,39 @@ describe('trainOnScenes degradation option', () => {
     expect(readModelMetadata(plain.model).training?.degradation).toBeNull();
     plain.result.dispose();
     blurred.result.dispose();
+  });
+
+  it('validates on whole held-out scenes (validationScenes), and refuses one of another band count', async () => {
+    const demo = await readDemoScene();
+    const train = cropCube('train', demo, { row: 100, col: 60, rows: 32, cols: 32 });
+    const held = cropCube('held', demo, { row: 20, col: 150, rows: 32, cols: 32 });
+    const common = {
+      scenes: [train],
+      scale: 2,
+      steps: 2,
+      batchSize: 2,
+      patchSize: 16,
+      stride: 8,
+      seed: 5,
+      validateEvery: 1,
+    };
+    const [a, b] = twins();
+    const once = await trainOnScenes({ ...common, student: a, validationScenes: [held] });
+    // The same scene twice: the same patches twice, so the same mean score.
+    const twice = await trainOnScenes({ ...common, student: b, validationScenes: [held, held] });
+    expect(once.result.validations.map((v) => v.step)).toEqual([1, 2]);
+    expect(twice.finalValidation!.mpsnr).toBeCloseTo(once.finalValidation!.mpsnr, 5);
+    // Validation selects nothing: both runs trained alike.
+    expect(twice.result.history.map((h) => h.total)).toEqual(
+      once.result.history.map((h) => h.total),
+    );
+    once.result.dispose();
+    twice.result.dispose();
+    const other = { ...held, bands: 30, data: held.data.slice(0, 32 * 32 * 30) };
+    const [c] = twins();
+    await expect(
+      trainOnScenes({ ...common, student: c, validationScenes: [other as typeof held] }),
+    ).rejects.toThrow(/validation scene has 30 bands, the training scenes 31/);
+    c.dispose();
   });
 });

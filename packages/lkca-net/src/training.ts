@@ -60,6 +60,9 @@ export interface SceneTrainingOptions {
   seed?: number;
   /** A region of the first scene held out from training (patches never touch it), used for validation. */
   holdOut?: Region;
+  /** Whole scenes (same bands) never trained on, validated like the held-out region: e.g. crops
+   * held out whole. Validation only reports; the model returned is the last step's. */
+  validationScenes?: Cube[];
   validateEvery?: number;
   /** Normalisation fitted on the training scenes and stored in the model (default global max). */
   normalization?: NormalizeSpec;
@@ -250,25 +253,39 @@ export async function trainOnScenes(opts: SceneTrainingOptions): Promise<SceneTr
   const data = sources.length === 1 ? sources[0] : roundRobin(sources as never);
   let validation: Parameters<typeof train>[0]['validation'];
   let validationBatches: Batch[] = [];
-  if (opts.holdOut) {
-    // The held-out region, cut into patches, LR by bicubic: the same protocol as training.
-    const region = cropCube('holdOut', scenes[0], {
-      row: opts.holdOut.row,
-      col: opts.holdOut.col,
-      rows: opts.holdOut.rows,
-      cols: opts.holdOut.cols,
-    });
-    const held = new PatchDataset(inMemorySource(region), {
-      patchSize,
-      scale,
-      stride: patchSize,
-      batchSize,
-      augment: 'none',
-      shuffle: false,
-      normalization: record,
-      degradation: opts.degradation,
-    });
-    for await (const b of held.batches({ epoch: 0 })) validationBatches.push(b);
+  for (const v of opts.validationScenes ?? [])
+    if (v.bands !== bands)
+      throw new RangeError(
+        `trainOnScenes: a validation scene has ${v.bands} bands, the training scenes ${bands}`,
+      );
+  const heldOut = [
+    ...(opts.holdOut
+      ? [
+          cropCube('holdOut', scenes[0], {
+            row: opts.holdOut.row,
+            col: opts.holdOut.col,
+            rows: opts.holdOut.rows,
+            cols: opts.holdOut.cols,
+          }),
+        ]
+      : []),
+    ...(opts.validationScenes ?? []),
+  ];
+  if (heldOut.length) {
+    // The held-out region / scenes, cut into patches, LR by bicubic: the same protocol as training.
+    for (const region of heldOut) {
+      const held = new PatchDataset(inMemorySource(region), {
+        patchSize,
+        scale,
+        stride: patchSize,
+        batchSize,
+        augment: 'none',
+        shuffle: false,
+        normalization: record,
+        degradation: opts.degradation,
+      });
+      for await (const b of held.batches({ epoch: 0 })) validationBatches.push(b);
+    }
     validation = {
       data: validationBatches,
       every: opts.validateEvery ?? Math.max(1, Math.floor((opts.steps ?? 1000) / 10)),
