@@ -24,6 +24,7 @@ import {
 } from '@hsrkit/inference';
 import { AnyBandSR } from './any-band/any-band-model.js';
 import { cubeMax } from './data-range.js';
+import { selfEnsemble } from './self-ensemble.js';
 
 export interface SceneEvaluation {
   /** Ground truth (cropped to a multiple of the scale), LR input, bicubic and model outputs: float32 BIP, input units. */
@@ -56,6 +57,8 @@ export async function evaluateScene(
     concurrency?: number;
     onProgress?: (d: number, t: number) => void;
     signal?: AbortSignal;
+    /** The geometric self-ensemble (src/self-ensemble.ts): 8 passes averaged. Default false. */
+    selfEnsemble?: boolean;
   } = {},
 ): Promise<SceneEvaluation> {
   const anyBand = model instanceof AnyBandSR;
@@ -81,7 +84,7 @@ export async function evaluateScene(
   if (anyBand) {
     // Its own tiling and per-input normalisation; output in the input's units.
     const t0 = performance.now();
-    const out = await model.predict(lr);
+    const out = await model.predict(lr, { selfEnsemble: opts.selfEnsemble });
     const modelMs = performance.now() - t0;
     const sr: Cube = { ...gt, data: out.data };
     const metrics = await computeMetrics(gt, sr, mopts);
@@ -89,25 +92,38 @@ export async function evaluateScene(
   }
   const record = readModelMetadata(model).normalization;
   const lrModel = record ? toBipCube(applyNormalization(lr, record)) : lr;
-  const sink = new MemorySink(rows, cols, gt.bands);
   // By default the sub-pixel tail runs fused on wasm/cpu (the model as it is elsewhere).
   const runner = opts.runner ?? (await fusedTileRunner(model)).runner;
-  const t0 = performance.now();
-  await upscaleTiled(
-    memorySource(lrModel.data as Float32Array, lr.rows, lr.cols, lr.bands),
-    runner,
-    sink,
-    {
+  const pass = async (x: Float32Array, r: number, c: number, progress = opts.onProgress) => {
+    const sink = new MemorySink(r * scale, c * scale, gt.bands);
+    await upscaleTiled(memorySource(x, r, c, lr.bands), runner, sink, {
       scale,
       tile: opts.tile ?? 64,
       overlap: opts.overlap ?? 16,
       concurrency: opts.concurrency,
-      onProgress: opts.onProgress,
+      onProgress: progress,
       signal: opts.signal,
-    },
-  );
+    });
+    return sink.data;
+  };
+  const t0 = performance.now();
+  const x = lrModel.data as Float32Array;
+  const srData = opts.selfEnsemble
+    ? await selfEnsemble(
+        x,
+        lr.rows,
+        lr.cols,
+        lr.bands,
+        scale,
+        (y, r, c) => pass(y, r, c, undefined),
+        {
+          signal: opts.signal,
+          onProgress: opts.onProgress,
+        },
+      )
+    : await pass(x, lr.rows, lr.cols);
   const modelMs = performance.now() - t0;
-  let sr: Cube = { ...gt, data: sink.data };
+  let sr: Cube = { ...gt, data: srData };
   if (record) sr = toBipCube(denormalize(sr, record));
   const metrics = await computeMetrics(gt, sr, mopts);
   return { gt, lr, bicubic, sr, scale, metrics, bicubicMetrics, modelMs };

@@ -30,6 +30,8 @@ export interface DemoOptions {
   workers?: number;
   /** Our WebAssembly kernels on wasm/cpu (Winograd convs, fused sub-pixel tail; default true). */
   fastKernels?: boolean;
+  /** The geometric self-ensemble: 8 passes (rotations and flips) averaged (src/self-ensemble.ts). */
+  selfEnsemble?: boolean;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -60,16 +62,20 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const scene = await readDemoScene();
   const gt = cropCube(DEMO_SCENE_PATH, scene, DEMO_HOLD_OUT);
   const evaluation = existsSync(join(modelPath, ANY_BAND_CONFIG_FILE))
-    ? await evaluateAnyBand(modelPath, gt)
+    ? await evaluateAnyBand(modelPath, gt, opts)
     : await evaluateBandSpecific(modelPath, gt, opts);
   return writeDemoFiles(evaluation, opts.outDir);
 }
 
 /** An any-band model runs in-process with its own tiling (src/any-band/any-band-model.ts). */
-async function evaluateAnyBand(modelPath: string, gt: Cube): Promise<SceneEvaluation> {
+async function evaluateAnyBand(
+  modelPath: string,
+  gt: Cube,
+  opts: DemoOptions,
+): Promise<SceneEvaluation> {
   const model = await loadAnyBandModel(modelPath);
   try {
-    return await evaluateScene(model, gt, { scale: DEMO_SCALE });
+    return await evaluateScene(model, gt, { scale: DEMO_SCALE, selfEnsemble: opts.selfEnsemble });
   } finally {
     model.dispose();
   }
@@ -99,6 +105,7 @@ async function evaluateBandSpecific(
       overlap: 8,
       signal: opts.signal,
       onProgress: opts.onProgress,
+      selfEnsemble: opts.selfEnsemble,
     });
   } finally {
     await pool.close();

@@ -91,6 +91,7 @@ describe('shipped models', () => {
     const bad = await lkca('upscale', lr, '-o', join(tmp(), 'x.npy'), '--model', 'nope', ...args);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/ModelNotFoundError: 'nope' is neither/);
+    await useBackend('cpu');
   });
 
   it('`lkca upscale --model lkca-any-band-x4` runs the any-band model: same numbers as its API, map info scaled', async () => {
@@ -114,5 +115,49 @@ describe('shipped models', () => {
     expect(got.mapInfo).toMatch(/^UTM, 1(\.0+)?, 1(\.0+)?, 612730\.91/);
     expect(got.mapInfo).toMatch(/2\.5+e-01, 2\.5+e-01|0\.25, 0\.25/);
     await useBackend('cpu');
+  }, 300000);
+
+  it('`lkca upscale --self-ensemble` averages the any-band model over 8 rotations and flips (its API, not the plain pass); band-specific models are refused', async () => {
+    // A real 31-band crop of the demo scene.
+    const input = join(tmp(), 'crop.hdr');
+    await writeCube(
+      input,
+      cropCube('c', await readDemoScene(), { row: 40, col: 60, rows: 12, cols: 16 }),
+    );
+    const out = join(tmp(), 'se.hdr');
+    await useBackend('wasm');
+    const r = await lkca(
+      'upscale',
+      input,
+      '-o',
+      out,
+      '--model',
+      'lkca-any-band-x4',
+      '--self-ensemble',
+      '--backend',
+      'wasm',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const got = toInterleave(await readCube(out), 'bip').data;
+    const model = await loadAnyBandModel(join(SHIPPED_MODELS_DIR, 'lkca-any-band-x4'));
+    const lr = await readCube(input);
+    const want = toInterleave(await model.predict(lr, { selfEnsemble: true }), 'bip').data;
+    const plain = toInterleave(await model.predict(lr), 'bip').data;
+    model.dispose();
+    expect(maxAbsDiff(got, want)).toBe(0);
+    expect(maxAbsDiff(got, plain)).toBeGreaterThan(1e-4);
+    const bad = await lkca(
+      'upscale',
+      input,
+      '-o',
+      join(tmp(), 'b.hdr'),
+      '--model',
+      'lkca-student-x4',
+      '--self-ensemble',
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /--self-ensemble runs any-band models.*lkca-student-x4 is band-specific/,
+    );
   }, 300000);
 });

@@ -13,6 +13,8 @@ export interface AnyBandUpscaleFileOptions {
   scale?: number;
   /** LR tile side of `predict` (default its own). */
   tile?: number;
+  /** The geometric self-ensemble (8 passes averaged; `predict`'s `selfEnsemble`). */
+  selfEnsemble?: boolean;
   signal?: AbortSignal;
 }
 
@@ -39,7 +41,10 @@ export async function upscaleFileWithAnyBand(
       );
     const lr = await readCube(input);
     opts.signal?.throwIfAborted();
-    const sr = await model.predict(lr, opts.tile ? { tile: opts.tile } : {});
+    const sr = await model.predict(lr, {
+      ...(opts.tile ? { tile: opts.tile } : {}),
+      selfEnsemble: opts.selfEnsemble,
+    });
     opts.signal?.throwIfAborted();
     if (lr.mapInfo) sr.mapInfo = scaleMapInfo(lr.mapInfo, scale, input);
     const files = await writeCube(output, sr);

@@ -17,9 +17,15 @@ export function demoCommand(program: Command): void {
       '--model <name|dir>',
       'model to use instead of the shipped one (a name from lkca models, or a folder)',
       DEMO_MODEL_PATH,
+    )
+    .option(
+      '--self-ensemble',
+      'average the model over the 8 rotations and flips of the input (8x the time, better scores)',
     );
   jsonOption(winogradOption(workersOption(backendOption(cmd), '1'))).action(
-    async (o: CommonOptions & { out: string; model: string; workers: string }) => {
+    async (
+      o: CommonOptions & { out: string; model: string; workers: string; selfEnsemble?: boolean },
+    ) => {
       const ctx = makeContext(o);
       const info = await ctx.runtime();
       ctx.out.info(
@@ -32,6 +38,7 @@ export function demoCommand(program: Command): void {
         runtime: info.requested,
         workers: parseNumber('workers', o.workers, { int: true, min: 1 }),
         fastKernels: o.winograd !== false,
+        selfEnsemble: !!o.selfEnsemble,
         signal: ctx.signal,
         onProgress: progress.onProgress,
       }).finally(progress.stop);
@@ -45,13 +52,14 @@ export function demoCommand(program: Command): void {
           backend: info.backend,
           device: info.device,
           ms: ev.modelMs,
+          selfEnsemble: !!o.selfEnsemble,
           ...metricValues(ev.metrics),
           bicubic: metricValues(ev.bicubicMetrics),
           files: { sr: files.sr, preview: files.grid },
         },
         `${metricTable([
           [
-            `${resolveModel(o.model).name}${o.model === DEMO_MODEL_PATH ? ' (shipped)' : ''}`,
+            `${resolveModel(o.model).name}${o.model === DEMO_MODEL_PATH ? ' (shipped)' : ''}${o.selfEnsemble ? ', self-ensemble x8' : ''}`,
             ev.metrics,
           ],
           ['bicubic', ev.bicubicMetrics],

@@ -3,7 +3,13 @@ import { upscaleFileWithModel } from '@hsrkit/inference/node';
 import type { Command } from 'commander';
 import { upscaleFileWithAnyBand } from '../../any-band/upscale-file-node.js';
 import { resolveModel } from '../../shipped-models.js';
-import { type CommonOptions, makeContext, parseNumber, parseTiledRun } from '../context.js';
+import {
+  CliUsageError,
+  type CommonOptions,
+  makeContext,
+  parseNumber,
+  parseTiledRun,
+} from '../context.js';
 import { jsonOption, tiledRunOptions } from '../options.js';
 
 export function upscaleCommand(program: Command): void {
@@ -22,7 +28,12 @@ export function upscaleCommand(program: Command): void {
       'output cube (format by extension; ENVI keeps memory bounded)',
     );
   jsonOption(
-    tiledRunOptions(cmd).option('--scale <s>', 'check that the model upscales by this factor'),
+    tiledRunOptions(cmd)
+      .option('--scale <s>', 'check that the model upscales by this factor')
+      .option(
+        '--self-ensemble',
+        'any-band models: average over the 8 rotations and flips of the input (8x the time, better scores)',
+      ),
   ).action(
     async (
       file: string,
@@ -33,6 +44,7 @@ export function upscaleCommand(program: Command): void {
         overlap: string;
         workers: string;
         scale?: string;
+        selfEnsemble?: boolean;
       },
     ) => {
       const ctx = makeContext(o);
@@ -41,6 +53,10 @@ export function upscaleCommand(program: Command): void {
       await checkOutputPaths(o.output, [file]);
       await cubeInfo(file);
       const model = resolveModel(o.model);
+      if (o.selfEnsemble && model.kind !== 'any-band')
+        throw new CliUsageError(
+          `--self-ensemble runs any-band models (the cube in memory); ${o.model} is band-specific and streams tile by tile. Use an any-band model (lkca models) or leave the flag out`,
+        );
       const info = await ctx.runtime();
       const progress = ctx.out.tracker('tiles');
       const t0 = performance.now();
@@ -52,6 +68,7 @@ export function upscaleCommand(program: Command): void {
               modelPath: model.path,
               scale,
               tile: o.tile ? parseNumber('tile', o.tile, { int: true, min: 8 }) : undefined,
+              selfEnsemble: !!o.selfEnsemble,
               signal: ctx.signal,
             }).finally(progress.stop)
           : await upscaleFileWithModel(file, o.output, {
