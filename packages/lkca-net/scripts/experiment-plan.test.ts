@@ -89,8 +89,9 @@ describe('experiment plan', () => {
 
   it('plans every variant after what it needs, two seeds per claim, the teacher at 2x steps', () => {
     const runs = planRuns(parseExperimentArgs([]));
-    // balloons: all 10 variants; aviris and jasper skip the convergence check and group's 2nd seed.
-    expect(runs).toHaveLength(10 + 8 + 8);
+    // balloons: all 12 variants; aviris and jasper skip the convergence check, group's 2nd seed
+    // and the two loss variants.
+    expect(runs).toHaveLength(12 + 8 + 8);
     const balloons = runs.filter((r) => r.scene.id === 'balloons');
     expect(balloons.map((r) => r.variant.id)).toEqual([
       'teacher',
@@ -103,6 +104,8 @@ describe('experiment plan', () => {
       'group-s2',
       'svd',
       'svd-s2',
+      'student-l1',
+      'student-sam01',
     ]);
     for (const s of SCENES) {
       const steps = (id: string) =>
@@ -125,7 +128,7 @@ describe('experiment plan', () => {
     const blind = planRuns(
       parseExperimentArgs(['--scenes', 'balloons', '--degradations', 'blind']),
     );
-    expect(blind).toHaveLength(10);
+    expect(blind).toHaveLength(12);
     const quick = parseExperimentArgs(['--quick']);
     expect(stepsFor(SCENES[0], quick)).toBe(10);
     expect(stepsFor(SCENES[0], quick, { stepsFactor: 2 })).toBe(10);
@@ -202,10 +205,14 @@ describe('experiment plan', () => {
         variant('group-s2', 40.4, { params: 50 }),
         variant('svd', 40.6, { rank: 30, params: 80, msForward: 5 }),
         variant('svd-s2', 40.5, { rank: 30, params: 80, msForward: 5 }),
+        variant('student-l1', 40.7, { metrics: m(40.7, 2.5) }),
       ],
     };
     const text = groupFindings(g).join('\n');
     expect(text).toContain('Best MPSNR: teacher at 41.000 dB, +1.000 dB vs bicubic');
+    expect(text).toContain(
+      'The loss (student, seed 1, same steps): L1 alone 40.700 dB / SAM 2.500 deg; L1 + 1 angle + 1 gradient (the default) 40.500 dB / SAM 2.000 deg (bicubic 40.000 / 2.000)',
+    );
     // The largest gap between two seeds: group 40.2 vs 40.4.
     expect(seedSpread(g)).toBeCloseTo(0.2, 12);
     expect(text).toContain('up to 0.200 dB apart');

@@ -76,7 +76,7 @@ export const SCENES: readonly SceneSpec[] = [
     stride: 4,
     batchSize: 8,
     steps: 800,
-    skip: ['student-long', 'group-s2'],
+    skip: ['student-long', 'group-s2', 'student-l1', 'student-sam01'],
   },
   {
     id: 'jasper',
@@ -91,7 +91,7 @@ export const SCENES: readonly SceneSpec[] = [
     stride: 4,
     batchSize: 8,
     steps: 800,
-    skip: ['student-long', 'group-s2'],
+    skip: ['student-long', 'group-s2', 'student-l1', 'student-sam01'],
   },
 ];
 
@@ -130,6 +130,8 @@ export type VariantId =
   | 'group-s2'
   | 'svd'
   | 'svd-s2'
+  | 'student-l1'
+  | 'student-sam01'
   // Variants of earlier runs' results.json (still rendered by --report-only).
   | 'student-rerun'
   | 'group-kd'
@@ -151,7 +153,12 @@ export interface VariantSpec {
   needs: VariantId[];
   /** Only under these degradations (default all). */
   only?: DegradationId[];
+  /** Weights of the spectral terms next to L1 (default SPECTRAL_LOSS: 1 and 1, as `lkca train`). */
+  spectralLoss?: { sam: number; spectralGradient: number };
 }
+
+/** The field's loss next to L1 (as `lkca train`'s default): spectral angle and spectral gradient. */
+export const SPECTRAL_LOSS = { sam: 1, spectralGradient: 1 } as const;
 
 export const UPSAMPLER_GROUPS = 8;
 /** The svd rank is the one keeping this share of the trained full student's upsampler energy. */
@@ -251,6 +258,27 @@ export const VARIANTS: readonly VariantSpec[] = [
     kd: false,
     seed: 2,
     needs: ['student'],
+  },
+  // The loss, measured: the student (seed 1) with L1 alone and with a lighter angle term.
+  {
+    id: 'student-l1',
+    label: 'student: 4 LKB, `conv`, L1 alone',
+    blocks: 4,
+    upsampler: 'conv',
+    kd: false,
+    seed: 1,
+    needs: [],
+    spectralLoss: { sam: 0, spectralGradient: 0 },
+  },
+  {
+    id: 'student-sam01',
+    label: 'student: 4 LKB, `conv`, L1 + 0.1 angle + 1 gradient',
+    blocks: 4,
+    upsampler: 'conv',
+    kd: false,
+    seed: 1,
+    needs: [],
+    spectralLoss: { sam: 0.1, spectralGradient: 1 },
   },
 ];
 

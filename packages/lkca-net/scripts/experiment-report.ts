@@ -192,6 +192,22 @@ export function groupFindings(g: GroupResult): string[] {
     out.push(
       `Convergence check: the same student (seed 1) trained ${f(long.steps / s1.steps, 0)}x as long: ${signed(long.metrics.mpsnr - s1.metrics.mpsnr, 3)} dB, SAM ${signed(long.metrics.sam - s1.metrics.sam, 3)} deg${Math.abs(long.metrics.mpsnr - s1.metrics.mpsnr) <= Math.max(0.05, spread ?? 0) ? ': the budget has converged (doubling it changes less than the seeds do)' : ": NOT converged at this budget (doubling it still moves the score beyond the seeds' spread)"}.`,
     );
+  const l1 = byId(g, 'student-l1');
+  const light = byId(g, 'student-sam01');
+  if (s1 && (l1 || light))
+    out.push(
+      `The loss (student, seed 1, same steps): ${[
+        [l1, 'L1 alone'],
+        [light, 'L1 + 0.1 angle + 1 gradient'],
+        [s1, 'L1 + 1 angle + 1 gradient (the default)'],
+      ]
+        .filter(([v]) => v)
+        .map(
+          ([v, name]) =>
+            `${name} ${f((v as VariantResult).metrics.mpsnr, 3)} dB / SAM ${f((v as VariantResult).metrics.sam, 3)} deg`,
+        )
+        .join('; ')} (bicubic ${f(g.bicubic.mpsnr, 3)} / ${f(g.bicubic.sam, 3)}).`,
+    );
   const t = byId(g, 'teacher');
   if (t && student) {
     const d = t.metrics.mpsnr - student.mpsnr;

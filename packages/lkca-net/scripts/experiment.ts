@@ -50,6 +50,7 @@ import {
   profileName,
   SCALE,
   type SceneSpec,
+  SPECTRAL_LOSS,
   SVD_ENERGY,
   svdBreakEvenRank,
   UPSAMPLER_GROUPS,
@@ -68,8 +69,6 @@ import {
 import { renderSpectrumPng, type SpectrumCurve } from './spectrum-png.js';
 
 const LR = 1e-3;
-/** The field's loss next to L1 (as `lkca train`): spectral angle and spectral gradient, weight 1 each. */
-const SPECTRAL_LOSS = { sam: 1, spectralGradient: 1 };
 const WARMUP = 2;
 const TIMED_RUNS = 9;
 
@@ -335,7 +334,7 @@ async function trainVariant(
     stride: scene.stride,
     lr: LR,
     seed: v.seed,
-    spectralLoss: SPECTRAL_LOSS,
+    spectralLoss: v.spectralLoss ?? SPECTRAL_LOSS,
     // Validation only draws the learning curve (the model kept is the last step's), on what is
     // scored: the hold-out region, or the held-out crops.
     holdOut: scene.holdOut,
