@@ -346,6 +346,9 @@ describe('lkca reliability (issue 15)', () => {
         throw new Error(`exited before its first step:\n${run.output()}`);
       }),
     ]);
+    // The loop checks for a stop between steps: wait into step 2 (steps take 0.3-0.5 s here), so
+    // both signals arrive while it computes, before any save can start.
+    await new Promise((r) => setTimeout(r, 120));
     run.child.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 20));
     run.child.kill('SIGINT');
