@@ -1,13 +1,17 @@
 // Fine-tunes the shipped any-band model (lkca-any-band-x4, never trained on CAVE) on the demo scene
 // and ships it as the demo's model: trained on the scene's top half, validated (best weights kept)
 // on its bottom-left quadrant, and scored on the bottom-right quadrant that `lkca demo` shows,
-// which neither step sees. A second stage (--parts three --init <stage 1 model>) continues on the
-// top half and the bottom-left quadrant together (no validation part then: the last weights are
-// kept). The shipped weights: stage 1 then stage 2,
+// which neither step sees. Further stages (--init <previous stage>) continue from an earlier
+// stage; --parts three trains on the top half and the bottom-left quadrant together (no
+// validation part then: the last weights are kept). The shipped weights, two stages:
 //   npx tsx --conditions=source packages/lkca-net/scripts/train-demo-any-band.ts --minutes 45 --lr 3e-4
 //   cp -r packages/lkca-net/assets/models/lkca-any-band-x4-cave /tmp/stage1
-//   npx tsx --conditions=source packages/lkca-net/scripts/train-demo-any-band.ts --parts three \
-//     --init /tmp/stage1 --minutes 30 --lr 1.5e-4
+//   npx tsx --conditions=source packages/lkca-net/scripts/train-demo-any-band.ts \
+//     --init /tmp/stage1 --minutes 35 --lr 1.5e-4 --sam 1 --seed 3
+// (the second stage's lighter angle term, --sam 1 against the default 4 of src/any-band/loss.ts,
+// buys MPSNR; the x8 self-ensemble that `lkca demo` runs by default brings SAM back under
+// bicubic's). --sam / --spectral-gradient set the loss weights; --out DIR writes the model and
+// its record under DIR instead of the shipped places, to compare before shipping.
 // Writes assets/models/lkca-any-band-x4-cave/ and bench/results/demo-any-band.json (each stage's
 // record, the earlier ones under `previous`).
 import { existsSync } from 'node:fs';
@@ -40,11 +44,19 @@ const { values: args } = parseArgs({
     resume: { type: 'boolean', default: false },
     init: { type: 'string' },
     parts: { type: 'string', default: 'top' },
+    // Loss weights (src/any-band/loss.ts; defaults there): the angle term trades MPSNR for SAM.
+    sam: { type: 'string' },
+    'spectral-gradient': { type: 'string' },
+    // Where the model and its record go (default: the shipped folder and bench/results).
+    out: { type: 'string' },
   },
 });
 const root = fileURLToPath(new URL('..', import.meta.url));
 const NAME = 'lkca-any-band-x4-cave';
-const outDir = join(root, 'assets/models', NAME);
+const outDir = args.out ? join(args.out, NAME) : join(root, 'assets/models', NAME);
+const recordPath = args.out
+  ? join(args.out, 'demo-any-band.json')
+  : join(root, 'bench/results/demo-any-band.json');
 const ckptDir = args.ckpt ?? join(root, '.tmp', `ckpt-${NAME}`);
 const lastDir = join(ckptDir, 'last');
 const hp = {
@@ -52,6 +64,14 @@ const hp = {
   lr: Number(args.lr),
   warmup: Number(args.warmup),
   seed: Number(args.seed),
+  ...(args.sam !== undefined ? { sam: Number(args.sam) } : {}),
+  ...(args['spectral-gradient'] !== undefined
+    ? { spectralGradient: Number(args['spectral-gradient']) }
+    : {}),
+};
+const loss = {
+  ...(hp.sam !== undefined ? { sam: hp.sam } : {}),
+  ...(hp.spectralGradient !== undefined ? { spectralGradient: hp.spectralGradient } : {}),
 };
 
 const info = await selectRuntime('wasm');
@@ -98,6 +118,7 @@ const res = await trainAnyBand({
   lrMin: hp.lr / 100,
   warmup: hp.warmup,
   seed: hp.seed,
+  loss,
   validateMinutes: Math.max(1, hp.minutes / 12),
   restoreBest: !three,
   resume: resumed ? { state: resumed.state, optimizer: resumed.optimizer } : undefined,
@@ -122,9 +143,13 @@ if (args.init) {
     previous = JSON.parse(await readFile(join(root, 'bench/results/demo-any-band.json'), 'utf8'));
   } catch {}
 }
+// Stages so far: this one plus the chain of earlier records.
+let stages = 1;
+for (let r = previous as { previous?: unknown } | null; r; r = r.previous as typeof r) stages++;
 const record = {
   model: NAME,
-  from: args.init ? `${args.init} (the previous stage, below)` : 'lkca-any-band-x4',
+  stage: stages,
+  from: args.init ? 'the previous stage (its record under `previous`)' : 'lkca-any-band-x4',
   trainedOn: three
     ? 'CAVE balloons, top half and bottom-left quadrant (the scene minus the demo quadrant)'
     : 'CAVE balloons, top half (128 x 256 x 31)',
@@ -152,7 +177,7 @@ await saveAnyBandModel(model, outDir, {
   name: NAME,
   training: {
     data: record.trainedOn,
-    from: args.init ? 'lkca-any-band-x4, fine-tuned in two stages' : record.from,
+    from: stages > 1 ? `lkca-any-band-x4, fine-tuned in ${stages} stages` : record.from,
     steps: record.steps,
     bestStep: record.bestStep,
     heldOut: {
@@ -163,10 +188,8 @@ await saveAnyBandModel(model, outDir, {
     },
   },
 });
-await writeFile(
-  join(root, 'bench/results/demo-any-band.json'),
-  `${JSON.stringify(record, null, 2)}\n`,
-);
+await mkdir(outDir, { recursive: true });
+await writeFile(recordPath, `${JSON.stringify(record, null, 2)}\n`);
 console.log(
   `held-out quadrant: before ${before.mpsnr.toFixed(3)} dB / SAM ${before.sam.toFixed(3)}, after ${after.mpsnr.toFixed(3)} dB / SAM ${after.sam.toFixed(3)}; bicubic ${after.bicubicMpsnr.toFixed(3)} / ${after.bicubicSam.toFixed(3)}`,
 );

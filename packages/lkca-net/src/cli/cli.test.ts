@@ -348,8 +348,16 @@ describe('lkca CLI', () => {
     const out = join(dir, 'demo');
     const r = await lkca('demo', '--out', out, '--backend', 'wasm', '--json');
     expect(r.code).toBe(0);
-    expect(r.json).toMatchObject({ rows: 128, cols: 128, bands: 31, scale: 4, backend: 'wasm' });
-    expect(r.json.mpsnr).toBeGreaterThan(r.json.bicubic.mpsnr);
+    expect(r.json).toMatchObject({
+      rows: 128,
+      cols: 128,
+      bands: 31,
+      scale: 4,
+      backend: 'wasm',
+      selfEnsemble: true,
+    });
+    // Issue 16's bar for the demo: >= +1.0 dB MPSNR over bicubic with SAM below bicubic's.
+    expect(r.json.mpsnr - r.json.bicubic.mpsnr).toBeGreaterThanOrEqual(1.0);
     expect(r.json.ergas).toBeLessThan(r.json.bicubic.ergas);
     // The shipped demo model keeps spectra better than bicubic too.
     expect(r.json.sam).toBeLessThan(r.json.bicubic.sam);
@@ -358,6 +366,21 @@ describe('lkca CLI', () => {
     expect(sr.wavelengths?.[0]).toBe(400);
     const png = await readFile(join(out, 'compare.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
+    // --no-self-ensemble: the single pass, scored on the same quadrant (same bicubic baseline).
+    const one = await lkca(
+      'demo',
+      '--out',
+      join(dir, 'demo-one'),
+      '--backend',
+      'wasm',
+      '--no-self-ensemble',
+      '--json',
+    );
+    expect(one.code).toBe(0);
+    expect(one.json.selfEnsemble).toBe(false);
+    expect(one.json.bicubic.mpsnr).toBe(r.json.bicubic.mpsnr);
+    expect(one.json.mpsnr).toBeGreaterThan(one.json.bicubic.mpsnr);
+    expect(Math.abs(one.json.mpsnr - r.json.mpsnr)).toBeGreaterThan(1e-3);
   });
 
   it('eval: model and bicubic scored on a real crop with the documented JSON keys; bench times a model', async () => {
