@@ -43,7 +43,7 @@ async function sgdRun(lr = LR) {
 type Run = Awaited<ReturnType<typeof sgdRun>>;
 
 /** Largest difference of the student's updates, relative to the largest update of `ref`. */
-function updateGap(got: Run, ref: Run): number {
+function updateGap(got: Pick<Run, 'updates'>, ref: Pick<Run, 'updates'>): number {
   let diff = 0;
   let size = 0;
   ref.updates.forEach((u, i) => {
@@ -82,6 +82,68 @@ describeBackends(
       for (const [i, a] of got.adapters.entries())
         for (let k = 0; k < a.length; k++)
           expect(Math.abs(a[k] - cpu.adapters[i][k])).toBeLessThan(1e-5);
+    });
+  },
+  ['wasm', 'webgpu'],
+);
+
+/** Six 3x3 convs (12 variables: more gradients than WebGPU's AddN can bind in one call). */
+function deepStudent(): tf.LayersModel {
+  const x = tf.input({ shape: [null, null, 3] });
+  let h: tf.SymbolicTensor = x;
+  for (let i = 0; i < 6; i++)
+    h = tf.layers
+      .conv2d({
+        filters: i === 5 ? 3 : 4,
+        kernelSize: 3,
+        padding: 'same',
+        activation: i === 5 ? undefined : 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 7 + i }),
+        biasInitializer: tf.initializers.randomUniform({
+          minval: -0.05,
+          maxval: 0.05,
+          seed: 70 + i,
+        }),
+      })
+      .apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: x, outputs: h });
+}
+
+/** Two SGD steps with clipping active (the norm is over all 12 gradients): norms and updates. */
+async function clippedRun() {
+  const student = deepStudent();
+  const start = await weightValues(student);
+  const r = await train({
+    optimizer: { type: 'sgd' },
+    schedule: LR,
+    clipNorm: 0.01,
+    steps: 2,
+    seed: 3,
+    student,
+    data: stepData({ size: 6 }),
+  });
+  const end = await weightValues(student);
+  r.dispose();
+  student.dispose();
+  return {
+    norms: r.history.map((h) => h.gradNorm),
+    updates: end.map((w, i) => w.map((v, k) => v - start[i][k])),
+  };
+}
+
+describeBackends(
+  'gradient clipping over many variables',
+  (backend) => {
+    it('the global gradient norm and the clipped updates equal the cpu run', async () => {
+      if (backend === 'wasm') registerWasmTrainingKernels();
+      const got = await clippedRun();
+      await useBackend('cpu');
+      const ref = await clippedRun();
+      await useBackend(backend);
+      expect(ref.norms[0]).toBeGreaterThan(0.01);
+      for (const [i, n] of got.norms.entries())
+        expect(Math.abs(n - ref.norms[i]) / ref.norms[i]).toBeLessThan(1e-4);
+      expect(updateGap(got, ref)).toBeLessThan(1e-3);
     });
   },
   ['wasm', 'webgpu'],

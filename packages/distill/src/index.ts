@@ -2,6 +2,7 @@
 // LayersModels with feature alignment, schedules, validation, checkpoints and exact resume.
 export { CheckpointError, DistillConfigError, DistillDataError } from './errors.js';
 export { SeededRng } from './rng.js';
+export { sumTensors } from './sum-tensors.js';
 export type { Schedule } from './schedule.js';
 export { decaySchedules, resolveDecay, type DecaySpec } from './decay-schedules.js';
 export { lrSchedules, resolveLrSchedule, type LrScheduleSpec } from './lr-schedules.js';

@@ -5,6 +5,7 @@ import { DistillDataError } from './errors.js';
 import { setLearningRate } from './optimizers.js';
 import type { LossWeights, ResolvedTap } from './resolve-options.js';
 import { stepLoss } from './step-loss.js';
+import { sumTensors } from './sum-tensors.js';
 import type { StepLosses } from './train-result.js';
 
 /** What one optimizer step works on. The tapped models share the originals' layers. */
@@ -65,7 +66,7 @@ export function createTrainStep(parts: StepParts): TrainStep {
       }, trainables as tf.Variable[]);
       const ordered = trainables.map((v) => grads[v.name] ?? tf.zerosLike(v));
       const gradNorm = tf.tidy(
-        () => tf.sqrt(tf.addN(ordered.map((g) => tf.sum(tf.square(g))))) as tf.Scalar,
+        () => tf.sqrt(sumTensors(ordered.map((g) => tf.sum(tf.square(g))))) as tf.Scalar,
       );
       let applied = ordered;
       if (clipNorm !== undefined) {

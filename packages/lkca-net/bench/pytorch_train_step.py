@@ -3,7 +3,8 @@
 (scripts/pytorch_reference.py), L1 loss, gradient-norm clipping at 1, one Adam step.
 
 Runs as a server so the benchmark can time it in turns with TF.js in one run: each stdin line is a
-JSON request {"bands", "scale", "lr", "upsampler", "batch", "threads", "warmup", "steps"}; each
+JSON request {"bands", "scale", "lr", "upsampler", "batch", "threads", "warmup", "steps"} and an
+optional "device" ("cpu", the default, or "cuda": scripts/gpu-train-bench.ts); each
 answer is one JSON line with the mean ms per step over `steps` steps after `warmup` steps (the
 same net and optimizer are reused between requests of the same spec, as one training run would).
 Run with Debian's python3-torch: /usr/bin/python3 bench/pytorch_train_step.py
@@ -15,21 +16,24 @@ import time
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts'))
+# pytorch_reference.py: in ../scripts in the repo, beside this file in the GPU bundle.
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, '..', 'scripts')]
 from pytorch_reference import LKCANet  # noqa: E402
 
 runs = {}
 
 
 def run_for(req):
-    key = (req['bands'], req['scale'], req['lr'], req['upsampler'], req['batch'])
+    device = req.get('device', 'cpu')
+    key = (req['bands'], req['scale'], req['lr'], req['upsampler'], req['batch'], device)
     if key not in runs:
-        bands, scale, lr, up, batch = key
+        bands, scale, lr, up, batch, _ = key
         torch.manual_seed(0)
-        net = LKCANet(bands, scale, up=up).train()
+        net = LKCANet(bands, scale, up=up).train().to(device)
         opt = torch.optim.Adam(net.parameters(), lr=1e-4)
-        x = torch.rand(batch, bands, lr, lr)
-        y = torch.rand(batch, bands, lr * scale, lr * scale)
+        x = torch.rand(batch, bands, lr, lr, device=device)
+        y = torch.rand(batch, bands, lr * scale, lr * scale, device=device)
         runs[key] = (net, opt, x, y)
     return runs[key]
 
@@ -40,6 +44,7 @@ def step(net, opt, x, y):
     loss.backward()
     torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
     opt.step()
+    # float() waits for the device, as the TF.js trainer reads each step's loss back.
     return float(loss)
 
 
@@ -63,6 +68,7 @@ def main():
             'threads': torch.get_num_threads(),
             'params': sum(p.numel() for p in net.parameters()),
             'torch': torch.__version__,
+            'device': torch.cuda.get_device_name(0) if x.is_cuda else 'cpu',
         }), flush=True)
 
 

@@ -8,16 +8,14 @@
 // Env: TRAIN_BENCH_ONLY=31:conv,128:svd (subset), TRAIN_BENCH_ROUNDS (3), TRAIN_BENCH_STEPS (6),
 // TRAIN_BENCH_OUT (file name stem, default train-step), PYTHON (default /usr/bin/python3).
 // Writes bench/results/<stem>.json and .md.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Cube } from '@hsrkit/hsi-data';
 import * as tf from '@tensorflow/tfjs';
-import { lkcaNet, type UpsamplerKind } from '../src/model.js';
-import { trainOnScenes } from '../src/training.js';
+import type { UpsamplerKind } from '../src/model.js';
+import { benchTrainRun, median, syntheticScene, TorchTrainPeer } from './train-bench-support.js';
 import { startWasmForBench } from './wasm-runtime.js';
 
 const SCALE = 4;
@@ -37,77 +35,26 @@ for (const bands of [31, 128])
 const only = process.env.TRAIN_BENCH_ONLY?.split(',').map((s) => s.trim());
 const CONFIGS = only ? ALL.filter((c) => only.includes(`${c.bands}:${c.upsampler}`)) : ALL;
 
-/** A smooth seeded 256 x 256 scene (values in [0, 1]): the data path costs what a real one does. */
-function syntheticScene(bands: number): Cube {
-  const rows = 256;
-  const cols = 256;
-  const data = new Float32Array(rows * cols * bands);
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < cols; c++)
-      for (let b = 0; b < bands; b++)
-        data[(r * cols + c) * bands + b] =
-          0.5 + 0.25 * Math.sin(r / 7 + b / 5) * Math.cos(c / 9 - b / 11) + 0.1 * Math.sin(r * c);
-  return { rows, cols, bands, interleave: 'bip', data };
-}
-
 /** Times one trainOnScenes run: mean ms of the steps after WARMUP (from its progress events). */
 async function timeOurs(cube: Cube, upsampler: UpsamplerKind, seed: number) {
-  const at: number[] = [];
-  const losses: number[] = [];
-  const student = lkcaNet({ bands: cube.bands, scale: SCALE, upsampler });
-  const res = await trainOnScenes({
-    scenes: [cube],
-    scale: SCALE,
-    student,
+  const { at, losses, params, kernels } = await benchTrainRun(cube, {
+    upsampler,
     steps: WARMUP + STEPS,
-    batchSize: BATCH,
-    patchSize: HR_PATCH,
     seed,
-    // L1 alone, as the PyTorch peer computes (lkca train adds spectral terms by default).
-    spectralLoss: { sam: 0, spectralGradient: 0 },
-    onProgress: (e) => {
-      at[e.step] = performance.now();
-      losses.push(e.losses.total);
-    },
+    scale: SCALE,
+    batch: BATCH,
+    hrPatch: HR_PATCH,
   });
   const ms = (at[WARMUP + STEPS] - at[WARMUP]) / STEPS;
-  const kernels = (res.result as { kernels?: string }).kernels ?? 'not reported';
-  res.result.dispose();
-  res.model.dispose();
   return {
     ms,
-    params: student.countParams(),
+    params,
     firstLoss: losses[0],
     lastLoss: losses.at(-1)!,
     kernels,
   };
 }
 
-/** The PyTorch peer, one long-lived process (its nets and optimizers persist between requests). */
-class TorchPeer {
-  private proc: ChildProcessWithoutNullStreams;
-  private lines: AsyncIterator<string>;
-  constructor() {
-    this.proc = spawn(PYTHON, [join(here, 'pytorch_train_step.py')], { stdio: 'pipe' });
-    this.proc.stderr.on('data', (d) => process.stderr.write(d));
-    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
-  }
-  async time(bands: number, upsampler: UpsamplerKind, threads: number) {
-    const req = { bands, scale: SCALE, lr: HR_PATCH / SCALE, upsampler, batch: BATCH, threads };
-    this.proc.stdin.write(`${JSON.stringify({ ...req, warmup: WARMUP, steps: STEPS })}\n`);
-    const line = await this.lines.next();
-    if (line.done) throw new Error('the PyTorch peer exited');
-    return JSON.parse(line.value) as { ms_per_step: number; params: number; torch: string };
-  }
-  close() {
-    this.proc.stdin.end();
-  }
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
@@ -133,7 +80,13 @@ async function main(): Promise<void> {
   const loadStart = loadavg()[0];
   const runtime = await startWasmForBench();
   console.log(`runtime: ${runtime}`);
-  const torch = new TorchPeer();
+  const torch = new TorchTrainPeer(PYTHON, join(here, 'pytorch_train_step.py'));
+  const timeTorch = async (bands: number, upsampler: UpsamplerKind, threads: number) => {
+    const req = { bands, scale: SCALE, lr: HR_PATCH / SCALE, upsampler, batch: BATCH, threads };
+    const a = await torch.time({ ...req, warmup: WARMUP, steps: STEPS });
+    if (!a) throw new Error('the PyTorch peer exited');
+    return a;
+  };
   const rows = [];
   try {
     for (const { bands, upsampler } of CONFIGS) {
@@ -147,8 +100,8 @@ async function main(): Promise<void> {
       for (let round = 0; round < ROUNDS; round++) {
         last = await timeOurs(cube, upsampler, round);
         ours.push(last.ms);
-        const a = await torch.time(bands, upsampler, 1);
-        const b = await torch.time(bands, upsampler, 2);
+        const a = await timeTorch(bands, upsampler, 1);
+        const b = await timeTorch(bands, upsampler, 2);
         t1.push(a.ms_per_step);
         t2.push(b.ms_per_step);
         torchParams = a.params;

@@ -1,7 +1,9 @@
-// Bundles scripts/gpu-bench.ts into one ESM file for a GPU machine that has Node but no npm access:
+// Bundles scripts/gpu-bench.ts (inference) and scripts/gpu-train-bench.ts (training) into one ESM
+// file each for a GPU machine that has Node but no npm access:
 //   node scripts/bundle-gpu-bench.mjs <outdir>
-// <outdir> gets gpu-bench.mjs, the TF.js .wasm binaries (pass --wasm-path <outdir>/ to the bench),
-// pytorch_speed.py + pytorch_reference.py, and node_modules/webgpu (dawn.node for linux-x64 only).
+// <outdir> gets gpu-bench.mjs and gpu-train-bench.mjs, the TF.js .wasm binaries (pass
+// --wasm-path <outdir>/ to either), the PyTorch peers (pytorch_speed.py, pytorch_train_step.py,
+// pytorch_reference.py), and node_modules/webgpu (dawn.node for linux-x64 only).
 import { cpSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -17,8 +19,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 mkdirSync(out, { recursive: true });
 await build({
-  entryPoints: [join(here, 'gpu-bench.ts')],
-  outfile: join(out, 'gpu-bench.mjs'),
+  entryPoints: {
+    'gpu-bench': join(here, 'gpu-bench.ts'),
+    'gpu-train-bench': join(here, 'gpu-train-bench.ts'),
+  },
+  outdir: out,
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -52,6 +58,7 @@ for (const f of [
 ])
   cpSync(join(wasmDist, f), join(out, f));
 for (const f of ['pytorch_speed.py', 'pytorch_reference.py']) cpSync(join(here, f), join(out, f));
+cpSync(join(here, '../bench/pytorch_train_step.py'), join(out, 'pytorch_train_step.py'));
 const webgpu = dirname(require.resolve('webgpu/package.json'));
 const dst = join(out, 'node_modules', 'webgpu');
 for (const f of ['package.json', 'index.js', 'dist/linux-x64/dawn.node'])

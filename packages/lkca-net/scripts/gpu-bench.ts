@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { benchInference, selectRuntime } from '@hsrkit/inference/node';
 import { lkcaNet, type UpsamplerKind } from '../src/model.js';
 import { modelCost } from '../src/model-cost.js';
+import { importBackendModule } from './gpu-backends.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,12 +28,7 @@ const python = arg('python') ?? 'python3';
 const sizes = (arg('sizes') ?? '64,128,256').split(',').map(Number);
 const tiledSize = Number(arg('tiled-size') ?? 256);
 
-// Literal imports, so the bundle (scripts/bundle-gpu-bench.mjs) carries the backends.
-const importModule = (name: string): Promise<unknown> => {
-  if (name === '@tensorflow/tfjs-backend-webgpu') return import('@tensorflow/tfjs-backend-webgpu');
-  if (name === '@tensorflow/tfjs-backend-wasm') return import('@tensorflow/tfjs-backend-wasm');
-  return import(name);
-};
+const importModule = importBackendModule;
 const gpu = await selectRuntime('webgpu', { importModule });
 console.log(`webgpu on ${gpu.device}`);
 await selectRuntime('wasm', { wasmPath, importModule });

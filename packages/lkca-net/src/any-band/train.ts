@@ -1,4 +1,4 @@
-import { hiddenOptimizerScalars, restoreHiddenOptimizerScalars } from '@hsrkit/distill';
+import { hiddenOptimizerScalars, restoreHiddenOptimizerScalars, sumTensors } from '@hsrkit/distill';
 import * as tf from '@tensorflow/tfjs';
 import type { AnyBandSR } from './any-band-model.js';
 import { coreForward } from './core-forward.js';
@@ -266,7 +266,7 @@ export async function trainAnyBand(opts: AnyBandTrainingOptions): Promise<AnyBan
           return anyBandLoss(pred, y, shift, opts.loss);
         }, vars);
         const list = vars.map((v) => grads[v.name]);
-        const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
+        const norm = tf.sqrt(sumTensors(list.map((g) => tf.sum(tf.square(g)))));
         const factor = tf.div(clipNorm, tf.maximum(norm, clipNorm));
         optimizer.applyGradients(
           vars.map((v, i) => ({ name: v.name, tensor: tf.mul(list[i], factor) })),
