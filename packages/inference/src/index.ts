@@ -29,6 +29,12 @@ export {
 } from './tiled-inference.js';
 export { type FusedTileRunner, fusedTileRunner } from './fused-tail-runner.js';
 export {
+  type SelfEnsembleOptions,
+  type SrPass,
+  selfEnsemble,
+  selfEnsembleTileRunner,
+} from './self-ensemble.js';
+export {
   type HsrkitModelMetadata,
   modelBands,
   modelScale,

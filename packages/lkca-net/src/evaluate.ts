@@ -18,13 +18,13 @@ import {
   modelBands,
   modelScale,
   readModelMetadata,
+  selfEnsemble,
   type TileRunner,
   UpscaleInputError,
   upscaleTiled,
 } from '@hsrkit/inference';
 import { AnyBandSR } from './any-band/any-band-model.js';
 import { cubeMax } from './data-range.js';
-import { selfEnsemble } from './self-ensemble.js';
 
 export interface SceneEvaluation {
   /** Ground truth (cropped to a multiple of the scale), LR input, bicubic and model outputs: float32 BIP, input units. */

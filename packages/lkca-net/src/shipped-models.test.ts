@@ -2,7 +2,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cropCube, readCube, toInterleave, writeCube } from '@hsrkit/hsi-data/node';
-import { loadModel } from '@hsrkit/inference/node';
+import { loadModel, upscaleFileWithModel } from '@hsrkit/inference/node';
 import { maxAbsDiff, useBackend, useTempDir } from '@hsrkit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAnyBandModel } from './any-band/io-node.js';
@@ -117,7 +117,7 @@ describe('shipped models', () => {
     await useBackend('cpu');
   }, 300000);
 
-  it('`lkca upscale --self-ensemble` averages the any-band model over 8 rotations and flips (its API, not the plain pass); band-specific models are refused', async () => {
+  it('`lkca upscale --self-ensemble` averages the model over 8 rotations and flips: any-band (its API) and band-specific (tile by tile, upscaleFileWithModel), not the plain pass', async () => {
     // A real 31-band crop of the demo scene.
     const input = join(tmp(), 'crop.hdr');
     await writeCube(
@@ -146,18 +146,34 @@ describe('shipped models', () => {
     model.dispose();
     expect(maxAbsDiff(got, want)).toBe(0);
     expect(maxAbsDiff(got, plain)).toBeGreaterThan(1e-4);
-    const bad = await lkca(
+    // A band-specific model streams tile by tile; each tile runs under the 8 transforms.
+    const bs = join(tmp(), 'bs.hdr');
+    const cli = await lkca(
       'upscale',
       input,
       '-o',
-      join(tmp(), 'b.hdr'),
+      bs,
       '--model',
       'lkca-student-x4',
       '--self-ensemble',
+      '--backend',
+      'wasm',
+      '--workers',
+      '1',
     );
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(
-      /--self-ensemble runs any-band models.*lkca-student-x4 is band-specific/,
+    expect(cli.code, cli.stderr).toBe(0);
+    const api = join(tmp(), 'bs-api.hdr');
+    await upscaleFileWithModel(input, api, {
+      modelPath: join(SHIPPED_MODELS_DIR, 'lkca-student-x4'),
+      runtime: 'wasm',
+      selfEnsemble: true,
+    });
+    const plainBs = join(tmp(), 'bs-plain.hdr');
+    expect((await lkca('upscale', input, '-o', plainBs, '--model', 'lkca-student-x4')).code).toBe(
+      0,
     );
+    const bsGot = toInterleave(await readCube(bs), 'bip').data;
+    expect(maxAbsDiff(bsGot, toInterleave(await readCube(api), 'bip').data)).toBeLessThan(1e-3);
+    expect(maxAbsDiff(bsGot, toInterleave(await readCube(plainBs), 'bip').data)).toBeGreaterThan(1);
   }, 300000);
 });

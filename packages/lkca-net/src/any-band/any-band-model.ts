@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { type Cube, cubeToBip } from '@hsrkit/hsi-data';
+import { selfEnsemble } from '@hsrkit/inference';
 import { ANY_BAND_FORMAT, type AnyBandConfig, checkAnyBandConfig } from './config.js';
 import { type AnyBandCoreOptions, anyBandCore } from './core.js';
-import { selfEnsemble } from '../self-ensemble.js';
 import { coreForward, RELATIVE_SOFTENING, type ResidualMode } from './core-forward.js';
 import { AnyBandConfigError, AnyBandInputError } from './errors.js';
 import { type BandGroupPlan, planBandGroups } from './grouping.js';

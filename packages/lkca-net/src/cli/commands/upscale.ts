@@ -3,13 +3,7 @@ import { upscaleFileWithModel } from '@hsrkit/inference/node';
 import type { Command } from 'commander';
 import { upscaleFileWithAnyBand } from '../../any-band/upscale-file-node.js';
 import { resolveModel } from '../../shipped-models.js';
-import {
-  CliUsageError,
-  type CommonOptions,
-  makeContext,
-  parseNumber,
-  parseTiledRun,
-} from '../context.js';
+import { type CommonOptions, makeContext, parseNumber, parseTiledRun } from '../context.js';
 import { jsonOption, tiledRunOptions } from '../options.js';
 
 export function upscaleCommand(program: Command): void {
@@ -32,7 +26,7 @@ export function upscaleCommand(program: Command): void {
       .option('--scale <s>', 'check that the model upscales by this factor')
       .option(
         '--self-ensemble',
-        'any-band models: average over the 8 rotations and flips of the input (8x the time, better scores)',
+        'average the model over the 8 rotations and flips of the input (any-band models: the whole cube; band-specific ones: every tile); 8x the time, better scores',
       ),
   ).action(
     async (
@@ -53,10 +47,6 @@ export function upscaleCommand(program: Command): void {
       await checkOutputPaths(o.output, [file]);
       await cubeInfo(file);
       const model = resolveModel(o.model);
-      if (o.selfEnsemble && model.kind !== 'any-band')
-        throw new CliUsageError(
-          `--self-ensemble runs any-band models (the cube in memory); ${o.model} is band-specific and streams tile by tile. Use an any-band model (lkca models) or leave the flag out`,
-        );
       const info = await ctx.runtime();
       const progress = ctx.out.tracker('tiles');
       const t0 = performance.now();
@@ -76,6 +66,7 @@ export function upscaleCommand(program: Command): void {
               runtime: info.requested,
               ...parseTiledRun(o, info.backend),
               scale,
+              selfEnsemble: !!o.selfEnsemble,
               signal: ctx.signal,
               onWorkers: (devices) => ctx.out.info(`workers: ${devices.join('; ')}`),
               onWorkersCapped: (used, requested) =>

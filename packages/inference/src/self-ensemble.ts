@@ -1,5 +1,6 @@
 import { DIHEDRAL_ALL, dihedralInverse, dihedralTransform } from '@hsrkit/hsi-data';
 import * as tf from '@tensorflow/tfjs';
+import type { TileRunner } from './tiled-inference.js';
 
 /** An SR pass over one BIP float32 LR image: [rows, cols, bands] in, [rows*s, cols*s, bands] out. */
 export type SrPass = (lr: Float32Array, rows: number, cols: number) => Promise<Float32Array>;
@@ -59,4 +60,14 @@ export async function selfEnsemble(
   }
   for (let i = 0; i < sum.length; i++) sum[i] /= DIHEDRAL_ALL.length;
   return sum;
+}
+
+/**
+ * A tile runner that runs `runner` under the geometric self-ensemble: each tile's 8 rotations and
+ * flips, undone and averaged (8x the work). Tiles are blended as usual afterwards, so a file of any
+ * size streams through it (`upscaleFile({ selfEnsemble: true })`). Every output row is computed.
+ */
+export function selfEnsembleTileRunner(runner: TileRunner, scale: number): TileRunner {
+  return (lr, height, width, bands) =>
+    selfEnsemble(lr, height, width, bands, scale, (x, rows, cols) => runner(x, rows, cols, bands));
 }
