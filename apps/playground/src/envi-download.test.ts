@@ -67,6 +67,7 @@ it('keeps the georeferencing, fwhm, bbl, units and no-data of an opened ENVI cub
     tiles: { done: 1, total: 1 },
     ms: 1,
     backend: 'wasm',
+    selfEnsemble: false,
     tensorsBefore: 0,
     tensorsAfter: 0,
   };
@@ -115,6 +116,7 @@ it("keeps a GeoTIFF's georeferencing: its UTM tie point and pixel size become th
     tiles: { done: 1, total: 1 },
     ms: 1,
     backend: 'wasm',
+    selfEnsemble: false,
     tensorsBefore: 0,
     tensorsAfter: 0,
   };

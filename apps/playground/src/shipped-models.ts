@@ -11,6 +11,8 @@ export interface ShippedModel {
   bands: number | 'any';
 }
 
+// In order of preference where several take a cube: the generic any-band model before the one
+// fine-tuned on the CAVE sample (chosen by hand for CAVE-like scenes).
 export const SHIPPED_MODELS: ShippedModel[] = [
   {
     id: 'lkca-distilled-alpha0.1-x4',
@@ -24,6 +26,21 @@ export const SHIPPED_MODELS: ShippedModel[] = [
     label: 'LKCA-Net any-band (shipped weights), x4, any band count',
     packageFolder: 'assets/models/lkca-any-band-x4',
     scale: 4,
+    bands: 'any',
+  },
+  {
+    id: 'lkca-any-band-x4-cave',
+    label:
+      'LKCA-Net any-band fine-tuned on CAVE balloons (the demo model, best on the sample), x4, any band count',
+    packageFolder: 'assets/models/lkca-any-band-x4-cave',
+    scale: 4,
+    bands: 'any',
+  },
+  {
+    id: 'lkca-any-band-x2',
+    label: 'LKCA-Net any-band (shipped weights), x2, any band count',
+    packageFolder: 'assets/models/lkca-any-band-x2',
+    scale: 2,
     bands: 'any',
   },
 ];

@@ -16,6 +16,7 @@ import {
 // Tiled inference works for any TF.js SR model (@hsrkit/inference); the cost model is LKCA-Net's.
 import {
   fusedTileRunner,
+  selfEnsembleTileRunner,
   MemorySink,
   memorySource,
   modelBands,
@@ -136,18 +137,21 @@ async function superResolve(
   lr: BipData,
   tile: number,
   overlap: number,
+  selfEnsemble: boolean,
   signal: AbortSignal,
   onProgress: (done: number, total: number) => void,
 ): Promise<{ sr: BipData; bicubic: BipData }> {
   const { model, scale, bands, anyBandSr } = need();
-  if (anyBandSr) return superResolveAnyBand(anyBandSr, lr, tile, signal, onProgress);
+  if (anyBandSr) return superResolveAnyBand(anyBandSr, lr, tile, selfEnsemble, signal, onProgress);
   const record = readModelMetadata(model).normalization;
   const input = record ? toBipCube(applyNormalization(cubeOf(lr), record)) : cubeOf(lr);
   const sink = new MemorySink(lr.rows * scale, lr.cols * scale, bands);
   // On wasm (and cpu) the upsampler, shuffle and bicubic skip run as one WebAssembly SIMD pass;
   // on WebGPU/WebGL the model runs as it is.
   const { runner } = await fusedTileRunner(model);
-  await upscaleTiled(memorySource(input.data, lr.rows, lr.cols, bands), runner, sink, {
+  // The self-ensemble runs each tile under its 8 rotations and flips (8 passes, averaged).
+  const tileRunner = selfEnsemble ? selfEnsembleTileRunner(runner, scale) : runner;
+  await upscaleTiled(memorySource(input.data, lr.rows, lr.cols, bands), tileRunner, sink, {
     scale,
     tile,
     overlap,
@@ -176,10 +180,11 @@ async function superResolveAnyBand(
   model: AnyBandSR,
   lr: BipData,
   tile: number,
+  selfEnsemble: boolean,
   signal: AbortSignal,
   onProgress: (done: number, total: number) => void,
 ): Promise<{ sr: BipData; bicubic: BipData }> {
-  const out = await model.predict(cubeOf(lr), { tile: Math.max(8, tile) });
+  const out = await model.predict(cubeOf(lr), { tile: Math.max(8, tile), selfEnsemble });
   signal.throwIfAborted();
   onProgress(1, 1);
   const hr = { rows: out.rows, cols: out.cols, bands: out.bands };
@@ -212,6 +217,7 @@ async function asRun<T>(
   size: { rows: number; cols: number },
   tile: number,
   overlap: number,
+  selfEnsemble: boolean,
   work: (signal: AbortSignal, onProgress: (done: number, total: number) => void) => Promise<T>,
 ): Promise<{ value?: T; info: RunResult }> {
   const { scale } = need();
@@ -229,6 +235,7 @@ async function asRun<T>(
     tiles,
     ms: performance.now() - t0,
     backend: tf.getBackend(),
+    selfEnsemble,
     tensorsBefore,
     tensorsAfter: tf.memory().numTensors,
   });
@@ -248,9 +255,10 @@ async function asRun<T>(
 
 async function run(id: number, req: Request & { type: 'run' }): Promise<RunResult> {
   const { lr, tile, overlap } = req;
+  const selfEnsemble = req.selfEnsemble === true;
   checkRun(lr, tile, overlap);
-  const { value, info } = await asRun(id, lr, tile, overlap, (signal, onProgress) =>
-    superResolve(lr, tile, overlap, signal, onProgress),
+  const { value, info } = await asRun(id, lr, tile, overlap, selfEnsemble, (signal, onProgress) =>
+    superResolve(lr, tile, overlap, selfEnsemble, signal, onProgress),
   );
   if (!value) return info;
   last = { ...value, scale: info.scale };
@@ -334,8 +342,14 @@ async function wald(id: number, req: Request & { type: 'wald' }): Promise<WaldRe
     data: (await small.data()) as Float32Array,
   };
   small.dispose();
-  const { value, info } = await asRun(id, degraded, tile, overlap, (signal, onProgress) =>
-    superResolve(degraded, tile, overlap, signal, onProgress),
+  const selfEnsemble = req.selfEnsemble === true;
+  const { value, info } = await asRun(
+    id,
+    degraded,
+    tile,
+    overlap,
+    selfEnsemble,
+    (signal, onProgress) => superResolve(degraded, tile, overlap, selfEnsemble, signal, onProgress),
   );
   if (!value) return { run: info };
   const scores = await score(

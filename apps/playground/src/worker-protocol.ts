@@ -85,6 +85,8 @@ export interface RunResult {
   tiles: { done: number; total: number };
   ms: number;
   backend: string;
+  /** Whether the model ran under the geometric self-ensemble (8 passes per tile, averaged). */
+  selfEnsemble: boolean;
   /** tf.memory().numTensors in the worker before and after the run (equal: nothing leaked). */
   tensorsBefore: number;
   tensorsAfter: number;
@@ -132,7 +134,7 @@ export interface LowRankResult {
 export type Request =
   | { type: 'load-model'; source: ModelSource; runtime: RuntimePreference }
   | { type: 'set-runtime'; runtime: RuntimePreference }
-  | { type: 'run'; lr: BipData; tile: number; overlap: number }
+  | { type: 'run'; lr: BipData; tile: number; overlap: number; selfEnsemble?: boolean }
   | { type: 'cancel'; runId: number }
   | { type: 'metrics'; hr: BipData; goodBands: number[]; noDataValue?: number }
   | {
@@ -144,6 +146,7 @@ export type Request =
       noDataValue?: number;
       tile: number;
       overlap: number;
+      selfEnsemble?: boolean;
     }
   | { type: 'analyze' }
   | { type: 'save-model'; key: string }

@@ -53,6 +53,12 @@ const MAT_V73 = fileURLToPath(
 const ANY_BAND = fileURLToPath(
   new URL('../../../packages/lkca-net/assets/models/lkca-any-band-x4/', import.meta.url),
 );
+const ANY_BAND_X2 = fileURLToPath(
+  new URL('../../../packages/lkca-net/assets/models/lkca-any-band-x2/', import.meta.url),
+);
+const CAVE_MODEL = fileURLToPath(
+  new URL('../../../packages/lkca-net/assets/models/lkca-any-band-x4-cave/', import.meta.url),
+);
 const TEACHER = fileURLToPath(
   new URL('../../../packages/lkca-net/assets/models/lkca-teacher-x4/', import.meta.url),
 );
@@ -231,8 +237,12 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
     expect((await state(page))?.input).toBeUndefined();
   });
 
-  it('x2 chosen before any cube is opened waits for the cube instead of failing', async () => {
+  it('x2 chosen before any cube is opened loads the shipped any-band x2 model; the untrained student waits for a cube', async () => {
     await page.selectOption('#scale', '2');
+    const model = await waitFor(page, 'the x2 model', (s) => s.model?.scale === 2 && s.model);
+    expect(model).toMatchObject({ anyBand: true, untrained: false });
+    expect(await page.isVisible('#scale-note')).toBe(false);
+    await page.selectOption('#model-select', 'untrained:2');
     await expect
       .poll(() => page.textContent('#model-info'))
       .toMatch(/untrained x2 student is built for the cube's band count when you open a cube/);
@@ -820,6 +830,46 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
     expect(diff / peak).toBeLessThan(1e-4);
   });
 
+  it('the demo model with the self-ensemble on the sample: equals Node, +1 dB over bicubic and a lower SAM', async () => {
+    await page.click('#sample-button');
+    await waitFor(page, 'the sample', (s) => s.input?.name === 'balloons-lr-x4.hdr', '#cube-error');
+    await page.selectOption('#model-select', 'shipped:lkca-any-band-x4-cave');
+    await waitFor(
+      page,
+      'the demo model',
+      (s) => s.model?.anyBand && s.model.source.includes('CAVE balloons') && s.model,
+    );
+    await page.check('#self-ensemble');
+    try {
+      const sr = await runAndDownload(page, 'wasm', join(out, 'cave-x8'));
+      const run = (await state(page))!.run!;
+      expect(run.selfEnsemble).toBe(true);
+      expect(run.tensorsAfter).toBe(run.tensorsBefore);
+      expect(await page.textContent('#progress-text')).toMatch(/self-ensemble x8$/);
+      // Node: the same shipped folder, the same LR tiles, the same 8 transforms.
+      const cave = await loadAnyBandModel(CAVE_MODEL);
+      const node = await cave.predict(await readEnvi(LR_FILES[0]), {
+        tile: 32,
+        selfEnsemble: true,
+      });
+      cave.dispose();
+      let peak = 0;
+      let diff = 0;
+      for (let i = 0; i < sr.data.length; i++) {
+        peak = Math.max(peak, Math.abs(node.data[i]));
+        diff = Math.max(diff, Math.abs(sr.data[i] - node.data[i]));
+      }
+      expect(diff / peak).toBeLessThan(1e-4);
+      // Scored in the page against the ground truth: what `lkca demo` reports for this quadrant.
+      await page.click('#hr-sample');
+      const metrics = await waitFor(page, 'the metrics', (s) => s.metrics, '#compare-error');
+      expect(metrics.sr.mpsnr - metrics.bicubic.mpsnr).toBeGreaterThanOrEqual(1.0);
+      expect(metrics.sr.sam).toBeLessThan(metrics.bicubic.sam);
+    } finally {
+      await page.uncheck('#self-ensemble');
+    }
+  });
+
   it('analyses the upsampler of the loaded model: singular values and the params a cut saves', async () => {
     await page.click('#sample-button');
     await waitFor(page, 'the sample', (s) => s.input?.name === 'balloons-lr-x4.hdr', '#cube-error');
@@ -872,9 +922,23 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
     expect(model).toMatchObject({ name: 'lkca_teacher', params: 381_008, scale: 4 });
   });
 
-  it('x2: says no trained x2 model ships, and runs an untrained student that is labelled as such', async () => {
+  it('x2: the shipped any-band x2 model runs and equals Node; an untrained student is labelled as such', async () => {
     await page.selectOption('#scale', '2');
-    expect(await page.textContent('#scale-note')).toMatch(/No trained x2 model ships with hsrkit/);
+    await waitFor(page, 'the x2 model', (s) => s.model?.scale === 2 && s.model.anyBand && s.model);
+    expect(await page.isVisible('#scale-note')).toBe(false);
+    const sr = await runAndDownload(page, 'wasm', join(out, 'x2'), 'balloons-lr-x4_sr_x2.hdr');
+    expect([sr.rows, sr.cols, sr.bands]).toEqual([64, 64, 31]);
+    const x2 = await loadAnyBandModel(ANY_BAND_X2);
+    const node = await x2.predict(await readEnvi(LR_FILES[0]), { tile: 32 });
+    x2.dispose();
+    let peak = 0;
+    let diff = 0;
+    for (let i = 0; i < sr.data.length; i++) {
+      peak = Math.max(peak, Math.abs(node.data[i]));
+      diff = Math.max(diff, Math.abs(sr.data[i] - node.data[i]));
+    }
+    expect(diff / peak).toBeLessThan(1e-4);
+    await page.selectOption('#model-select', 'untrained:2');
     const model = await waitFor(
       page,
       'the untrained x2 student',

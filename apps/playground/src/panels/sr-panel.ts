@@ -16,9 +16,10 @@ import {
   type RuntimeReport,
 } from '../worker-protocol.js';
 
-const X2_NOTE =
-  'No trained x2 model ships with hsrkit. Load your own x2 model (a TF.js model folder, or one saved ' +
-  "in this browser's IndexedDB), or try the pipeline with an untrained x2 LKCA-Net student: its " +
+/** Shown for a scale no shipped model has. */
+const noShippedNote = (scale: number) =>
+  `No trained x${scale} model ships with hsrkit. Load your own x${scale} model (a TF.js model folder, or one saved ` +
+  `in this browser's IndexedDB), or try the pipeline with an untrained x${scale} LKCA-Net student: its ` +
   'weights are random, so its output is bicubic plus noise, not a reconstruction.';
 
 /** The runtime line: what runs the model, then each runtime considered and why it was not taken. */
@@ -42,6 +43,7 @@ export function srPanel(store: Store, client: SrClient): void {
   const folderInput = byId<HTMLInputElement>('model-folder');
   const runtimeSelect = byId<HTMLSelectElement>('runtime');
   const tileInput = byId<HTMLInputElement>('tile');
+  const selfEnsembleInput = byId<HTMLInputElement>('self-ensemble');
   const overlapInput = byId<HTMLInputElement>('overlap');
   const runButton = byId<HTMLButtonElement>('run');
   const cancelButton = byId<HTMLButtonElement>('cancel');
@@ -77,7 +79,7 @@ export function srPanel(store: Store, client: SrClient): void {
       ...idbModels.map((k) => h('option', { value: `idb:${k}` }, `IndexedDB: ${k}`)),
       h('option', { value: 'folder' }, 'Your model folder (model.json + weights)…'),
     );
-    note.textContent = shipped.length ? '' : X2_NOTE;
+    note.textContent = shipped.length ? '' : noShippedNote(scale);
     note.hidden = shipped.length > 0;
   };
 
@@ -197,9 +199,13 @@ export function srPanel(store: Store, client: SrClient): void {
     progress.value = run.tiles.done;
     progressText.textContent = run.cancelled
       ? `cancelled after ${run.tiles.done} of ${run.tiles.total} tiles (tensors before ${run.tensorsBefore}, after ${run.tensorsAfter})`
-      : `done: ${run.tiles.total} tile${run.tiles.total === 1 ? '' : 's'} in ${fmt(run.ms / 1000, 2)} s on ${run.backend}`;
+      : `done: ${run.tiles.total} tile${run.tiles.total === 1 ? '' : 's'} in ${fmt(run.ms / 1000, 2)} s on ${run.backend}${run.selfEnsemble ? ', self-ensemble x8' : ''}`;
   };
-  const tiling = () => ({ tile: Number(tileInput.value), overlap: Number(overlapInput.value) });
+  const tiling = () => ({
+    tile: Number(tileInput.value),
+    overlap: Number(overlapInput.value),
+    selfEnsemble: selfEnsembleInput.checked,
+  });
 
   runButton.addEventListener('click', async () => {
     const { input, model } = store.state;
