@@ -67,6 +67,17 @@ const MODEL_UNIT = 63382;
 const BASE_ARGS = ['--no-sandbox', '--disable-background-networking'];
 const WEBGPU_ARGS = [...BASE_ARGS, '--enable-unsafe-webgpu'];
 
+/** Largest |a - b| relative to the largest |b|. */
+function diffToPeak(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let peak = 0;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) {
+    peak = Math.max(peak, Math.abs(b[i]));
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+  }
+  return diff / peak;
+}
+
 /** Largest difference between two cubes, in the model's units (printed: the report's numbers). */
 function diffInModelUnits(label: string, a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
@@ -818,16 +829,9 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
     const anyBand = await loadAnyBandModel(ANY_BAND);
     const node = await anyBand.predict(cube, { tile: 32 });
     anyBand.dispose();
-    let peak = 0;
-    let diff = 0;
-    for (let i = 0; i < sr.data.length; i++) {
-      peak = Math.max(peak, Math.abs(node.data[i]));
-      diff = Math.max(diff, Math.abs(sr.data[i] - node.data[i]));
-    }
-    console.info(
-      `any-band, page vs Node wasm: max |diff| ${(diff / peak).toExponential(2)} of the peak`,
-    );
-    expect(diff / peak).toBeLessThan(1e-4);
+    const rel = diffToPeak(sr.data, node.data);
+    console.info(`any-band, page vs Node wasm: max |diff| ${rel.toExponential(2)} of the peak`);
+    expect(rel).toBeLessThan(1e-4);
   });
 
   it('the demo model with the self-ensemble on the sample: equals Node, +1 dB over bicubic and a lower SAM', async () => {
@@ -853,13 +857,8 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
         selfEnsemble: true,
       });
       cave.dispose();
-      let peak = 0;
-      let diff = 0;
-      for (let i = 0; i < sr.data.length; i++) {
-        peak = Math.max(peak, Math.abs(node.data[i]));
-        diff = Math.max(diff, Math.abs(sr.data[i] - node.data[i]));
-      }
-      expect(diff / peak).toBeLessThan(1e-4);
+      const rel = diffToPeak(sr.data, node.data);
+      expect(rel).toBeLessThan(1e-4);
       // Scored in the page against the ground truth: what `lkca demo` reports for this quadrant.
       await page.click('#hr-sample');
       const metrics = await waitFor(page, 'the metrics', (s) => s.metrics, '#compare-error');
@@ -931,13 +930,8 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
     const x2 = await loadAnyBandModel(ANY_BAND_X2);
     const node = await x2.predict(await readEnvi(LR_FILES[0]), { tile: 32 });
     x2.dispose();
-    let peak = 0;
-    let diff = 0;
-    for (let i = 0; i < sr.data.length; i++) {
-      peak = Math.max(peak, Math.abs(node.data[i]));
-      diff = Math.max(diff, Math.abs(sr.data[i] - node.data[i]));
-    }
-    expect(diff / peak).toBeLessThan(1e-4);
+    const rel = diffToPeak(sr.data, node.data);
+    expect(rel).toBeLessThan(1e-4);
     await page.selectOption('#model-select', 'untrained:2');
     const model = await waitFor(
       page,
