@@ -45,6 +45,13 @@ export const SHIPPED_MODELS: ShippedModel[] = [
   },
 ];
 
+/**
+ * The model the embedded sample opens with: the sample is the demo quadrant of CAVE balloons, and
+ * this one was fine-tuned on the other half of that scene (`lkca demo` runs it), so it is the best
+ * shipped model for it.
+ */
+export const SAMPLE_MODEL_ID = 'lkca-any-band-x4-cave';
+
 /** The shipped models that take a cube of `bands` bands. */
 export const shippedModelsFor = (bands: number) =>
   SHIPPED_MODELS.filter((m) => m.bands === bands || m.bands === 'any');

@@ -97,7 +97,8 @@ async function loadModel(source: ToWorker & { type: 'load-model' }): Promise<Mod
   runtime = started.report;
   last = undefined;
   return {
-    name: loaded.model.name,
+    // An any-band model by its own name (its core is a generic layers model).
+    name: read.anyBand?.name ?? loaded.model.name,
     source: read.source,
     bands,
     scale,

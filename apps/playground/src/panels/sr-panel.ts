@@ -3,7 +3,12 @@
 import { fitNormalization } from '@hsrkit/hsi-data';
 import { networkInput, restoreNoData } from '../cube-mask.js';
 import { describeError, PlaygroundInputError } from '../errors.js';
-import { SHIPPED_MODELS, shippedModelPath, shippedModelsFor } from '../shipped-models.js';
+import {
+  SAMPLE_MODEL_ID,
+  SHIPPED_MODELS,
+  shippedModelPath,
+  shippedModelsFor,
+} from '../shipped-models.js';
 import type { SrClient } from '../sr-client.js';
 import type { Store } from '../store.js';
 import { byId, fmt, h } from '../ui/dom.js';
@@ -285,7 +290,14 @@ export function srPanel(store: Store, client: SrClient): void {
       const fits = shippedModelsFor(s.input.cube.bands).filter(
         (m) => m.scale === Number(scaleSelect.value),
       );
-      if (modelSelect.value.startsWith('untrained:')) loadSelected();
+      const sampleModel = fits.find((m) => m.id === SAMPLE_MODEL_ID);
+      if (s.inputIsSample && sampleModel) {
+        // The embedded sample opens with the model made for its scene.
+        if (modelSelect.value !== `shipped:${sampleModel.id}`) {
+          modelSelect.value = `shipped:${sampleModel.id}`;
+          loadSelected();
+        }
+      } else if (modelSelect.value.startsWith('untrained:')) loadSelected();
       else if (selected && !fits.includes(selected) && fits.length) {
         // The shipped model in use does not take this cube: the one that does (any-band).
         modelSelect.value = `shipped:${fits[0].id}`;
