@@ -846,11 +846,14 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
   it('the demo model with the self-ensemble on the sample: equals Node, +1 dB over bicubic and a lower SAM', async () => {
     await page.click('#sample-button');
     await waitFor(page, 'the sample', (s) => s.input?.name === 'balloons-lr-x4.hdr', '#cube-error');
-    await page.selectOption('#model-select', 'shipped:lkca-any-band-x4-cave');
+    // The sample opens with the demo's model by itself.
     await waitFor(
       page,
       'the demo model',
       (s) => s.model?.anyBand && s.model.source.includes('CAVE balloons') && s.model,
+    );
+    expect(await page.$eval('#model-select', (e) => (e as HTMLSelectElement).value)).toBe(
+      'shipped:lkca-any-band-x4-cave',
     );
     await page.check('#self-ensemble');
     try {
@@ -880,9 +883,9 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
   });
 
   it('analyses the upsampler of the loaded model: singular values and the params a cut saves', async () => {
-    await page.click('#sample-button');
-    await waitFor(page, 'the sample', (s) => s.input?.name === 'balloons-lr-x4.hdr', '#cube-error');
-    // The any-band model takes 31 bands too, so it stays chosen: back to the 31-band student.
+    // The sample is open (the test before opened it again and waited for its model, so no load
+    // is pending that could switch the model back): to the 31-band student.
+    expect((await state(page))?.input?.name).toBe('balloons-lr-x4.hdr');
     await page.selectOption('#model-select', 'shipped:lkca-distilled-alpha0.1-x4');
     await waitFor(page, 'the student', (s) => s.model?.name === 'lkca_student' && s.model);
     await page.click('#analyze');
