@@ -10,6 +10,8 @@ import {
   type Cube,
   computeMetrics,
   cropCube,
+  dihedralInverse,
+  dihedralTransform,
   downsampleCube,
   type MetricReport,
   readCube,
@@ -420,6 +422,44 @@ describe('lkca CLI', () => {
     // Mutation check: the model's and bicubic's numbers are far apart, so a report that swapped
     // them (or scored bicubic twice) fails the comparison above.
     expect(metricGap(refBicubic, refModel)).toBeGreaterThan(1e-2);
+    // --self-ensemble: against the mean of 8 whole-image passes, each on a rotated/flipped LR and
+    // undone (predictOnce: the saved model alone, no lkca-net code).
+    const x8 = await lkca(
+      'eval',
+      '--model',
+      modelDir,
+      '--data',
+      sceneCrop,
+      '--backend',
+      'wasm',
+      '--self-ensemble',
+      '--json',
+    );
+    expect(x8.code).toBe(0);
+    expect(x8.json.selfEnsemble).toBe(true);
+    const lrT = tf.tensor3d(
+      Float32Array.from(bipData(lr), (v) => v / 63382),
+      [20, 18, 31],
+    );
+    const sum = new Float32Array(gt.rows * gt.cols * 31);
+    for (let k = 0; k < 8; k++) {
+      const t = dihedralTransform(lrT, k);
+      const y = await predictOnce(modelDir, (await t.data()) as Float32Array, [1, ...t.shape]);
+      t.dispose();
+      const back = tf.tidy(() =>
+        dihedralTransform(
+          tf.tensor3d(y.data, y.shape.slice(1) as [number, number, number]),
+          dihedralInverse(k),
+        ),
+      );
+      const d = await back.data();
+      back.dispose();
+      for (let i = 0; i < sum.length; i++) sum[i] += (d[i] / 8) * 63382;
+    }
+    lrT.dispose();
+    const refX8 = await computeMetrics(gt, { ...gt, data: sum }, opts);
+    expect(metricGap(x8.json, refX8)).toBeLessThan(1e-4);
+    expect(metricGap(refX8, refModel)).toBeGreaterThan(1e-4);
     const b = await lkca(
       'bench',
       '--model',

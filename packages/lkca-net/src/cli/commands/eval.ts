@@ -20,9 +20,21 @@ export function evalCommand(program: Command): void {
     )
     .requiredOption('--data <file>', 'ground-truth (HR) cube')
     .option('--scale <s>', 'check that the model upscales by this factor')
-    .option('--preset <name>', 'sspsr | mcnet', 'sspsr');
+    .option('--preset <name>', 'sspsr | mcnet', 'sspsr')
+    .option(
+      '--self-ensemble',
+      'score the mean of the model over the 8 rotations and flips of the input (8x the time)',
+    );
   jsonOption(winogradOption(backendOption(cmd))).action(
-    async (o: CommonOptions & { model: string; data: string; scale?: string; preset: string }) => {
+    async (
+      o: CommonOptions & {
+        model: string;
+        data: string;
+        scale?: string;
+        preset: string;
+        selfEnsemble?: boolean;
+      },
+    ) => {
       const ctx = makeContext(o);
       const preset = parseChoice('preset', o.preset, ['sspsr', 'mcnet'] as const);
       await ctx.runtime();
@@ -36,6 +48,7 @@ export function evalCommand(program: Command): void {
       const ev = await evaluateScene(model, hr, {
         scale: parseNumber('scale', o.scale, { int: true, min: 2 }),
         preset,
+        selfEnsemble: !!o.selfEnsemble,
         signal: ctx.signal,
         onProgress: progress.onProgress,
       }).finally(progress.stop);
@@ -49,9 +62,10 @@ export function evalCommand(program: Command): void {
           cols: ev.gt.cols,
           bands: ev.gt.bands,
           ms: ev.modelMs,
+          selfEnsemble: !!o.selfEnsemble,
         },
         metricTable([
-          ['model', ev.metrics],
+          [o.selfEnsemble ? 'model, self-ensemble x8' : 'model', ev.metrics],
           ['bicubic', ev.bicubicMetrics],
         ]),
       );
