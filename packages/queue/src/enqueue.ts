@@ -19,6 +19,8 @@ export interface EnqueueScenesOptions {
   scale?: number;
   tile?: number;
   overlap?: number;
+  /** Each tile under its 8 rotations and flips, averaged (8x the work). */
+  selfEnsemble?: boolean;
   /** Attempts per job before it fails for good (default 3; bad inputs fail at once). */
   attempts?: number;
   storage?: SceneStorage;
@@ -60,6 +62,7 @@ export async function enqueueScenes(opts: EnqueueScenesOptions): Promise<Enqueue
       scale: opts.scale,
       tile: opts.tile,
       overlap: opts.overlap,
+      ...(opts.selfEnsemble ? { selfEnsemble: true } : {}),
     };
     const id = sceneJobId(sceneStem(input), [
       ...files.flatMap((f) => [f.path, f.size, f.mtimeMs]),
@@ -68,6 +71,8 @@ export async function enqueueScenes(opts: EnqueueScenesOptions): Promise<Enqueue
       opts.scale,
       opts.tile,
       opts.overlap,
+      // Only when set: the ids of plain jobs stay what they were.
+      ...(opts.selfEnsemble ? ['self-ensemble'] : []),
     ]);
     planned.push({ id, data });
   }

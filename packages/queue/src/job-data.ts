@@ -23,6 +23,8 @@ export interface UpscaleJobData {
   tile?: number;
   /** LR samples shared by neighbouring tiles (default: the same as `lkca upscale`). */
   overlap?: number;
+  /** Each tile under its 8 rotations and flips, averaged (as `lkca upscale --self-ensemble`). */
+  selfEnsemble?: boolean;
 }
 
 /** What a finished job returns (BullMQ keeps it as the job's return value). */
@@ -61,6 +63,14 @@ function optionalInt(data: Record<string, unknown>, key: string, min: number): n
   return v;
 }
 
+function optionalBoolean(data: Record<string, unknown>, key: string): boolean | undefined {
+  const v = data[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean')
+    throw new QueueInputError(`job data: '${key}' must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 /** Checks a job's data as read back from Redis (any producer may have written it). */
 export function parseUpscaleJobData(data: unknown): UpscaleJobData {
   if (!data || typeof data !== 'object')
@@ -79,5 +89,6 @@ export function parseUpscaleJobData(data: unknown): UpscaleJobData {
     scale: optionalInt(d, 'scale', 2),
     tile: optionalInt(d, 'tile', 4),
     overlap: optionalInt(d, 'overlap', 0),
+    ...(d.selfEnsemble !== undefined ? { selfEnsemble: optionalBoolean(d, 'selfEnsemble') } : {}),
   };
 }

@@ -38,6 +38,12 @@ describe('output names, job ids and records (browser-safe helpers)', () => {
     expect(() => parseUpscaleJobData({ input: 'a', output: 'b', model: 'm', tile: 2.5 })).toThrow(
       /'tile' must be an integer >= 4/,
     );
+    expect(
+      parseUpscaleJobData({ input: 'a', output: 'b', model: 'm', selfEnsemble: true }).selfEnsemble,
+    ).toBe(true);
+    expect(() =>
+      parseUpscaleJobData({ input: 'a', output: 'b', model: 'm', selfEnsemble: 'yes' }),
+    ).toThrow(/'selfEnsemble' must be true or false, got "yes"/);
   });
 
   it('a record matches only the same input files, model digest and options', () => {
@@ -64,6 +70,12 @@ describe('output names, job ids and records (browser-safe helpers)', () => {
     expect(recordMatches(record, { ...key, modelDigest: 'abd' })).toBe(false);
     expect(recordMatches(record, { ...key, overlap: 8 })).toBe(false);
     expect(recordMatches(record, { ...key, tile: 64 })).toBe(false);
+    // A single-pass output is not a self-ensemble one, and the other way round.
+    expect(recordMatches(record, { ...key, selfEnsemble: true })).toBe(false);
+    expect(recordMatches({ ...record, selfEnsemble: true }, { ...key, selfEnsemble: true })).toBe(
+      true,
+    );
+    expect(recordMatches({ ...record, selfEnsemble: true }, key)).toBe(false);
     expect(recordMatches(record, { ...key, input: [input[0], { ...input[1], mtimeMs: 7 }] })).toBe(
       false,
     );

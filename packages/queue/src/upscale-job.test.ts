@@ -95,6 +95,27 @@ describe('runUpscaleJob', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('selfEnsemble: the output upscaleFile writes under the self-ensemble, recorded as such', async () => {
+    const storage = sharedFileStorage();
+    const output = join(dir, 'x8', 'crop0.hdr');
+    const data = { input: scene, output, model: MODEL, overlap: 16 };
+    expect((await runUpscaleJob(data, { storage, model: jm, attempt: 'b1' })).reused).toBe(false);
+    // The same job with the self-ensemble is not the plain output: redone.
+    const x8 = { ...data, selfEnsemble: true };
+    expect((await runUpscaleJob(x8, { storage, model: jm, attempt: 'b2' })).reused).toBe(false);
+    await upscaleFile(scene, join(dir, 'ref-x8.hdr'), {
+      model: jm.model,
+      runner: jm.runner,
+      overlap: 16,
+      selfEnsemble: true,
+    });
+    const [got, want] = [await readCube(output), await readCube(join(dir, 'ref-x8.hdr'))];
+    expect(got.data).toEqual(want.data);
+    const record = JSON.parse(await fs.readFile(`${output}.lkca.json`, 'utf8'));
+    expect(record.selfEnsemble).toBe(true);
+    expect((await runUpscaleJob(x8, { storage, model: jm, attempt: 'b3' })).reused).toBe(true);
+  });
+
   it('bad inputs: typed errors, no output, no staging left; failure text keeps the type', async () => {
     const storage = sharedFileStorage();
     const output = join(dir, 'bad', 'x.hdr');

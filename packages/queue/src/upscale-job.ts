@@ -54,6 +54,7 @@ export async function runUpscaleJob(
     scale: data.scale,
     tile: data.tile,
     overlap: data.overlap,
+    selfEnsemble: data.selfEnsemble,
   };
   const record = await storage.readRecord(data.output);
   if (record && recordMatches(record, key)) {
@@ -82,6 +83,7 @@ export async function runUpscaleJob(
       scale: data.scale,
       tile: data.tile,
       overlap: data.overlap,
+      selfEnsemble: data.selfEnsemble,
       signal: ctx.signal,
       onProgress: ctx.onProgress,
     });
@@ -104,6 +106,7 @@ export async function runUpscaleJob(
     scale: res.scale,
     tile: data.tile,
     overlap: data.overlap,
+    ...(data.selfEnsemble ? { selfEnsemble: true } : {}),
     outputs,
     rows: res.rows,
     cols: res.cols,

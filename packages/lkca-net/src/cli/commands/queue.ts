@@ -66,7 +66,11 @@ export function queueCommand(program: Command): void {
     )
       .option('--scale <s>', 'check that the model upscales by this factor')
       .option('--format <ext>', `output format: ${OUTPUT_EXTENSIONS.join(', ')}`, 'hdr')
-      .option('--attempts <n>', 'attempts per job before it fails for good', '3'),
+      .option('--attempts <n>', 'attempts per job before it fails for good', '3')
+      .option(
+        '--self-ensemble',
+        'each tile under its 8 rotations and flips, averaged (as lkca upscale --self-ensemble; 8x the work)',
+      ),
   ).action(
     async (
       inputs: string[],
@@ -78,6 +82,7 @@ export function queueCommand(program: Command): void {
         overlap: string;
         format: string;
         attempts: string;
+        selfEnsemble?: boolean;
       },
     ) => {
       const ctx = makeContext(o);
@@ -94,6 +99,7 @@ export function queueCommand(program: Command): void {
         tile: parseNumber('tile', o.tile, { int: true, min: 4 }),
         overlap: parseNumber('overlap', o.overlap, { int: true, min: 0 }),
         attempts: parseNumber('attempts', o.attempts, { int: true, min: 1 }),
+        selfEnsemble: !!o.selfEnsemble,
       });
       ctx.out.result(
         jobs,
