@@ -11,7 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { cropCube } from '@hsrkit/hsi-data/node';
 import { selectRuntime } from '@hsrkit/inference/node';
 import { loadAnyBandModel } from '../src/any-band/io-node.js';
-import { DEMO_HOLD_OUT, DEMO_MODEL_PATH, DEMO_SCALE, readDemoScene } from '../src/demo-scene.js';
+import {
+  DEMO_HOLD_OUT,
+  DEMO_MODEL_PATH,
+  DEMO_SCALE,
+  DEMO_VALIDATION,
+  readDemoScene,
+} from '../src/demo-scene.js';
 import { evaluateScene } from '../src/evaluate.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -21,12 +27,7 @@ const scene = await readDemoScene();
 const parts = [
   {
     part: 'bottom-left quadrant (validation)',
-    gt: cropCube('demo bottom-left', scene, {
-      row: DEMO_HOLD_OUT.row,
-      col: 0,
-      rows: scene.rows - DEMO_HOLD_OUT.row,
-      cols: DEMO_HOLD_OUT.col,
-    }),
+    gt: cropCube('demo bottom-left', scene, DEMO_VALIDATION),
   },
   {
     part: 'bottom-right quadrant (the demo, never used)',

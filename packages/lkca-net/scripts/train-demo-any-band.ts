@@ -32,7 +32,7 @@ import {
   scoreAnyBandScene,
   trainAnyBand,
 } from '../src/any-band/node.js';
-import { DEMO_HOLD_OUT, DEMO_SCALE, readDemoScene } from '../src/demo-scene.js';
+import { DEMO_HOLD_OUT, DEMO_SCALE, DEMO_VALIDATION, readDemoScene } from '../src/demo-scene.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -85,12 +85,7 @@ const trainPart = cropCube('demo top half', scene, {
   rows: half,
   cols: scene.cols,
 });
-const valPart = cropCube('demo bottom-left', scene, {
-  row: half,
-  col: 0,
-  rows: scene.rows - half,
-  cols: DEMO_HOLD_OUT.col,
-});
+const valPart = cropCube('demo bottom-left', scene, DEMO_VALIDATION);
 const testPart = cropCube('demo bottom-right', scene, DEMO_HOLD_OUT);
 if (args.parts !== 'top' && args.parts !== 'three')
   throw new Error(`--parts: 'top' or 'three', got ${args.parts}`);

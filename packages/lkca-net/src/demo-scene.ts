@@ -14,6 +14,8 @@ export const DEMO_MODEL_PATH = fileURLToPath(
 );
 /** The bottom-right quadrant: never seen in training, super-resolved by `lkca demo`. */
 export const DEMO_HOLD_OUT: Region = { row: 128, col: 128, rows: 128, cols: 128 };
+/** The bottom-left quadrant: where the demo model's best weights are picked (never trained on). */
+export const DEMO_VALIDATION: Region = { row: 128, col: 0, rows: 128, cols: 128 };
 export const DEMO_SCALE = 4;
 
 /** Reads the demo scene, with the CAVE band centres (400 + 10 k nm) the .mat file lacks. */
