@@ -15,37 +15,50 @@ export function float32NoData(noData: number): number {
 }
 
 /**
- * Per-band mean of the valid samples of a BIP cube read in row blocks by `readRows` (bounded
- * memory); bands with no valid sample get 0 (they stay no-data in the output anyway). Also says
+ * Per-band mean, mean square and count of the valid samples of a BIP cube read in row blocks by
+ * `readRows` (bounded memory; sums in float64); without a no-data value every sample is valid.
+ * Bands with no valid sample get mean 0 (they stay no-data in the output anyway). Also says
  * whether any sample was no-data.
  */
-export async function validBandMeans(
+export async function validBandStatistics(
   readRows: (row: number, count: number) => Promise<Float32Array>,
   rows: number,
   cols: number,
   bands: number,
-  noData: number,
+  noData: number | undefined,
   blockRows = 64,
-): Promise<{ fill: Float32Array; any: boolean }> {
+): Promise<{
+  mean: Float64Array;
+  meanSquare: Float64Array;
+  count: Float64Array;
+  anyNoData: boolean;
+}> {
   const sum = new Float64Array(bands);
+  const sumSq = new Float64Array(bands);
   const count = new Float64Array(bands);
-  let any = false;
+  let anyNoData = false;
   for (let r = 0; r < rows; r += blockRows) {
     const n = Math.min(blockRows, rows - r);
     const data = await readRows(r, n);
     for (let i = 0, b = 0; i < n * cols * bands; i++) {
       const v = data[i];
-      if (isNoData(v, noData)) any = true;
+      if (noData !== undefined && isNoData(v, noData)) anyNoData = true;
       else {
         sum[b] += v;
+        sumSq[b] += v * v;
         count[b]++;
       }
       if (++b === bands) b = 0;
     }
   }
-  const fill = new Float32Array(bands);
-  for (let b = 0; b < bands; b++) fill[b] = count[b] > 0 ? sum[b] / count[b] : 0;
-  return { fill, any };
+  const mean = new Float64Array(bands);
+  const meanSquare = new Float64Array(bands);
+  for (let b = 0; b < bands; b++)
+    if (count[b] > 0) {
+      mean[b] = sum[b] / count[b];
+      meanSquare[b] = sumSq[b] / count[b];
+    }
+  return { mean, meanSquare, count, anyNoData };
 }
 
 /** Replaces the no-data samples of a BIP block by their band's fill value, in place. */

@@ -19,7 +19,15 @@ export {
   type TileWorkerPool,
   type WorkerPoolOptions,
 } from './tile-workers.js';
-export { type UpscaleFileOptions, type UpscaleFileResult, upscaleFile } from './upscale-file.js';
+export {
+  type BandStatistics,
+  type BandStatsModel,
+  type UpscaleFileOptions,
+  type UpscaleFileResult,
+  type UpscaleFileWithBandStatsOptions,
+  upscaleFile,
+  upscaleFileWithBandStats,
+} from './upscale-file.js';
 export {
   type UpscaleWithModelOptions,
   upscaleFileWithModel,

@@ -23,7 +23,7 @@ import {
   writeCube,
 } from '@hsrkit/hsi-data/node';
 import { Float32FileSink } from './file-sink.js';
-import { fillNoData, float32NoData, restoreNoData, validBandMeans } from './no-data.js';
+import { fillNoData, float32NoData, restoreNoData, validBandStatistics } from './no-data.js';
 import { selfEnsembleTileRunner } from './self-ensemble.js';
 import { modelBands, modelScale, readModelMetadata } from './model-metadata.js';
 import type { TileSource, Window } from './tile-sink.js';
@@ -49,6 +49,35 @@ export interface UpscaleFileOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/**
+ * Per-band statistics of a whole input cube over its valid samples (not no-data, not NaN), in
+ * the input's units; `count[b]` is 0 for a band with no valid sample.
+ */
+export interface BandStatistics {
+  mean: Float64Array;
+  meanSquare: Float64Array;
+  count: Float64Array;
+}
+
+/**
+ * A model that needs the whole input's band statistics to run its tiles, and takes any band count
+ * (or a fixed one): e.g. a model that normalises each input by its own band moments, as the
+ * any-band models of @hsrkit/lkca-net do. Its tiles arrive in the input's units, no-data filled
+ * with the band mean, and must come back in them.
+ */
+export interface BandStatsModel {
+  scale: number;
+  /** Bands it takes; undefined: any count. */
+  bands?: number;
+  /** The tile runner for one input. */
+  runnerFor(stats: BandStatistics): TileRunner;
+}
+
+export interface UpscaleFileWithBandStatsOptions
+  extends Omit<UpscaleFileOptions, 'runner' | 'model'> {
+  model: BandStatsModel;
+}
+
 export interface UpscaleFileResult {
   rows: number;
   cols: number;
@@ -72,17 +101,60 @@ export async function upscaleFile(
   output: string,
   opts: UpscaleFileOptions,
 ): Promise<UpscaleFileResult> {
+  const { model, runner, ...rest } = opts;
+  return upscaleFileWith(input, output, rest, {
+    bands: modelBands(model),
+    scale: modelScale(model),
+    normalization: readModelMetadata(model).normalization,
+    runner,
+  });
+}
+
+/**
+ * `upscaleFile` for a model that needs the whole input's band statistics (`BandStatsModel`): a
+ * first pass over the input (row blocks, bounded memory) measures each band's mean and mean
+ * square over valid samples (not the declared no-data value). Then the same tiled path: tiles in the input's units (no-data filled with the
+ * band mean), seams blended, no-data written back, output in bounded memory for ENVI.
+ */
+export async function upscaleFileWithBandStats(
+  input: string,
+  output: string,
+  opts: UpscaleFileWithBandStatsOptions,
+): Promise<UpscaleFileResult> {
+  const { model, ...rest } = opts;
+  return upscaleFileWith(input, output, rest, {
+    bands: model.bands,
+    scale: model.scale,
+    runnerFor: (stats) => model.runnerFor(stats),
+  });
+}
+
+/** What `upscaleFileWith` runs: a runner, or one made from the input's band statistics. */
+interface FileModel {
+  bands: number | undefined;
+  scale: number;
+  normalization?: NormalizationRecord;
+  runner?: TileRunner;
+  runnerFor?: (stats: BandStatistics) => TileRunner;
+}
+
+async function upscaleFileWith(
+  input: string,
+  output: string,
+  opts: Omit<UpscaleFileOptions, 'runner' | 'model'>,
+  fileModel: FileModel,
+): Promise<UpscaleFileResult> {
   // Nothing is read or written before the output is known not to destroy the input (same file,
   // hard or symbolic link, ENVI header or data file) and not to be a directory or a symlink.
   await checkOutputPaths(output, [input]);
   const info = await cubeInfo(input);
-  const bands = modelBands(opts.model);
+  const bands = fileModel.bands ?? info.bands;
   if (bands !== info.bands)
     throw new UpscaleInputError(`${input} has ${info.bands} bands but the model takes ${bands}`);
-  const scale = modelScale(opts.model);
+  const scale = fileModel.scale;
   if (opts.scale && opts.scale !== scale)
     throw new UpscaleInputError(`the model upscales x${scale}, not the requested x${opts.scale}`);
-  const record: NormalizationRecord | undefined = readModelMetadata(opts.model).normalization;
+  const record = fileModel.normalization;
   // Formats without windowed reads (.mat) would decode the whole variable for every tile: read
   // those once; the others are read window by window, so memory stays bounded.
   const whole = info.format === 'mat' ? await readCube(input) : undefined;
@@ -124,11 +196,13 @@ export async function upscaleFile(
   // No-data samples (ENVI `data ignore value`, GDAL nodata) are filled with their band's mean of
   // valid samples before the network and written back as no-data after it (src/no-data.ts).
   const noData = meta.noDataValue !== undefined ? float32NoData(meta.noDataValue) : undefined;
-  const noDataFill =
-    noData !== undefined
-      ? await validBandMeans(readLrRows, info.rows, info.cols, bands, noData)
+  const stats =
+    noData !== undefined || fileModel.runnerFor
+      ? await validBandStatistics(readLrRows, info.rows, info.cols, bands, noData)
       : undefined;
+  const noDataFill = stats && { fill: Float32Array.from(stats.mean), any: stats.anyNoData };
   const masking = noData !== undefined && noDataFill?.any === true;
+  const baseRunner = fileModel.runnerFor ? fileModel.runnerFor(stats!) : fileModel.runner!;
   const source: TileSource = {
     rows: info.rows,
     cols: info.cols,
@@ -139,7 +213,7 @@ export async function upscaleFile(
       return toBipCube(record ? applyNormalization(cube, record) : cube).data;
     },
   };
-  const modelRun = opts.selfEnsemble ? selfEnsembleTileRunner(opts.runner, scale) : opts.runner;
+  const modelRun = opts.selfEnsemble ? selfEnsembleTileRunner(baseRunner, scale) : baseRunner;
   const runner: TileRunner = async (lr, h, w, b) => {
     const hr = await modelRun(lr, h, w, b);
     if (!record) return hr;

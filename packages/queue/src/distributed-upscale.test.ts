@@ -230,4 +230,78 @@ describe.skipIf(skipWithoutRedis)('lkca queue + lkca worker on BullMQ/Redis', ()
     const stopped = await survivor.done;
     expect(stopped.code, stopped.stderr).toBe(0);
   }, 240_000);
+
+  it('an any-band model by name: two sensors (156 and 31 bands) in one queue, equal to lkca upscale; a wrong --scale fails its job at once', async () => {
+    const outDir = join(dir, 'any-out');
+    const badOut = join(dir, 'any-bad');
+    const q = ['--queue', 'any-band'];
+    const model = 'lkca-any-band-x4';
+    const add = await lkca(
+      'queue',
+      'add',
+      SAMSON,
+      scenes[0],
+      '--model',
+      model,
+      '--out-dir',
+      outDir,
+      '--self-ensemble',
+      '--json',
+      ...q,
+    ).done;
+    expect(add.code, add.stderr).toBe(0);
+    const jobs = JSON.parse(add.stdout) as { output: string; input: string }[];
+    const bad = await lkca(
+      'queue',
+      'add',
+      scenes[1],
+      '--model',
+      model,
+      '--scale',
+      '2',
+      '--out-dir',
+      badOut,
+      ...q,
+    ).done;
+    expect(bad.code, bad.stderr).toBe(0);
+    const worker = await lkca('worker', '--backend', 'wasm', '--until-drained', ...q).done;
+    expect(worker.code, worker.stderr).toBe(0);
+    expect(worker.stderr).toContain('its own runner');
+
+    for (const job of jobs) {
+      const ref = join(
+        dir,
+        'any-ref',
+        `${job.input.includes('samson') ? 'samson' : 'balloons'}.hdr`,
+      );
+      const r = await lkca(
+        'upscale',
+        job.input,
+        '-o',
+        ref,
+        '--model',
+        model,
+        '--self-ensemble',
+        '--backend',
+        'wasm',
+      ).done;
+      expect(r.code, r.stderr).toBe(0);
+      const [want, got] = [await readCube(ref), await readCube(job.output)];
+      expect([got.rows, got.cols, got.bands]).toEqual([want.rows, want.cols, want.bands]);
+      let maxDiff = 0;
+      for (let k = 0; k < want.data.length; k++)
+        maxDiff = Math.max(maxDiff, Math.abs(want.data[k] - got.data[k]));
+      expect(maxDiff, job.input).toBe(0);
+    }
+    expect((await readCube(jobs[0].output)).bands).toBe(156);
+    expect((await readCube(jobs[1].output)).bands).toBe(31);
+
+    const st = await lkca('queue', 'status', '--json', ...q).done;
+    const status = JSON.parse(st.stdout);
+    expect(status.counts).toMatchObject({ completed: 2, failed: 1 });
+    expect(status.failures).toHaveLength(1);
+    expect(status.failures[0].reason).toMatch(/^UpscaleInputError: .*x4, not the requested x2/);
+    expect(status.failures[0].attemptsMade).toBe(1);
+    expect(existsSync(badOut) ? await fs.readdir(badOut) : []).toEqual([]);
+  }, 240_000);
 });

@@ -16,7 +16,14 @@ export { type QueueStatusOptions, queueStatus } from './queue-status.js';
 export { type RunUpscaleWorkerOptions, runUpscaleWorker } from './run-worker.js';
 export type { LocalInput, SceneStorage } from './scene-storage.js';
 export { STAGING_DIR, sharedFileStorage } from './shared-file-storage.js';
-export { type JobModel, type RunUpscaleJobContext, runUpscaleJob } from './upscale-job.js';
+export {
+  type JobModel,
+  type JobRunOptions,
+  type RunUpscaleJobContext,
+  runUpscaleJob,
+  type TiledJobModelParts,
+  tiledJobModel,
+} from './upscale-job.js';
 export {
   jobFailure,
   startUpscaleWorker,

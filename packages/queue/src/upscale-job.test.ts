@@ -13,13 +13,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL, writeSceneCrops } from '../test/scenes.js';
 import { modelDigest } from './model-digest.js';
 import { STAGING_DIR, sharedFileStorage } from './shared-file-storage.js';
-import { type JobModel, runUpscaleJob } from './upscale-job.js';
+import {
+  type JobModel,
+  runUpscaleJob,
+  type TiledJobModelParts,
+  tiledJobModel,
+} from './upscale-job.js';
 import { jobFailure } from './upscale-worker.js';
 
 describe('runUpscaleJob', () => {
   let dir: string;
   let scene: string;
   let jm: JobModel;
+  let parts: TiledJobModelParts;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
@@ -28,13 +34,14 @@ describe('runUpscaleJob', () => {
     [scene] = await writeSceneCrops(dir, 24, [[40, 60]], 'crop');
     const model = await loadModel(MODEL);
     const pool = await startTileRunner(model, { workers: 1 });
-    jm = {
+    parts = {
       modelPath: MODEL,
       model,
       runner: pool.runner,
       concurrency: 1,
       digest: await modelDigest(MODEL),
     };
+    jm = tiledJobModel(parts);
     close = async () => {
       await pool.close();
       model.dispose();
@@ -67,8 +74,8 @@ describe('runUpscaleJob', () => {
     ]);
 
     await upscaleFile(scene, join(dir, 'ref.hdr'), {
-      model: jm.model,
-      runner: jm.runner,
+      model: parts.model,
+      runner: parts.runner,
       overlap: 16,
     });
     const [got, want] = [await readCube(output), await readCube(join(dir, 'ref.hdr'))];
@@ -104,8 +111,8 @@ describe('runUpscaleJob', () => {
     const x8 = { ...data, selfEnsemble: true };
     expect((await runUpscaleJob(x8, { storage, model: jm, attempt: 'b2' })).reused).toBe(false);
     await upscaleFile(scene, join(dir, 'ref-x8.hdr'), {
-      model: jm.model,
-      runner: jm.runner,
+      model: parts.model,
+      runner: parts.runner,
       overlap: 16,
       selfEnsemble: true,
     });

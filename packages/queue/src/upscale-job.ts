@@ -5,17 +5,62 @@ import type { UpscaleJobData, UpscaleJobResult } from './job-data.js';
 import { type OutputRecordKey, recordMatches } from './output-record.js';
 import type { SceneStorage } from './scene-storage.js';
 
-/** A model ready to run jobs: loaded here (metadata) and in the tile runner (the numbers). */
+/** What a job asks of its model's run: the job's options (`UpscaleJobData`) and the abort/progress
+ * plumbing of the worker. */
+export interface JobRunOptions {
+  scale?: number;
+  tile?: number;
+  overlap?: number;
+  selfEnsemble?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * A model ready to run jobs: it super-resolves one local input file into an output path (a private
+ * staging path: the job publishes the files it returns). The default is `tiledJobModel`, a plain
+ * TF.js SR model on @hsrkit/inference's tiled file path; a model that runs its own way (e.g. the
+ * any-band models of @hsrkit/lkca-net) brings its own `upscaleFile` through the worker's
+ * `loadCustomModel`.
+ */
 export interface JobModel {
   /** The folder or model.json it was loaded from. */
+  modelPath: string;
+  /** sha256 of everything that defines its numbers (`modelDigest` for a TF.js model folder): the
+   * model's identity in output records. */
+  digest: string;
+  upscaleFile(input: string, output: string, opts: JobRunOptions): Promise<UpscaleFileResult>;
+}
+
+export interface TiledJobModelParts {
   modelPath: string;
   model: tf.LayersModel;
   /** Runs tiles in model units (a worker pool's runner). */
   runner: (lr: Float32Array, h: number, w: number, b: number) => Promise<Float32Array>;
   /** Tiles in flight at once (the pool's thread count). */
   concurrency: number;
-  /** sha256 of its files (modelDigest). */
   digest: string;
+}
+
+/** A plain TF.js SR model run as `lkca upscale` runs it: `upscaleFile` of @hsrkit/inference with
+ * a tile runner (windows read from the file, tiles, seam blending, bounded memory). */
+export function tiledJobModel(parts: TiledJobModelParts): JobModel {
+  return {
+    modelPath: parts.modelPath,
+    digest: parts.digest,
+    upscaleFile: (input, output, opts) =>
+      upscaleFile(input, output, {
+        model: parts.model,
+        runner: parts.runner,
+        concurrency: parts.concurrency,
+        scale: opts.scale,
+        tile: opts.tile,
+        overlap: opts.overlap,
+        selfEnsemble: opts.selfEnsemble,
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+      }),
+  };
 }
 
 export interface RunUpscaleJobContext {
@@ -29,8 +74,8 @@ export interface RunUpscaleJobContext {
 }
 
 /**
- * One scene, end to end, on the same path as `lkca upscale` (`upscaleFile` of
- * @hsrkit/inference with a tile runner): skipped when a matching output record exists; otherwise
+ * One scene, end to end, on the same path as `lkca upscale` (the job model's `upscaleFile`;
+ * for a plain TF.js model `upscaleFile` of @hsrkit/inference with a tile runner): skipped when a matching output record exists; otherwise
  * leftovers of killed attempts are removed, the output is written into a private staging folder,
  * the record is removed, the files are renamed into place (data before header) and the record
  * written last. A final path therefore only ever holds a complete file, and a record only
@@ -76,10 +121,7 @@ export async function runUpscaleJob(
   const local = await storage.localInput(data.input);
   let res: UpscaleFileResult;
   try {
-    res = await upscaleFile(local.path, join(staging, basename(data.output)), {
-      model: model.model,
-      runner: model.runner,
-      concurrency: model.concurrency,
+    res = await model.upscaleFile(local.path, join(staging, basename(data.output)), {
       scale: data.scale,
       tile: data.tile,
       overlap: data.overlap,
@@ -93,10 +135,12 @@ export async function runUpscaleJob(
   } finally {
     await local.release();
   }
-  // upscaleFile lists the ENVI header first: publish it last, so a header means its data is there.
-  const moves = [...res.files]
-    .reverse()
-    .map((from) => ({ from, to: join(dirname(data.output), basename(from)) }));
+  // An ENVI header is published last, so that a header means its data is there (models list their
+  // files in either order).
+  const isHeader = (f: string) => f.toLowerCase().endsWith('.hdr');
+  const moves = [...res.files.filter((f) => !isHeader(f)), ...res.files.filter(isHeader)].map(
+    (from) => ({ from, to: join(dirname(data.output), basename(from)) }),
+  );
   await storage.removeRecord(data.output);
   const outputs = await storage.publish(staging, moves);
   await storage.writeRecord(data.output, {
@@ -115,7 +159,7 @@ export async function runUpscaleJob(
     finishedAt: new Date().toISOString(),
   });
   return {
-    files: moves.map((m) => m.to).reverse(),
+    files: res.files.map((f) => join(dirname(data.output), basename(f))),
     rows: res.rows,
     cols: res.cols,
     bands: res.bands,

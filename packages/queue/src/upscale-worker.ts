@@ -12,7 +12,7 @@ import { modelDigest } from './model-digest.js';
 import { redisConnection } from './redis-url.js';
 import type { SceneStorage } from './scene-storage.js';
 import { sharedFileStorage } from './shared-file-storage.js';
-import { type JobModel, runUpscaleJob } from './upscale-job.js';
+import { type JobModel, runUpscaleJob, tiledJobModel } from './upscale-job.js';
 
 export interface UpscaleWorkerOptions {
   redisUrl: string;
@@ -28,6 +28,19 @@ export interface UpscaleWorkerOptions {
   fastKernels?: boolean;
   /** Turns a job's `model` into a folder or model.json (default: as given, like `lkca upscale`). */
   resolveModel?: (model: string) => string | Promise<string>;
+  /**
+   * A model this worker runs its own way rather than as a plain TF.js SR model on inference's
+   * tiled path (e.g. the any-band models of @hsrkit/lkca-net, which group bands and normalise per
+   * input): return it for a resolved model path, or undefined for the default path. It is loaded
+   * once per path and closed with the worker. It runs in this process (on the current backend),
+   * between awaits, so BullMQ's lock renewals still get their turn.
+   */
+  loadCustomModel?: (
+    modelPath: string,
+  ) => Promise<(JobModel & { close(): Promise<void> }) | undefined>;
+  /** Error names that fail a job at once, beyond the built-in list (a custom model's input
+   * errors, say). */
+  permanentErrors?: readonly string[];
   storage?: SceneStorage;
   /** BullMQ lock: a job whose worker stops renewing it for this long is taken over (default 30 s). */
   lockDurationMs?: number;
@@ -62,10 +75,12 @@ const PERMANENT = new Set([
 ]);
 
 /** The job's failure as BullMQ records it: `Name: message` of the typed error. */
-export function jobFailure(e: unknown): Error {
+export function jobFailure(e: unknown, permanent: readonly string[] = []): Error {
   const err = e instanceof Error ? e : new Error(String(e));
   const text = err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
-  return PERMANENT.has(err.name) ? new UnrecoverableError(text) : new Error(text);
+  return PERMANENT.has(err.name) || permanent.includes(err.name)
+    ? new UnrecoverableError(text)
+    : new Error(text);
 }
 
 /**
@@ -85,6 +100,11 @@ export async function startUpscaleWorker(opts: UpscaleWorkerOptions): Promise<Up
     let m = models.get(modelPath);
     if (!m) {
       m = (async () => {
+        const custom = await opts.loadCustomModel?.(modelPath);
+        if (custom) {
+          log(`model ${modelPath}: its own runner, in this process`);
+          return custom;
+        }
         const model = await loadModel(modelPath);
         try {
           const pool = await startTileWorkers({
@@ -97,11 +117,13 @@ export async function startUpscaleWorker(opts: UpscaleWorkerOptions): Promise<Up
           log(`model ${modelPath}: ${threads} tile thread(s) on ${pool.devices.join('; ')}`);
           const digest = await modelDigest(modelPath);
           return {
-            modelPath,
-            model,
-            runner: pool.runner,
-            concurrency: threads,
-            digest,
+            ...tiledJobModel({
+              modelPath,
+              model,
+              runner: pool.runner,
+              concurrency: threads,
+              digest,
+            }),
             async close() {
               await pool.close();
               model.dispose();
@@ -157,7 +179,7 @@ export async function startUpscaleWorker(opts: UpscaleWorkerOptions): Promise<Up
         log(`${job.id}: released to the queue`);
         throw new WaitingError();
       }
-      const failure = jobFailure(e);
+      const failure = jobFailure(e, opts.permanentErrors);
       log(`${job.id}: ${failure.message}`);
       throw failure;
     } finally {

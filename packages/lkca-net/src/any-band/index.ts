@@ -17,6 +17,7 @@ export {
   groupNormalization,
 } from './normalization.js';
 export { type AnyBandLossWeights, anyBandLoss } from './loss.js';
+export { type AnyBandTileRunnerOptions, anyBandTileRunner } from './tile-runner.js';
 export {
   type AnyBandPatchBatch,
   type AnyBandSamplerOptions,

@@ -19,7 +19,15 @@ export {
   trainAnyBandOnFiles,
 } from './train-files-node.js';
 export {
+  ANY_BAND_PERMANENT_ERRORS,
+  isAnyBandModelPath,
+  loadAnyBandJobModel,
+} from './job-model-node.js';
+export {
+  ANY_BAND_FILE_TILE,
+  type AnyBandFileRunOptions,
   type AnyBandUpscaleFileOptions,
   type AnyBandUpscaleFileResult,
   upscaleFileWithAnyBand,
+  upscaleFileWithAnyBandModel,
 } from './upscale-file-node.js';

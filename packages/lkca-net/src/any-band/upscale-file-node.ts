@@ -1,31 +1,42 @@
-// Node-only: `lkca upscale` with an any-band model, file to file. The cube is read whole (the
-// any-band model tiles inside `predict`), super-resolved in its own units, and written atomically
-// by hsi-data's writers (never over the input: the caller checks output paths first), with the
-// map info scaled so the upper-left corner stays put (docs/ARCHITECTURE.md, "Data flow").
-import { readCube, scaleMapInfo, writeCube } from '@hsrkit/hsi-data/node';
-import { AnyBandInputError } from './errors.js';
+// Node-only: an any-band model file to file, on @hsrkit/inference's tiled file path
+// (`upscaleFileWithBandStats`): a first pass measures the whole input's band moments, then windows
+// are read tile by tile, run through the model in the input's units (src/any-band/tile-runner.ts),
+// seams blended into a float32 accumulator on disk and renamed into place, so memory is bounded by
+// a tile for ENVI output whatever the scene's size. Never over the input; map info scaled so the
+// upper-left corner stays put (docs/ARCHITECTURE.md, "Data flow").
+import { type UpscaleFileResult, upscaleFileWithBandStats } from '@hsrkit/inference/node';
+import type { AnyBandSR } from './any-band-model.js';
 import { loadAnyBandModel } from './io-node.js';
+import { anyBandTileRunner } from './tile-runner.js';
 
-export interface AnyBandUpscaleFileOptions {
-  /** The any-band model folder (model.json + any-band.json). */
-  modelPath: string;
+/** LR tile side of the file path by default: `AnyBandSR.predict`'s, sized for the core's memory
+ * (every group of a tile runs at `scale` times its side), not inference's band-count rule. */
+export const ANY_BAND_FILE_TILE = 96;
+
+export interface AnyBandFileRunOptions {
   /** When given, the model's scale must equal it. */
   scale?: number;
-  /** LR tile side of `predict` (default its own). */
+  /** LR tile side (default ANY_BAND_FILE_TILE). */
   tile?: number;
-  /** The geometric self-ensemble (8 passes averaged; `predict`'s `selfEnsemble`). */
+  /** LR samples shared by neighbouring tiles (default inference's). */
+  overlap?: number;
+  /** Groups run through the core at once (memory vs speed). */
+  groupBatch?: number;
+  /** The geometric self-ensemble on every tile (8 passes averaged). */
   selfEnsemble?: boolean;
   signal?: AbortSignal;
+  /** Tiles done and in all. */
+  onProgress?: (done: number, total: number) => void;
 }
 
-export interface AnyBandUpscaleFileResult {
-  files: string[];
-  rows: number;
-  cols: number;
-  bands: number;
-  scale: number;
+export interface AnyBandUpscaleFileOptions extends AnyBandFileRunOptions {
+  /** The any-band model folder (model.json + any-band.json). */
+  modelPath: string;
 }
 
+export type AnyBandUpscaleFileResult = UpscaleFileResult;
+
+/** Loads the any-band model at `opts.modelPath`, super-resolves `input` into `output`, frees it. */
 export async function upscaleFileWithAnyBand(
   input: string,
   output: string,
@@ -33,23 +44,29 @@ export async function upscaleFileWithAnyBand(
 ): Promise<AnyBandUpscaleFileResult> {
   const model = await loadAnyBandModel(opts.modelPath);
   try {
-    const scale = model.config.scale;
-    if (opts.scale !== undefined && opts.scale !== scale)
-      throw new AnyBandInputError(
-        'scale',
-        `${opts.modelPath}: the model upscales x${scale}, not x${opts.scale} as asked`,
-      );
-    const lr = await readCube(input);
-    opts.signal?.throwIfAborted();
-    const sr = await model.predict(lr, {
-      ...(opts.tile ? { tile: opts.tile } : {}),
-      selfEnsemble: opts.selfEnsemble,
-    });
-    opts.signal?.throwIfAborted();
-    if (lr.mapInfo) sr.mapInfo = scaleMapInfo(lr.mapInfo, scale, input);
-    const files = await writeCube(output, sr);
-    return { files, rows: sr.rows, cols: sr.cols, bands: sr.bands, scale };
+    return await upscaleFileWithAnyBandModel(model, input, output, opts);
   } finally {
     model.dispose();
   }
+}
+
+/** `upscaleFileWithAnyBand` with a model already loaded (a queue worker keeps one per model). */
+export function upscaleFileWithAnyBandModel(
+  model: AnyBandSR,
+  input: string,
+  output: string,
+  opts: AnyBandFileRunOptions = {},
+): Promise<AnyBandUpscaleFileResult> {
+  return upscaleFileWithBandStats(input, output, {
+    model: {
+      scale: model.scale,
+      runnerFor: (stats) => anyBandTileRunner(model, stats, { groupBatch: opts.groupBatch }),
+    },
+    scale: opts.scale,
+    tile: opts.tile ?? ANY_BAND_FILE_TILE,
+    overlap: opts.overlap,
+    selfEnsemble: opts.selfEnsemble,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+  });
 }

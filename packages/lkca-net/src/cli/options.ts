@@ -30,7 +30,10 @@ export function workersOption(cmd: Command, fallback = 'auto'): Command {
 /** `--tile` and `--overlap` of tiled inference. */
 export function tileOptions(cmd: Command): Command {
   return cmd
-    .option('--tile <n>', 'LR tile edge (default: the largest whose HR tile fits 128 MiB)')
+    .option(
+      '--tile <n>',
+      'LR tile edge (default: the largest whose HR tile fits 128 MiB; any-band models: 96)',
+    )
     .option('--overlap <n>', 'LR samples shared by neighbouring tiles', '16');
 }
 

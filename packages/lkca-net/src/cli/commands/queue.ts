@@ -7,7 +7,7 @@ import {
   waitUntilDrained,
 } from '@hsrkit/queue/node';
 import type { Command } from 'commander';
-import { resolveBandSpecificModel } from '../../shipped-models.js';
+import { resolveModel } from '../../shipped-models.js';
 import { type CommonOptions, makeContext, parseChoice, parseNumber } from '../context.js';
 import { jsonOption, tileOptions } from '../options.js';
 
@@ -87,7 +87,7 @@ export function queueCommand(program: Command): void {
     ) => {
       const ctx = makeContext(o);
       // Fail here, not in every job: the workers resolve the same name or folder the same way.
-      resolveBandSpecificModel(o.model);
+      resolveModel(o.model);
       const jobs = await enqueueScenes({
         redisUrl: resolveRedisUrl(o.redis),
         queueName: o.queue,

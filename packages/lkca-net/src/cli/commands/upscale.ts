@@ -26,7 +26,7 @@ export function upscaleCommand(program: Command): void {
       .option('--scale <s>', 'check that the model upscales by this factor')
       .option(
         '--self-ensemble',
-        'average the model over the 8 rotations and flips of the input (any-band models: the whole cube; band-specific ones: every tile); 8x the time, better scores',
+        'average the model over the 8 rotations and flips of every tile; 8x the time, better scores',
       ),
   ).action(
     async (
@@ -51,20 +51,24 @@ export function upscaleCommand(program: Command): void {
       const progress = ctx.out.tracker('tiles');
       const t0 = performance.now();
       const scale = parseNumber('scale', o.scale, { int: true, min: 2 });
-      // An any-band model has its own runner (band groups, per-input normalisation).
+      // An any-band model has its own tile runner (band groups, normalised by the whole input's
+      // band moments), on the same bounded-memory file path, in this thread.
+      const tiled = parseTiledRun(o, info.backend);
       const res =
         model.kind === 'any-band'
           ? await upscaleFileWithAnyBand(file, o.output, {
               modelPath: model.path,
               scale,
-              tile: o.tile ? parseNumber('tile', o.tile, { int: true, min: 8 }) : undefined,
+              tile: tiled.tile,
+              overlap: tiled.overlap,
               selfEnsemble: !!o.selfEnsemble,
               signal: ctx.signal,
+              onProgress: progress.onProgress,
             }).finally(progress.stop)
           : await upscaleFileWithModel(file, o.output, {
               modelPath: model.path,
               runtime: info.requested,
-              ...parseTiledRun(o, info.backend),
+              ...tiled,
               scale,
               selfEnsemble: !!o.selfEnsemble,
               signal: ctx.signal,

@@ -1,6 +1,11 @@
 import { redactRedisUrl, resolveRedisUrl, runUpscaleWorker } from '@hsrkit/queue/node';
 import type { Command } from 'commander';
-import { resolveBandSpecificModel } from '../../shipped-models.js';
+import {
+  ANY_BAND_PERMANENT_ERRORS,
+  isAnyBandModelPath,
+  loadAnyBandJobModel,
+} from '../../any-band/job-model-node.js';
+import { resolveModel } from '../../shipped-models.js';
 import { type CommonOptions, makeContext, parseNumber, parseWorkers } from '../context.js';
 import { backendOption, winogradOption, workersOption } from '../options.js';
 
@@ -57,8 +62,12 @@ export function workerCommand(program: Command): void {
         threads: parseWorkers(o.workers, info.backend),
         runtime: info.requested,
         fastKernels: o.winograd !== false,
-        // A job's model is what `lkca upscale --model` takes, resolved the same way on this machine.
-        resolveModel: resolveBandSpecificModel,
+        // A job's model is what `lkca upscale --model` takes, resolved the same way on this machine;
+        // an any-band model runs through its own tile runner in this process.
+        resolveModel: (m) => resolveModel(m).path,
+        loadCustomModel: async (path) =>
+          isAnyBandModelPath(path) ? loadAnyBandJobModel(path) : undefined,
+        permanentErrors: ANY_BAND_PERMANENT_ERRORS,
         graceMs: parseNumber('grace', o.grace, { min: 0 })! * 1000,
         lockDurationMs: lockMs,
         stalledIntervalMs: Math.max(1000, Math.round(lockMs / 2)),

@@ -1,0 +1,56 @@
+// Node-only: an any-band model as a job model of @hsrkit/queue, so `lkca worker` runs queued
+// scenes through it (the queue cannot import lkca-net: docs/ARCHITECTURE.md, "Package graph"; the
+// worker takes it through `loadCustomModel`). Loaded once per worker; each job runs the bounded-
+// memory file path of src/any-band/upscale-file-node.ts in the worker's process.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type JobModel, modelDigest } from '@hsrkit/queue/node';
+import { ANY_BAND_CONFIG_FILE, loadAnyBandModel } from './io-node.js';
+import { upscaleFileWithAnyBandModel } from './upscale-file-node.js';
+
+/** Names of the errors an any-band job fails with at once (no retry can fix them). */
+export const ANY_BAND_PERMANENT_ERRORS = ['AnyBandInputError', 'AnyBandConfigError'] as const;
+
+/** True when `modelPath` (a folder or its model.json) holds an any-band model. */
+export function isAnyBandModelPath(modelPath: string): boolean {
+  const dir = modelPath.endsWith('.json') ? join(modelPath, '..') : modelPath;
+  return existsSync(join(dir, ANY_BAND_CONFIG_FILE));
+}
+
+/**
+ * The any-band model at `modelPath` as a queue job model. Its digest covers model.json, the
+ * weights and any-band.json (the grouping and normalisation change the numbers too).
+ */
+export async function loadAnyBandJobModel(
+  modelPath: string,
+): Promise<JobModel & { close(): Promise<void> }> {
+  const dir = modelPath.endsWith('.json') ? join(modelPath, '..') : modelPath;
+  const model = await loadAnyBandModel(dir);
+  try {
+    const digest = createHash('sha256')
+      .update(await modelDigest(dir))
+      .update(await readFile(join(dir, ANY_BAND_CONFIG_FILE)))
+      .digest('hex');
+    return {
+      modelPath,
+      digest,
+      upscaleFile: (input, output, o) =>
+        upscaleFileWithAnyBandModel(model, input, output, {
+          scale: o.scale,
+          tile: o.tile,
+          overlap: o.overlap,
+          selfEnsemble: o.selfEnsemble,
+          signal: o.signal,
+          onProgress: o.onProgress,
+        }),
+      async close() {
+        model.dispose();
+      },
+    };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
