@@ -898,6 +898,42 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
     expect(await page.$$eval('#lowrank-out svg', (s) => s.length)).toBe(2);
   });
 
+  it('a model picked while the sample is still loading is kept when the sample arrives', async () => {
+    await page.setInputFiles('#cube-input', [join(out, 'twenty.hdr'), join(out, 'twenty.img')]);
+    await waitFor(page, 'the 20-band cube', (s) => s.input?.name === 'twenty.hdr', '#cube-error');
+    // The sample's files are held back until the pick has been made.
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    await page.route('**/sample/**', async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.click('#sample-button');
+      await page.selectOption('#model-select', 'shipped:lkca-any-band-x4');
+      await waitFor(
+        page,
+        'the generic any-band model',
+        (s) => s.model?.anyBand && !s.model.source.includes('CAVE balloons') && s.model,
+      );
+      release();
+      await waitFor(page, 'the sample', (s) => s.input?.name === 'balloons-lr-x4.hdr');
+      // Whatever the sample's arrival would load has had its turn.
+      await page.waitForTimeout(500);
+      expect(await page.$eval('#model-select', (e) => (e as HTMLSelectElement).value)).toBe(
+        'shipped:lkca-any-band-x4',
+      );
+      const model = (await state(page))!.model!;
+      expect(model.anyBand).toBe(true);
+      expect(model.source).not.toContain('CAVE balloons');
+    } finally {
+      release();
+      await page.unroute('**/sample/**');
+    }
+  });
+
   it('loads a model folder (the teacher) and shows its full-rank upsampler spectrum', async () => {
     await page.selectOption('#model-select', 'folder');
     await page.setInputFiles('#model-folder', TEACHER);

@@ -1,28 +1,52 @@
 // Bounded memory of tiled inference (not a test): `upscaleFile` on an LR scene of 128 x 128 and of
-// 512 x 512 (16x the pixels), x4 with the shipped student, ENVI in and out, each in a fresh child
+// 512 x 512 (16x the pixels), x4 with a band-specific shipped model (BAND_SPECIFIC: the distilled
+// student the results were first measured with), ENVI in and out, each in a fresh child
 // process whose peak RSS is read from process.resourceUsage(). The scenes are the real demo scene
-// tiled (mirrored) to size. Writes bench/results/tiled-memory.json.
+// tiled (mirrored) to size. Then the shipped any-band model (lkca-any-band-x4) on the same scenes:
+// `upscaleFileWithAnyBand` (the tiled file path, what `lkca upscale` runs) beside what it replaced,
+// `predict` on the whole cube read into memory and `writeCube`. Writes
+// bench/results/tiled-memory.json.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+/** A plain TF.js model (31 bands, x4), as `upscaleFile` takes it; the demo now uses an any-band one. */
+const BAND_SPECIFIC = fileURLToPath(
+  new URL('../assets/models/lkca-distilled-alpha0.1-x4/', import.meta.url),
+);
+
+if (process.argv[2] === 'any-band-child') {
+  const [, , , input, output, how] = process.argv;
+  const { selectRuntime } = await import('@hsrkit/inference/node');
+  const { readCube, writeCube } = await import('@hsrkit/hsi-data/node');
+  const { loadAnyBandModel, upscaleFileWithAnyBandModel } = await import('../src/any-band/node.js');
+  const { SHIPPED_MODELS_DIR } = await import('../src/shipped-models.js');
+  await selectRuntime('wasm');
+  const model = await loadAnyBandModel(join(SHIPPED_MODELS_DIR, 'lkca-any-band-x4'));
+  const t0 = performance.now();
+  if (how === 'file') await upscaleFileWithAnyBandModel(model, input, output);
+  else await writeCube(output, await model.predict(await readCube(input)));
+  const ms = performance.now() - t0;
+  model.dispose();
+  process.stdout.write(JSON.stringify({ ms, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
+}
 
 if (process.argv[2] === 'child') {
   const [, , , input, output, workers, tileArg] = process.argv;
   const { fusedTileRunner, loadModel, selectRuntime, startTileWorkers, upscaleFile } = await import(
     '@hsrkit/inference/node'
   );
-  const { DEMO_MODEL_PATH } = await import('../src/demo-scene.js');
   // As the CLI runs it: our WebAssembly kernels in this thread and in the workers.
   await selectRuntime('wasm', { winogradConv: true });
-  const model = await loadModel(DEMO_MODEL_PATH);
+  const model = await loadModel(BAND_SPECIFIC);
   const n = Number(workers);
   const pool =
     n > 1
-      ? await startTileWorkers({ modelPath: DEMO_MODEL_PATH, runtime: 'wasm', workers: n })
+      ? await startTileWorkers({ modelPath: BAND_SPECIFIC, runtime: 'wasm', workers: n })
       : undefined;
   const t0 = performance.now();
   await upscaleFile(input, output, {
@@ -83,6 +107,7 @@ try {
       );
       const r = JSON.parse(out.trim().split('\n').pop()!);
       const row = {
+        model: basename(BAND_SPECIFIC),
         lr: `${size}x${size}x${scene.bands}`,
         sr: `${size * 4}x${size * 4}x${scene.bands}`,
         srMiB: ((size * 4) ** 2 * scene.bands * 4) / 2 ** 20,
@@ -93,6 +118,37 @@ try {
       console.log(JSON.stringify(row));
       results.push(row);
       rmSync(join(dir, `sr${size}-${workers}-${tile}.img`), { force: true });
+    }
+    // The any-band model, one thread of work on the main thread (as `lkca upscale` runs it).
+    for (const how of ['file', 'predict'] as const) {
+      const out = execFileSync(
+        'npx',
+        [
+          'tsx',
+          '--conditions=source',
+          join(here, 'tiled-memory.bench.ts'),
+          'any-band-child',
+          input,
+          join(dir, `ab${size}-${how}.hdr`),
+          how,
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const r = JSON.parse(out.trim().split('\n').pop()!);
+      const row = {
+        model: 'lkca-any-band-x4',
+        path:
+          how === 'file'
+            ? 'upscaleFileWithAnyBand (tiles of 96, file sink)'
+            : 'predict on the whole cube + writeCube (before)',
+        lr: `${size}x${size}x${scene.bands}`,
+        sr: `${size * 4}x${size * 4}x${scene.bands}`,
+        srMiB: ((size * 4) ** 2 * scene.bands * 4) / 2 ** 20,
+        ...r,
+      };
+      console.log(JSON.stringify(row));
+      results.push(row);
+      rmSync(join(dir, `ab${size}-${how}.img`), { force: true });
     }
   }
 } finally {

@@ -160,7 +160,13 @@ export function srPanel(store: Store, client: SrClient): void {
     fillModels();
     loadSelected();
   });
-  modelSelect.addEventListener('change', loadSelected);
+  // A model the user picks by hand since the last cube opened is kept when the next cube arrives
+  // (the sample may arrive after the pick: it would otherwise select its own model over it).
+  let pickedSinceInput = false;
+  modelSelect.addEventListener('change', () => {
+    pickedSinceInput = true;
+    loadSelected();
+  });
   folderInput.addEventListener('change', () => {
     if (folderInput.files?.length) load({ kind: 'files', files: Array.from(folderInput.files) });
     folderInput.value = '';
@@ -291,7 +297,11 @@ export function srPanel(store: Store, client: SrClient): void {
         (m) => m.scale === Number(scaleSelect.value),
       );
       const sampleModel = fits.find((m) => m.id === SAMPLE_MODEL_ID);
-      if (s.inputIsSample && sampleModel) {
+      const userPick =
+        pickedSinceInput &&
+        ((selected && fits.includes(selected)) || modelSelect.value.startsWith('untrained:'));
+      pickedSinceInput = false;
+      if (s.inputIsSample && sampleModel && !userPick) {
         // The embedded sample opens with the model made for its scene.
         if (modelSelect.value !== `shipped:${sampleModel.id}`) {
           modelSelect.value = `shipped:${sampleModel.id}`;
