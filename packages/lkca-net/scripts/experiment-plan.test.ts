@@ -87,6 +87,23 @@ describe('experiment plan', () => {
     expect(() => parseExperimentArgs(['--fast'])).toThrow(/unknown argument '--fast'/);
   });
 
+  it('--skip leaves variants out of the plan (not the canonical run); what another needs cannot be', () => {
+    const args = parseExperimentArgs(['--skip', 'student-l1,student-sam01', '--steps-scale', '4']);
+    expect(args.skip).toEqual(['student-l1', 'student-sam01']);
+    const ids = planRuns(args).map((r) => `${r.scene.id}/${r.variant.id}`);
+    expect(ids).toHaveLength(10 + 8 + 8);
+    expect(ids.some((id) => id.endsWith('/student-l1') || id.endsWith('/student-sam01'))).toBe(
+      false,
+    );
+    // Same budget, same folder: --resume finds the variants trained without --skip.
+    expect(profileName(args)).toBe('converged-steps-x4');
+    expect(isCanonicalRun(parseExperimentArgs(['--skip', 'student-l1']))).toBe(false);
+    expect(() => planRuns(parseExperimentArgs(['--skip', 'student']))).toThrow(
+      /needs student, which is left out or comes later/,
+    );
+    expect(() => parseExperimentArgs(['--skip', 'students'])).toThrow(/unknown 'students'/);
+  });
+
   it('plans every variant after what it needs, two seeds per claim, the teacher at 2x steps', () => {
     const runs = planRuns(parseExperimentArgs([]));
     // balloons: all 12 variants; aviris and jasper skip the convergence check, group's 2nd seed

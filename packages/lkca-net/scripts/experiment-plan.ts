@@ -300,15 +300,19 @@ export interface ExperimentArgs {
   reportOnly: boolean;
   /** Results folder; default bench/results/experiment for the full run, else under the models folder. */
   out?: string;
+  /** Variants left out of this invocation (e.g. checks already measured at another budget). */
+  skip: VariantId[];
 }
 
 export const USAGE = `usage: experiment.ts [--quick] [--resume] [--report-only] [--scenes balloons,aviris,jasper]
-                     [--degradations bicubic,blind] [--steps-scale x] [--out dir]
+                     [--degradations bicubic,blind] [--steps-scale x] [--skip v1,v2] [--out dir]
   --quick         smoke run: 10 steps per variant (a few minutes); results under .experiment-models/quick/
   --resume        keep finished variants and continue unfinished ones from their checkpoints
   --scenes        ${SCENES.map((s) => s.id).join(', ')} (default all)
   --degradations  ${DEGRADATIONS.map((d) => d.id).join(', ')} (default bicubic)
   --steps-scale   multiply every scene's steps (default 1: ${SCENES.map((s) => `${s.id} ${s.steps}`).join(', ')}; teacher x2)
+  --skip          leave these variants out (${VARIANTS.map((v) => v.id).join(', ')}); a variant
+                  another one needs cannot be left out
   --report-only   rewrite results.md from the results.json already in the results folder
   --out           folder for results.json, results.md and the plots`;
 
@@ -332,6 +336,7 @@ export function parseExperimentArgs(argv: readonly string[]): ExperimentArgs {
     quick: false,
     resume: false,
     reportOnly: false,
+    skip: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -350,6 +355,12 @@ export function parseExperimentArgs(argv: readonly string[]): ExperimentArgs {
         argv[++i],
         DEGRADATIONS.map((d) => d.id),
       ) as DegradationId[];
+    else if (a === '--skip')
+      args.skip = listArg(
+        a,
+        argv[++i],
+        VARIANTS.map((v) => v.id),
+      ) as VariantId[];
     else if (a === '--steps-scale') {
       const v = Number(argv[++i]);
       if (!(Number.isFinite(v) && v > 0))
@@ -387,6 +398,7 @@ export function isCanonicalRun(args: ExperimentArgs): boolean {
     !args.quick &&
     args.stepsScale === 1 &&
     args.scenes.length === SCENES.length &&
+    args.skip.length === 0 &&
     args.degradations.join() === 'bicubic'
   );
 }
@@ -408,7 +420,11 @@ export function planRuns(args: ExperimentArgs): PlannedRun[] {
       const degradation = DEGRADATIONS.find((d) => d.id === did);
       if (!degradation) throw new ExperimentUsageError(`unknown degradation '${did}'`);
       for (const variant of VARIANTS)
-        if ((!variant.only || variant.only.includes(did)) && !scene.skip?.includes(variant.id))
+        if (
+          (!variant.only || variant.only.includes(did)) &&
+          !scene.skip?.includes(variant.id) &&
+          !args.skip?.includes(variant.id)
+        )
           runs.push({ scene, degradation, variant, steps: stepsFor(scene, args, variant) });
     }
   }
@@ -418,7 +434,9 @@ export function planRuns(args: ExperimentArgs): PlannedRun[] {
     const key = (v: string) => `${r.scene.id}/${r.degradation.id}/${v}`;
     for (const n of r.variant.needs)
       if (!seen.has(key(n)))
-        throw new Error(`plan: ${key(r.variant.id)} needs ${n}, which comes later`);
+        throw new ExperimentUsageError(
+          `plan: ${key(r.variant.id)} needs ${n}, which is left out or comes later`,
+        );
     seen.add(key(r.variant.id));
   }
   return runs;
