@@ -217,6 +217,36 @@ describe('train: output spectral terms and a time budget', () => {
     second.dispose();
   });
 
+  it('the budget running out while a step is reported still ends on a last step, validated and saved', async () => {
+    const dir = await tempDir();
+    const student = buildStudent(25);
+    const events: ProgressEvent[] = [];
+    const valBatch = stepData({ seed: 99 }).batchAt(0, new SeededRng(1));
+    const r = await train({
+      student,
+      optimizer: { type: 'adam' },
+      schedule: { type: 'cosine', lr: 1e-2 },
+      data: stepData({ seed: 4 }),
+      minutes: 1 / 60,
+      validation: { data: [valBatch], every: 1000, metrics: () => ({ one: 1 }) },
+      checkpoint: { dir, every: 1000 },
+      // Slow reporting: the budget mostly runs out here, between two steps.
+      onProgress: async (e) => {
+        events.push(e);
+        await new Promise((res) => setTimeout(res, 250));
+      },
+    });
+    const last = events[events.length - 1];
+    expect(r.aborted).toBe(false);
+    expect(last.budgetFraction).toBe(1);
+    expect(last.validation?.step).toBe(r.step);
+    expect(last.checkpoint).toBeDefined();
+    expect(r.lastCheckpoint).toBe(last.checkpoint);
+    // Only the last step was validated and saved (every: 1000).
+    expect(events.filter((e) => e.validation || e.checkpoint)).toEqual([last]);
+    student.dispose();
+  });
+
   it('refuses a run with neither steps nor minutes, and a non-positive budget', async () => {
     const student = buildStudent(24);
     const base = {

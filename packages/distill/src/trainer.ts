@@ -126,8 +126,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         aborted = true;
         break;
       }
-      // The budget is spent: the run ends here (validated and saved below), not aborted.
-      if (runSeconds() >= budgetSeconds) break;
+      // A resumed run whose budget was already spent runs no step. Past its first step the budget
+      // is only checked after a step: that step is then the last one (validated, saved and
+      // reported at fraction 1). A check here could end the run on time that validation or a
+      // checkpoint took after a step that was not marked last, skipping its final validation and
+      // checkpoint (the budget is overrun by at most one step).
+      if (s === start && runSeconds() >= budgetSeconds) break;
       const batch: Batch = await reader!.next(s, rng);
       // With a time budget the schedules see the total the run is heading for at this rate:
       // step / total = the fraction of the budget used (warm-up steps stay steps).
@@ -165,6 +169,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       if (store && (done % ck!.every === 0 || last)) event.checkpoint = await saveAt(done);
       await opts.onProgress?.(event);
+      if (last) break;
     }
     if (aborted && store && (ck!.onAbort ?? true) && lastSavedStep !== done) await saveAt(done);
   } catch (e) {
