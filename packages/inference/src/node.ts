@@ -16,12 +16,14 @@ export {
   capWorkers,
   startTileRunner,
   startTileWorkers,
+  type TileRunnerModule,
   type TileWorkerPool,
   type WorkerPoolOptions,
 } from './tile-workers.js';
 export {
   type BandStatistics,
   type BandStatsModel,
+  type BandStatsRunner,
   type UpscaleFileOptions,
   type UpscaleFileResult,
   type UpscaleFileWithBandStatsOptions,

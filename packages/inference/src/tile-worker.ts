@@ -5,7 +5,7 @@ import { selectRuntime } from './runtime.js';
 import { fusedTileRunner } from './fused-tail-runner.js';
 import { accumulateShared } from './tile-sink.js';
 import { weightedRows } from './tile-plan.js';
-import { modelTileRunner } from './tiled-inference.js';
+import { modelTileRunner, type TileRunner } from './tiled-inference.js';
 
 const port = parentPort!;
 try {
@@ -13,16 +13,27 @@ try {
     winogradConv: workerData.winogradConv,
     relaxedSimd: workerData.relaxedSimd,
   });
-  const model = await loadModel(workerData.modelPath);
+  // A runner module (another kind of model) builds its own runner; else the model is loaded here.
+  const custom: TileRunner | undefined = workerData.runnerModule
+    ? await (await import(workerData.runnerModule.module)).createTileRunner(
+        workerData.runnerModule.data,
+      )
+    : undefined;
+  const model = custom ? undefined : await loadModel(workerData.modelPath);
   // A view of the tail's output suffices: each tile is added or copied out before the next runs.
-  const fused = workerData.fusedTail
-    ? await fusedTileRunner(model, {
-        view: true,
-        relaxedSimd: workerData.relaxedSimd === false ? false : 'auto',
-      })
-    : null;
-  const run = fused?.runner ?? modelTileRunner(model);
-  const tail = fused?.simd ? `, sub-pixel tail fused (wasm ${fused.simd})` : '';
+  const fused =
+    model && workerData.fusedTail
+      ? await fusedTileRunner(model, {
+          view: true,
+          relaxedSimd: workerData.relaxedSimd === false ? false : 'auto',
+        })
+      : null;
+  const run = custom ?? fused?.runner ?? modelTileRunner(model!);
+  const tail = fused?.simd
+    ? `, sub-pixel tail fused (wasm ${fused.simd})`
+    : custom
+      ? `, tiles by ${workerData.runnerModule.module.split('/').pop()}`
+      : '';
   port.postMessage({ type: 'ready', device: `${info.backend}: ${info.device}${tail}` });
   port.on('message', async (m) => {
     try {

@@ -8,9 +8,22 @@ import { saveModel } from './model-files.js';
 import type { RuntimeName } from './runtime.js';
 import { modelTileRunner, type TileRunner } from './tiled-inference.js';
 
+/**
+ * A tile runner each worker builds itself, for models that are not a plain TF.js model run whole
+ * (a model that groups bands, or needs statistics of the input): `module` is the URL (or absolute
+ * path) of an ES module whose `createTileRunner(data)` returns the runner (or a promise of it);
+ * `data` is structured-cloned to every worker. The worker has started its runtime first.
+ */
+export interface TileRunnerModule {
+  module: string;
+  data?: unknown;
+}
+
 export interface WorkerPoolOptions {
-  /** Folder or model.json each worker loads. */
+  /** Folder or model.json each worker loads (not used with `runnerModule`). */
   modelPath: string;
+  /** Instead of loading `modelPath`: each worker's runner comes from this module. */
+  runnerModule?: TileRunnerModule;
   /** Runtime each worker starts (each has its own backend; default wasm). */
   runtime?: RuntimeName;
   workers: number;
@@ -65,6 +78,7 @@ export async function startTileWorkers(opts: WorkerPoolOptions): Promise<TileWor
     Array.from({ length: capWorkers(opts.workers).workers }, async () => {
       const workerData = {
         modelPath: opts.modelPath,
+        runnerModule: opts.runnerModule,
         runtime: opts.runtime ?? 'wasm',
         winogradConv: opts.winogradConv ?? true,
         fusedTail: opts.fusedTail ?? true,

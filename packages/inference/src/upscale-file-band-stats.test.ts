@@ -15,6 +15,7 @@ import {
   type BandStatsModel,
   upscaleFileWithBandStats,
 } from './upscale-file.js';
+import { startTileWorkers } from './tile-workers.js';
 import { UpscaleInputError } from './upscale-input-error.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/samson_crop.hdr', import.meta.url));
@@ -168,6 +169,54 @@ describe('upscaleFileWithBandStats', () => {
     await expect(
       upscaleFileWithBandStats(withNan, join(dir, 'nan-sr.hdr'), { model: meanModel(3).model }),
     ).rejects.toThrow(/nan\.img: data: \d+ NaN\/Inf samples/);
+  });
+
+  it('a runner started per input (2 worker threads from a runner module): the same file, closed after', async () => {
+    const input = join(dir, 'samson.hdr');
+    const inThread = join(dir, 'threads-ref.hdr');
+    await upscaleFileWithBandStats(input, inThread, { model: meanModel(2).model, tile: 8 });
+    let closed = 0;
+    let workers: string[] = [];
+    const model: BandStatsModel = {
+      scale: 2,
+      async runnerFor(stats) {
+        const pool = await startTileWorkers({
+          modelPath: '',
+          runnerModule: {
+            module: new URL('../test/mean-runner-module.ts', import.meta.url).href,
+            data: { scale: 2, mean: Array.from(stats.mean) },
+          },
+          workers: 2,
+          runtime: 'cpu',
+        });
+        workers = pool.devices;
+        return {
+          runner: pool.runner,
+          concurrency: 2,
+          async close() {
+            closed++;
+            await pool.close();
+          },
+        };
+      },
+    };
+    const out = join(dir, 'threads.hdr');
+    await upscaleFileWithBandStats(input, out, { model, tile: 8 });
+    expect(workers).toHaveLength(2);
+    expect(workers[0]).toMatch(/tiles by mean-runner-module\.ts/);
+    expect(closed).toBe(1);
+    expect(toBipCube(await readCube(out)).data).toEqual(toBipCube(await readCube(inThread)).data);
+    // Closed on failure too: an abort mid-file.
+    const ctrl = new AbortController();
+    await expect(
+      upscaleFileWithBandStats(input, join(dir, 'aborted.hdr'), {
+        model,
+        tile: 8,
+        signal: ctrl.signal,
+        onProgress: () => ctrl.abort(),
+      }),
+    ).rejects.toThrow();
+    expect(closed).toBe(2);
   });
 
   it('a model with a fixed band count or another scale refuses the input before writing', async () => {

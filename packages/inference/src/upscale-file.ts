@@ -69,8 +69,18 @@ export interface BandStatsModel {
   scale: number;
   /** Bands it takes; undefined: any count. */
   bands?: number;
-  /** The tile runner for one input. */
-  runnerFor(stats: BandStatistics): TileRunner;
+  /** The tile runner for one input: a function, or (e.g. a pool of worker threads started for
+   * this input) a runner with the tiles it runs at once and a `close` called when the file is done,
+   * also on failure. */
+  runnerFor(stats: BandStatistics): TileRunner | Promise<BandStatsRunner>;
+}
+
+/** What `BandStatsModel.runnerFor` may start for one input. */
+export interface BandStatsRunner {
+  runner: TileRunner;
+  /** Tiles in flight at once (default the call's `concurrency`). */
+  concurrency?: number;
+  close?(): Promise<void>;
 }
 
 export interface UpscaleFileWithBandStatsOptions
@@ -135,7 +145,7 @@ interface FileModel {
   scale: number;
   normalization?: NormalizationRecord;
   runner?: TileRunner;
-  runnerFor?: (stats: BandStatistics) => TileRunner;
+  runnerFor?: (stats: BandStatistics) => TileRunner | Promise<BandStatsRunner>;
 }
 
 async function upscaleFileWith(
@@ -202,84 +212,91 @@ async function upscaleFileWith(
       : undefined;
   const noDataFill = stats && { fill: Float32Array.from(stats.mean), any: stats.anyNoData };
   const masking = noData !== undefined && noDataFill?.any === true;
-  const baseRunner = fileModel.runnerFor ? fileModel.runnerFor(stats!) : fileModel.runner!;
-  const source: TileSource = {
-    rows: info.rows,
-    cols: info.cols,
-    bands,
-    async read(w) {
-      const cube = toBipCube(await readWindow(w));
-      if (masking) fillNoData(cube.data as Float32Array, bands, noData, noDataFill.fill);
-      return toBipCube(record ? applyNormalization(cube, record) : cube).data;
-    },
-  };
-  const modelRun = opts.selfEnsemble ? selfEnsembleTileRunner(baseRunner, scale) : baseRunner;
-  const runner: TileRunner = async (lr, h, w, b) => {
-    const hr = await modelRun(lr, h, w, b);
-    if (!record) return hr;
-    return toBipCube(denormalize(bipCube(hr, h * scale, w * scale, b), record)).data;
-  };
-  const acc = await openPartialFile(accTarget);
-  const accPath = acc.path;
-  let sink: Float32FileSink;
+  const made = fileModel.runnerFor ? await fileModel.runnerFor(stats!) : fileModel.runner!;
+  const started: BandStatsRunner = typeof made === 'function' ? { runner: made } : made;
+  const baseRunner = started.runner;
+  const concurrency = started.concurrency ?? opts.concurrency;
   try {
-    sink = await Float32FileSink.onHandle(acc.handle, accPath, rows, cols, bands);
-  } catch (e) {
-    await acc.handle.close();
-    await fs.rm(accPath, { force: true });
-    throw e;
-  }
-  let hdrTmp: string | undefined;
-  try {
-    await upscaleTiled(source, runner, sink, {
-      scale,
-      tile: opts.tile,
-      overlap: opts.overlap,
-      concurrency: opts.concurrency,
-      signal: opts.signal,
-      onProgress: opts.onProgress,
-    });
-    if (masking) {
-      // One LR row block at a time: its HR rows get no-data where their LR parent had it.
-      const block = 16;
-      for (let r = 0; r < info.rows; r += block) {
-        const n = Math.min(block, info.rows - r);
-        const lr = await readLrRows(r, n);
-        const hr = await sink.readRows(r * scale, n * scale);
-        restoreNoData(hr, r * scale, n * scale, lr, r, info.cols, bands, scale, noData);
-        await sink.writeRows(r * scale, hr);
-      }
+    const source: TileSource = {
+      rows: info.rows,
+      cols: info.cols,
+      bands,
+      async read(w) {
+        const cube = toBipCube(await readWindow(w));
+        if (masking) fillNoData(cube.data as Float32Array, bands, noData, noDataFill.fill);
+        return toBipCube(record ? applyNormalization(cube, record) : cube).data;
+      },
+    };
+    const modelRun = opts.selfEnsemble ? selfEnsembleTileRunner(baseRunner, scale) : baseRunner;
+    const runner: TileRunner = async (lr, h, w, b) => {
+      const hr = await modelRun(lr, h, w, b);
+      if (!record) return hr;
+      return toBipCube(denormalize(bipCube(hr, h * scale, w * scale, b), record)).data;
+    };
+    const acc = await openPartialFile(accTarget);
+    const accPath = acc.path;
+    let sink: Float32FileSink;
+    try {
+      sink = await Float32FileSink.onHandle(acc.handle, accPath, rows, cols, bands);
+    } catch (e) {
+      await acc.handle.close();
+      await fs.rm(accPath, { force: true });
+      throw e;
     }
-    if (enviPaths) {
+    let hdrTmp: string | undefined;
+    try {
+      await upscaleTiled(source, runner, sink, {
+        scale,
+        tile: opts.tile,
+        overlap: opts.overlap,
+        concurrency,
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+      });
+      if (masking) {
+        // One LR row block at a time: its HR rows get no-data where their LR parent had it.
+        const block = 16;
+        for (let r = 0; r < info.rows; r += block) {
+          const n = Math.min(block, info.rows - r);
+          const lr = await readLrRows(r, n);
+          const hr = await sink.readRows(r * scale, n * scale);
+          restoreNoData(hr, r * scale, n * scale, lr, r, info.cols, bands, scale, noData);
+          await sink.writeRows(r * scale, hr);
+        }
+      }
+      if (enviPaths) {
+        await sink.close();
+        const header = formatEnviHeader(
+          { ...meta, rows, cols, bands, interleave: 'bip', data: new Float32Array(0) },
+          { interleave: 'bip', sampleType: 'float32', byteOrder: 0 },
+        );
+        const hdr = await openPartialFile(enviPaths.headerFile);
+        const hdrPath = hdr.path;
+        hdrTmp = hdrPath;
+        try {
+          await hdr.handle.writeFile(header);
+        } finally {
+          await hdr.handle.close();
+        }
+        await checkFinalPath(enviPaths.dataFile);
+        await checkFinalPath(enviPaths.headerFile);
+        await fs.rename(accPath, enviPaths.dataFile);
+        await fs.rename(hdrPath, enviPaths.headerFile);
+        return { rows, cols, bands, scale, files: [enviPaths.headerFile, enviPaths.dataFile] };
+      }
+      const data = await sink.readRows(0, rows);
       await sink.close();
-      const header = formatEnviHeader(
-        { ...meta, rows, cols, bands, interleave: 'bip', data: new Float32Array(0) },
-        { interleave: 'bip', sampleType: 'float32', byteOrder: 0 },
-      );
-      const hdr = await openPartialFile(enviPaths.headerFile);
-      const hdrPath = hdr.path;
-      hdrTmp = hdrPath;
-      try {
-        await hdr.handle.writeFile(header);
-      } finally {
-        await hdr.handle.close();
-      }
-      await checkFinalPath(enviPaths.dataFile);
-      await checkFinalPath(enviPaths.headerFile);
-      await fs.rename(accPath, enviPaths.dataFile);
-      await fs.rename(hdrPath, enviPaths.headerFile);
-      return { rows, cols, bands, scale, files: [enviPaths.headerFile, enviPaths.dataFile] };
+      await writeCube(output, { ...meta, rows, cols, bands, interleave: 'bip', data });
+      await fs.rm(accPath, { force: true });
+      return { rows, cols, bands, scale, files: [output] };
+    } catch (e) {
+      await sink.close().catch(() => {});
+      await fs.rm(accPath, { force: true });
+      if (hdrTmp) await fs.rm(hdrTmp, { force: true });
+      throw e;
     }
-    const data = await sink.readRows(0, rows);
-    await sink.close();
-    await writeCube(output, { ...meta, rows, cols, bands, interleave: 'bip', data });
-    await fs.rm(accPath, { force: true });
-    return { rows, cols, bands, scale, files: [output] };
-  } catch (e) {
-    await sink.close().catch(() => {});
-    await fs.rm(accPath, { force: true });
-    if (hdrTmp) await fs.rm(hdrTmp, { force: true });
-    throw e;
+  } finally {
+    await started.close?.();
   }
 }
 

@@ -19,15 +19,20 @@ const BAND_SPECIFIC = fileURLToPath(
 );
 
 if (process.argv[2] === 'any-band-child') {
-  const [, , , input, output, how] = process.argv;
+  const [, , , input, output, how, workers] = process.argv;
   const { selectRuntime } = await import('@hsrkit/inference/node');
   const { readCube, writeCube } = await import('@hsrkit/hsi-data/node');
   const { loadAnyBandModel, upscaleFileWithAnyBandModel } = await import('../src/any-band/node.js');
   const { SHIPPED_MODELS_DIR } = await import('../src/shipped-models.js');
-  await selectRuntime('wasm');
+  // As the CLI runs it: our WebAssembly kernels in this thread (and in the workers).
+  await selectRuntime('wasm', { winogradConv: true });
   const model = await loadAnyBandModel(join(SHIPPED_MODELS_DIR, 'lkca-any-band-x4'));
   const t0 = performance.now();
-  if (how === 'file') await upscaleFileWithAnyBandModel(model, input, output);
+  if (how === 'file')
+    await upscaleFileWithAnyBandModel(model, input, output, {
+      workers: Number(workers),
+      modelPath: join(SHIPPED_MODELS_DIR, 'lkca-any-band-x4'),
+    });
   else await writeCube(output, await model.predict(await readCube(input)));
   const ms = performance.now() - t0;
   model.dispose();
@@ -119,8 +124,13 @@ try {
       results.push(row);
       rmSync(join(dir, `sr${size}-${workers}-${tile}.img`), { force: true });
     }
-    // The any-band model, one thread of work on the main thread (as `lkca upscale` runs it).
-    for (const how of ['file', 'predict'] as const) {
+    // The any-band model: its file path in this thread and on 2 worker threads (as `lkca upscale`
+    // runs it by default on 2 cores), and the whole-cube predict it replaced.
+    for (const [how, workers] of [
+      ['file', 1],
+      ['file', 2],
+      ['predict', 1],
+    ] as const) {
       const out = execFileSync(
         'npx',
         [
@@ -129,8 +139,9 @@ try {
           join(here, 'tiled-memory.bench.ts'),
           'any-band-child',
           input,
-          join(dir, `ab${size}-${how}.hdr`),
+          join(dir, `ab${size}-${how}-${workers}.hdr`),
           how,
+          String(workers),
         ],
         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
       );
@@ -141,6 +152,7 @@ try {
           how === 'file'
             ? 'upscaleFileWithAnyBand (tiles of 96, file sink)'
             : 'predict on the whole cube + writeCube (before)',
+        workers,
         lr: `${size}x${size}x${scene.bands}`,
         sr: `${size * 4}x${size * 4}x${scene.bands}`,
         srMiB: ((size * 4) ** 2 * scene.bands * 4) / 2 ** 20,
@@ -148,7 +160,7 @@ try {
       };
       console.log(JSON.stringify(row));
       results.push(row);
-      rmSync(join(dir, `ab${size}-${how}.img`), { force: true });
+      rmSync(join(dir, `ab${size}-${how}-${workers}.img`), { force: true });
     }
   }
 } finally {

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type JobModel, modelDigest } from '@hsrkit/queue/node';
 import { ANY_BAND_CONFIG_FILE, loadAnyBandModel } from './io-node.js';
-import { upscaleFileWithAnyBandModel } from './upscale-file-node.js';
+import { type AnyBandThreadOptions, upscaleFileWithAnyBandModel } from './upscale-file-node.js';
 
 /** Names of the errors an any-band job fails with at once (no retry can fix them). */
 export const ANY_BAND_PERMANENT_ERRORS = ['AnyBandInputError', 'AnyBandConfigError'] as const;
@@ -20,11 +20,13 @@ export function isAnyBandModelPath(modelPath: string): boolean {
 }
 
 /**
- * The any-band model at `modelPath` as a queue job model. Its digest covers model.json, the
- * weights and any-band.json (the grouping and normalisation change the numbers too).
+ * The any-band model at `modelPath` as a queue job model (its tiles on `threads.workers` worker
+ * threads per job when more than one). Its digest covers model.json, the weights and any-band.json
+ * (the grouping and normalisation change the numbers too).
  */
 export async function loadAnyBandJobModel(
   modelPath: string,
+  threads: AnyBandThreadOptions = {},
 ): Promise<JobModel & { close(): Promise<void> }> {
   const dir = modelPath.endsWith('.json') ? join(modelPath, '..') : modelPath;
   const model = await loadAnyBandModel(dir);
@@ -38,6 +40,8 @@ export async function loadAnyBandJobModel(
       digest,
       upscaleFile: (input, output, o) =>
         upscaleFileWithAnyBandModel(model, input, output, {
+          ...threads,
+          modelPath: dir,
           scale: o.scale,
           tile: o.tile,
           overlap: o.overlap,

@@ -26,6 +26,7 @@ export {
 export {
   ANY_BAND_FILE_TILE,
   type AnyBandFileRunOptions,
+  type AnyBandThreadOptions,
   type AnyBandUpscaleFileOptions,
   type AnyBandUpscaleFileResult,
   upscaleFileWithAnyBand,

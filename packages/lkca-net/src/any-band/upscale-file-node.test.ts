@@ -81,6 +81,33 @@ describe('any-band models on the tiled file path', () => {
     expect(got.mpsnr).not.toBe(whole.mpsnr);
   }, 120_000);
 
+  it('on 2 worker threads (each loads the model): the same file as this thread', async () => {
+    const inThread = join(dir, 'thread.hdr');
+    await upscaleFileWithAnyBand(input, inThread, { modelPath: MODEL_DIR, tile: 24 });
+    const threaded = join(dir, 'threads.hdr');
+    let devices: string[] = [];
+    await upscaleFileWithAnyBand(input, threaded, {
+      modelPath: MODEL_DIR,
+      tile: 24,
+      workers: 2,
+      runtime: 'wasm',
+      onWorkers: (d) => {
+        devices = d;
+      },
+    });
+    expect(devices).toHaveLength(2);
+    expect(devices[0]).toMatch(/^wasm: .*tiles by tile-worker-module/);
+    const ref = toBipCube(await readCube(inThread)).data;
+    let peak = 0;
+    for (const v of ref) peak = Math.max(peak, v);
+    // Tiles come back in another order and are blended in it: float32 rounding apart.
+    expect(maxAbsDiff(toBipCube(await readCube(threaded)).data, ref) / peak).toBeLessThan(1e-6);
+    // Threads need the folder to load from.
+    await expect(
+      upscaleFileWithAnyBandModel(model, input, join(dir, 'x.hdr'), { workers: 2 }),
+    ).rejects.toThrow(/give modelPath/);
+  }, 180_000);
+
   it('no-data: a band with no valid sample and scattered no-data, as predict handles them', async () => {
     const bip = toBipCube(crop);
     const data = Float32Array.from(bip.data);

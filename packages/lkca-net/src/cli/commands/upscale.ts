@@ -52,7 +52,7 @@ export function upscaleCommand(program: Command): void {
       const t0 = performance.now();
       const scale = parseNumber('scale', o.scale, { int: true, min: 2 });
       // An any-band model has its own tile runner (band groups, normalised by the whole input's
-      // band moments), on the same bounded-memory file path, in this thread.
+      // band moments), on the same bounded-memory file path and worker threads.
       const tiled = parseTiledRun(o, info.backend);
       const res =
         model.kind === 'any-band'
@@ -62,7 +62,10 @@ export function upscaleCommand(program: Command): void {
               tile: tiled.tile,
               overlap: tiled.overlap,
               selfEnsemble: !!o.selfEnsemble,
+              workers: tiled.workers,
+              runtime: info.requested,
               signal: ctx.signal,
+              onWorkers: (devices) => ctx.out.info(`workers: ${devices.join('; ')}`),
               onProgress: progress.onProgress,
             }).finally(progress.stop)
           : await upscaleFileWithModel(file, o.output, {

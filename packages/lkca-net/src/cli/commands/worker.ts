@@ -66,7 +66,12 @@ export function workerCommand(program: Command): void {
         // an any-band model runs through its own tile runner in this process.
         resolveModel: (m) => resolveModel(m).path,
         loadCustomModel: async (path) =>
-          isAnyBandModelPath(path) ? loadAnyBandJobModel(path) : undefined,
+          isAnyBandModelPath(path)
+            ? loadAnyBandJobModel(path, {
+                workers: parseWorkers(o.workers, info.backend),
+                runtime: info.requested,
+              })
+            : undefined,
         permanentErrors: ANY_BAND_PERMANENT_ERRORS,
         graceMs: parseNumber('grace', o.grace, { min: 0 })! * 1000,
         lockDurationMs: lockMs,
