@@ -288,10 +288,15 @@ describe.skipIf(skipWithoutRedis)('lkca queue + lkca worker on BullMQ/Redis', ()
       expect(r.code, r.stderr).toBe(0);
       const [want, got] = [await readCube(ref), await readCube(job.output)];
       expect([got.rows, got.cols, got.bands]).toEqual([want.rows, want.cols, want.bands]);
+      let peak = 0;
       let maxDiff = 0;
-      for (let k = 0; k < want.data.length; k++)
+      for (let k = 0; k < want.data.length; k++) {
+        peak = Math.max(peak, Math.abs(want.data[k]));
         maxDiff = Math.max(maxDiff, Math.abs(want.data[k] - got.data[k]));
-      expect(maxDiff, job.input).toBe(0);
+      }
+      // Tiles on 2 threads blend in the order they finish: float32 rounding apart.
+      expect(peak).toBeGreaterThan(0);
+      expect(maxDiff, job.input).toBeLessThanOrEqual(1e-6 * peak);
     }
     expect((await readCube(jobs[0].output)).bands).toBe(156);
     expect((await readCube(jobs[1].output)).bands).toBe(31);
