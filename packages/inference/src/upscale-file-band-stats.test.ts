@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Cube, readCube, toBipCube, writeCube } from '@hsrkit/hsi-data/node';
-import { useBackend } from '@hsrkit/testing';
+import { maxAbsDiff, useBackend } from '@hsrkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TileRunner } from './tiled-inference.js';
 import {
@@ -205,7 +205,11 @@ describe('upscaleFileWithBandStats', () => {
     expect(workers).toHaveLength(2);
     expect(workers[0]).toMatch(/tiles by mean-runner-module\.ts/);
     expect(closed).toBe(1);
-    expect(toBipCube(await readCube(out)).data).toEqual(toBipCube(await readCube(inThread)).data);
+    // Tiles blend in the order the threads finish them: float32 rounding apart.
+    const want = toBipCube(await readCube(inThread)).data;
+    let peak = 0;
+    for (const v of want) peak = Math.max(peak, Math.abs(v));
+    expect(maxAbsDiff(toBipCube(await readCube(out)).data, want) / peak).toBeLessThan(1e-6);
     // Closed on failure too: an abort mid-file.
     const ctrl = new AbortController();
     await expect(
