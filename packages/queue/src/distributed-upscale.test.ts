@@ -245,7 +245,6 @@ describe.skipIf(skipWithoutRedis)('lkca queue + lkca worker on BullMQ/Redis', ()
       model,
       '--out-dir',
       outDir,
-      '--self-ensemble',
       '--json',
       ...q,
     ).done;
@@ -281,7 +280,6 @@ describe.skipIf(skipWithoutRedis)('lkca queue + lkca worker on BullMQ/Redis', ()
         ref,
         '--model',
         model,
-        '--self-ensemble',
         '--backend',
         'wasm',
       ).done;
