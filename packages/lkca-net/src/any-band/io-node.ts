@@ -53,8 +53,8 @@ export async function saveAnyBandModel(
   await rename(tmp, dir);
 }
 
-/** Loads a model folder saved by `saveAnyBandModel`. */
-export async function loadAnyBandModel(dir: string): Promise<AnyBandSR> {
+/** The checked any-band.json of a model folder, without loading its weights. */
+export async function readAnyBandConfig(dir: string): Promise<AnyBandConfig> {
   const file = join(dir, ANY_BAND_CONFIG_FILE);
   let raw: unknown;
   try {
@@ -62,6 +62,11 @@ export async function loadAnyBandModel(dir: string): Promise<AnyBandSR> {
   } catch (e) {
     throw new AnyBandConfigError(file, `cannot read: ${(e as Error).message}`);
   }
-  const config = checkAnyBandConfig(raw, file);
+  return checkAnyBandConfig(raw, file);
+}
+
+/** Loads a model folder saved by `saveAnyBandModel`. */
+export async function loadAnyBandModel(dir: string): Promise<AnyBandSR> {
+  const config = await readAnyBandConfig(dir);
   return new AnyBandSR(await loadModel(dir), config);
 }

@@ -13,10 +13,13 @@ import { type AnyBandThreadOptions, upscaleFileWithAnyBandModel } from './upscal
 /** Names of the errors an any-band job fails with at once (no retry can fix them). */
 export const ANY_BAND_PERMANENT_ERRORS = ['AnyBandInputError', 'AnyBandConfigError'] as const;
 
+/** The folder of a model given as its folder or its model.json. */
+const modelFolder = (modelPath: string) =>
+  modelPath.endsWith('.json') ? join(modelPath, '..') : modelPath;
+
 /** True when `modelPath` (a folder or its model.json) holds an any-band model. */
 export function isAnyBandModelPath(modelPath: string): boolean {
-  const dir = modelPath.endsWith('.json') ? join(modelPath, '..') : modelPath;
-  return existsSync(join(dir, ANY_BAND_CONFIG_FILE));
+  return existsSync(join(modelFolder(modelPath), ANY_BAND_CONFIG_FILE));
 }
 
 /**
@@ -28,7 +31,7 @@ export async function loadAnyBandJobModel(
   modelPath: string,
   threads: AnyBandThreadOptions = {},
 ): Promise<JobModel & { close(): Promise<void> }> {
-  const dir = modelPath.endsWith('.json') ? join(modelPath, '..') : modelPath;
+  const dir = modelFolder(modelPath);
   const model = await loadAnyBandModel(dir);
   try {
     const digest = createHash('sha256')

@@ -9,6 +9,7 @@ export {
   ANY_BAND_CONFIG_FILE,
   checkModelOutputDir,
   loadAnyBandModel,
+  readAnyBandConfig,
   saveAnyBandModel,
 } from './io-node.js';
 export {

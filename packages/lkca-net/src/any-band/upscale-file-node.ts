@@ -13,7 +13,7 @@ import {
 } from '@hsrkit/inference/node';
 import type { AnyBandSR } from './any-band-model.js';
 import { AnyBandConfigError } from './errors.js';
-import { loadAnyBandModel } from './io-node.js';
+import { loadAnyBandModel, readAnyBandConfig } from './io-node.js';
 import { anyBandTileRunner } from './tile-runner.js';
 import type { AnyBandWorkerData } from './tile-worker-module.js';
 
@@ -70,6 +70,11 @@ export async function upscaleFileWithAnyBand(
   output: string,
   opts: AnyBandUpscaleFileOptions,
 ): Promise<AnyBandUpscaleFileResult> {
+  // On threads each worker loads the model: here only its scale is needed.
+  if (capWorkers(opts.workers ?? 1).workers > 1) {
+    const { scale } = await readAnyBandConfig(opts.modelPath);
+    return upscaleOnThreads(scale, opts.modelPath, input, output, opts);
+  }
   const model = await loadAnyBandModel(opts.modelPath);
   try {
     return await upscaleFileWithAnyBandModel(model, input, output, opts);
@@ -97,17 +102,28 @@ export async function upscaleFileWithAnyBandModel(
         runnerFor: (stats) => anyBandTileRunner(model, stats, { groupBatch: opts.groupBatch }),
       },
     });
-  const modelPath = opts.modelPath;
-  if (!modelPath)
+  if (!opts.modelPath)
     throw new AnyBandConfigError(
       'modelPath',
       'worker threads load the model from its folder: give modelPath',
     );
-  // Each worker loads the model from its folder and gets this input's band statistics.
+  return upscaleOnThreads(model.scale, opts.modelPath, input, output, opts);
+}
+
+/** The file path on `opts.workers` threads, each loading the model at `modelPath` and getting this
+ * input's band statistics. */
+function upscaleOnThreads(
+  scale: number,
+  modelPath: string,
+  input: string,
+  output: string,
+  opts: AnyBandFileRunOptions & AnyBandThreadOptions,
+): Promise<AnyBandUpscaleFileResult> {
+  const workers = capWorkers(opts.workers ?? 1).workers;
   return upscaleFileWithBandStats(input, output, {
     ...fileRunOptions(opts),
     model: {
-      scale: model.scale,
+      scale,
       async runnerFor(stats) {
         const pool = await startTileWorkers({
           modelPath,
