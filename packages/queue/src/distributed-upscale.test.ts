@@ -273,16 +273,8 @@ describe.skipIf(skipWithoutRedis)('lkca queue + lkca worker on BullMQ/Redis', ()
         'any-ref',
         `${job.input.includes('samson') ? 'samson' : 'balloons'}.hdr`,
       );
-      const r = await lkca(
-        'upscale',
-        job.input,
-        '-o',
-        ref,
-        '--model',
-        model,
-        '--backend',
-        'wasm',
-      ).done;
+      const r = await lkca('upscale', job.input, '-o', ref, '--model', model, '--backend', 'wasm')
+        .done;
       expect(r.code, r.stderr).toBe(0);
       const [want, got] = [await readCube(ref), await readCube(job.output)];
       expect([got.rows, got.cols, got.bands]).toEqual([want.rows, want.cols, want.bands]);
