@@ -35,11 +35,26 @@ try {
       ? `, tiles by ${workerData.runnerModule.module.split('/').pop()}`
       : '';
   port.postMessage({ type: 'ready', device: `${info.backend}: ${info.device}${tail}` });
+  // Further runners of the runner module, one per input that needs its own (pool.runnerWith).
+  const runners = new Map<number, TileRunner>();
+  const moduleUrl: string | undefined = workerData.runnerModule?.module;
   port.on('message', async (m) => {
+    if (m.type === 'release') {
+      runners.delete(m.runnerId);
+      return;
+    }
     try {
+      if (m.type === 'configure') {
+        runners.set(m.runnerId, await (await import(moduleUrl!)).createTileRunner(m.config));
+        port.postMessage({ type: 'configured', id: m.id });
+        return;
+      }
+      const runFor = m.runnerId ? runners.get(m.runnerId) : run;
+      if (!runFor)
+        throw new Error(`tile for runner ${m.runnerId}, which this worker does not have`);
       const rows: [number, number] | undefined =
         m.type === 'tile-into' ? weightedRows(m.wy, m.window.height / m.height) : m.rows;
-      const out = await run(new Float32Array(m.data), m.height, m.width, m.bands, rows);
+      const out = await runFor(new Float32Array(m.data), m.height, m.width, m.bands, rows);
       if (m.type === 'tile-into') {
         // Straight into the sink's shared output, under its row locks.
         accumulateShared(m.out, m.window, out, m.wy, m.wx);

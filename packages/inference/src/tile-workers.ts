@@ -42,6 +42,14 @@ export interface TileWorkerPool {
   runner: TileRunner;
   /** Device each worker reported. */
   devices: string[];
+  /**
+   * Only for a pool started with `runnerModule`: every worker builds another runner from `data`
+   * (the module's `createTileRunner(data)` again, in the threads already running), so one pool
+   * serves inputs that each need their own runner (an any-band model's band statistics) without
+   * starting threads per input. Runners of several inputs may be in use at once; `release()` frees
+   * this one in the workers.
+   */
+  runnerWith(data: unknown): Promise<{ runner: TileRunner; release(): void }>;
   close(): Promise<void>;
 }
 
@@ -74,6 +82,7 @@ export async function startTileWorkers(opts: WorkerPoolOptions): Promise<TileWor
   const waiting: ((w: Worker) => void)[] = [];
   const pending = new Map<number, Pending>();
   let nextId = 0;
+  let nextRunner = 1;
   const devices = await Promise.all(
     Array.from({ length: capWorkers(opts.workers).workers }, async () => {
       const workerData = {
@@ -103,7 +112,7 @@ export async function startTileWorkers(opts: WorkerPoolOptions): Promise<TileWor
         if (!p) return;
         pending.delete(m.id);
         if (m.type === 'result') p.resolve(new Float32Array(m.data));
-        else if (m.type === 'done') p.resolve(new Float32Array(0));
+        else if (m.type === 'done' || m.type === 'configured') p.resolve(new Float32Array(0));
         else p.reject(new Error(m.error));
       });
       idle.push(w);
@@ -135,16 +144,46 @@ export async function startTileWorkers(opts: WorkerPoolOptions): Promise<TileWor
       release(w);
     }
   };
-  // `rows` (the tile's rows that blending uses) go along, so the worker skips the others.
-  const runner: TileRunner = (lr, height, width, bands, rows) =>
-    send({ type: 'tile', height, width, bands, rows }, lr);
-  // Shared memory crosses to the worker without a copy; the worker adds the tile in itself.
-  runner.accumulateInto = async (lr, height, width, bands, out, window, wy, wx) => {
-    await send({ type: 'tile-into', height, width, bands, out, window, wy, wx }, lr);
+  // `runnerId` 0 is the runner each worker built at start; others come from runnerWith.
+  const runnerOf = (runnerId: number): TileRunner => {
+    // `rows` (the tile's rows that blending uses) go along, so the worker skips the others.
+    const run: TileRunner = (lr, height, width, bands, rows) =>
+      send({ type: 'tile', runnerId, height, width, bands, rows }, lr);
+    // Shared memory crosses to the worker without a copy; the worker adds the tile in itself.
+    run.accumulateInto = async (lr, height, width, bands, out, window, wy, wx) => {
+      await send({ type: 'tile-into', runnerId, height, width, bands, out, window, wy, wx }, lr);
+    };
+    return run;
+  };
+  // Straight to one worker, busy or not: messages reach a worker in order, and runnerWith resolves
+  // only when every worker has built the runner, so no tile can arrive before it.
+  const tell = (w: Worker, message: Record<string, unknown>) => {
+    const id = nextId++;
+    const done = new Promise<Float32Array>((resolve, reject) =>
+      pending.set(id, { resolve, reject }),
+    );
+    w.postMessage({ ...message, id });
+    return done;
   };
   return {
-    runner,
+    runner: runnerOf(0),
     devices,
+    async runnerWith(data) {
+      if (!opts.runnerModule) throw new Error('runnerWith needs a pool started with runnerModule');
+      const runnerId = nextRunner++;
+      const release = () => {
+        for (const w of workers) w.postMessage({ type: 'release', runnerId });
+      };
+      try {
+        await Promise.all(
+          workers.map((w) => tell(w, { type: 'configure', runnerId, config: data })),
+        );
+      } catch (e) {
+        release();
+        throw e;
+      }
+      return { runner: runnerOf(runnerId), release };
+    },
     async close() {
       await Promise.all(workers.map((w) => w.terminate()));
     },

@@ -223,6 +223,40 @@ describe('upscaleFileWithBandStats', () => {
     expect(closed).toBe(2);
   });
 
+  it('runnerWith: one pool, a runner per input (several at once), released ones refused', async () => {
+    const module = new URL('../test/mean-runner-module.ts', import.meta.url).href;
+    const pool = await startTileWorkers({
+      modelPath: '',
+      runnerModule: { module, data: { scale: 2, mean: [10, 20] } },
+      workers: 2,
+      runtime: 'cpu',
+    });
+    try {
+      const a = await pool.runnerWith({ scale: 2, mean: [1, 2, 3] });
+      const b = await pool.runnerWith({ scale: 3, mean: [5] });
+      // HR = 2 * LR(nearest) - mean: each runner with its own data, the first one's kept.
+      const lr2 = Float32Array.from([4, 8]);
+      const lr3 = Float32Array.from([7, 9, 11]);
+      const [r0, ra, rb] = await Promise.all([
+        pool.runner(lr2, 1, 1, 2),
+        a.runner(lr3, 1, 1, 3),
+        b.runner(Float32Array.from([6]), 1, 1, 1),
+      ]);
+      expect(Array.from(r0)).toEqual([-2, -4, -2, -4, -2, -4, -2, -4]);
+      expect(Array.from(ra.subarray(0, 3))).toEqual([13, 16, 19]);
+      expect(ra.length).toBe(12);
+      expect(Array.from(rb)).toEqual(new Array(9).fill(7));
+      a.release();
+      await expect(a.runner(lr3, 1, 1, 3)).rejects.toThrow(/does not have/);
+      // The others still run.
+      expect(Array.from(await b.runner(Float32Array.from([1]), 1, 1, 1))).toEqual(
+        new Array(9).fill(-3),
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a model with a fixed band count or another scale refuses the input before writing', async () => {
     const input = join(dir, 'samson.hdr');
     const before = (await readdir(dir)).sort();

@@ -139,6 +139,8 @@ describe('upscaleFile with a plain ESPCN', () => {
       const sr = await readCube(output);
       expect([sr.rows, sr.cols, sr.bands]).toEqual([48, 40, bands]);
       expect(relativeError(toBipCube(sr).data)).toBeLessThan(1e-5);
+      // A pool that loads a plain model has no runner module to build more runners from.
+      await expect(pool.runnerWith({})).rejects.toThrow(/runnerModule/);
     } finally {
       await pool.close();
       await rm(join(dir, 'sr.npy'), { force: true });

@@ -28,8 +28,10 @@ export {
   ANY_BAND_FILE_TILE,
   type AnyBandFileRunOptions,
   type AnyBandThreadOptions,
+  type AnyBandThreads,
   type AnyBandUpscaleFileOptions,
   type AnyBandUpscaleFileResult,
   upscaleFileWithAnyBand,
+  startAnyBandThreads,
   upscaleFileWithAnyBandModel,
 } from './upscale-file-node.js';

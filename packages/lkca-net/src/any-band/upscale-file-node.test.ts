@@ -108,6 +108,46 @@ describe('any-band models on the tiled file path', () => {
     ).rejects.toThrow(/give modelPath/);
   }, 180_000);
 
+  it('threads kept across files (a queue job model on 2 threads): two inputs at once, each as in this thread', async () => {
+    // Another sensor's shape and units: 12 of the bands, x1000 (a raw-DN-like range).
+    const bip = toBipCube(crop);
+    const B2 = 12;
+    const data2 = new Float32Array(crop.rows * crop.cols * B2);
+    for (let p = 0; p < crop.rows * crop.cols; p++)
+      for (let k = 0; k < B2; k++) data2[p * B2 + k] = 1000 * bip.data[p * crop.bands + 2 * k];
+    const other = join(dir, 'other.hdr');
+    await writeCube(other, { ...bip, bands: B2, data: data2, wavelengths: undefined });
+    const refs = [join(dir, 'kept-ref-a.hdr'), join(dir, 'kept-ref-b.hdr')];
+    await upscaleFileWithAnyBandModel(model, input, refs[0], { tile: 24 });
+    await upscaleFileWithAnyBandModel(model, other, refs[1], { tile: 24 });
+
+    const starts: string[][] = [];
+    const jm = await loadAnyBandJobModel(MODEL_DIR, {
+      workers: 2,
+      runtime: 'wasm',
+      onWorkers: (d) => starts.push(d),
+    });
+    const outs = [join(dir, 'kept-a.hdr'), join(dir, 'kept-b.hdr'), join(dir, 'kept-c.hdr')];
+    const run = (i: string, o: string) => jm.upscaleFile(i, o, { tile: 24 });
+    await run(input, outs[0]);
+    await Promise.all([run(other, outs[1]), run(input, outs[2])]);
+    // Started once, by the first file; the next two ran on the same threads, at the same time.
+    expect(starts).toHaveLength(1);
+    expect(starts[0]).toHaveLength(2);
+    for (const [out, ref] of [
+      [outs[0], refs[0]],
+      [outs[1], refs[1]],
+      [outs[2], refs[0]],
+    ]) {
+      const want = toBipCube(await readCube(ref)).data;
+      let peak = 0;
+      for (const v of want) peak = Math.max(peak, v);
+      expect(maxAbsDiff(toBipCube(await readCube(out)).data, want) / peak).toBeLessThan(1e-6);
+    }
+    await jm.close();
+    await expect(run(input, join(dir, 'kept-d.hdr'))).rejects.toThrow(/closed/);
+  }, 240_000);
+
   it('no-data: a band with no valid sample and scattered no-data, as predict handles them', async () => {
     const bip = toBipCube(crop);
     const data = Float32Array.from(bip.data);

@@ -5,9 +5,11 @@
 // a tile for ENVI output whatever the scene's size. Never over the input; map info scaled so the
 // upper-left corner stays put (docs/ARCHITECTURE.md, "Data flow").
 import {
+  type BandStatistics,
   capWorkers,
   type RuntimeName,
   startTileWorkers,
+  type TileWorkerPool,
   type UpscaleFileResult,
   upscaleFileWithBandStats,
 } from '@hsrkit/inference/node';
@@ -70,11 +72,9 @@ export async function upscaleFileWithAnyBand(
   output: string,
   opts: AnyBandUpscaleFileOptions,
 ): Promise<AnyBandUpscaleFileResult> {
-  // On threads each worker loads the model: here only its scale is needed.
-  if (capWorkers(opts.workers ?? 1).workers > 1) {
-    const { scale } = await readAnyBandConfig(opts.modelPath);
-    return upscaleOnThreads(scale, opts.modelPath, input, output, opts);
-  }
+  // On threads each worker loads the model: none is loaded here.
+  if (capWorkers(opts.workers ?? 1).workers > 1)
+    return upscaleOnThreads(opts.modelPath, input, output, opts);
   const model = await loadAnyBandModel(opts.modelPath);
   try {
     return await upscaleFileWithAnyBandModel(model, input, output, opts);
@@ -84,8 +84,8 @@ export async function upscaleFileWithAnyBand(
 }
 
 /**
- * `upscaleFileWithAnyBand` with a model already loaded (a queue worker keeps one per model). With
- * `workers` > 1 the threads load the model from `modelPath`, its folder.
+ * `upscaleFileWithAnyBand` with a model already loaded. With `workers` > 1 the threads load the
+ * model from `modelPath`, its folder (to run many files on the same threads: startAnyBandThreads).
  */
 export async function upscaleFileWithAnyBandModel(
   model: AnyBandSR,
@@ -107,42 +107,97 @@ export async function upscaleFileWithAnyBandModel(
       'modelPath',
       'worker threads load the model from its folder: give modelPath',
     );
-  return upscaleOnThreads(model.scale, opts.modelPath, input, output, opts);
+  return upscaleOnThreads(opts.modelPath, input, output, opts);
 }
 
-/** The file path on `opts.workers` threads, each loading the model at `modelPath` and getting this
- * input's band statistics. */
-function upscaleOnThreads(
-  scale: number,
+/** One file on threads started for it. */
+async function upscaleOnThreads(
   modelPath: string,
   input: string,
   output: string,
   opts: AnyBandFileRunOptions & AnyBandThreadOptions,
 ): Promise<AnyBandUpscaleFileResult> {
+  const threads = await startAnyBandThreads(modelPath, opts);
+  try {
+    return await threads.upscaleFile(input, output, opts);
+  } finally {
+    await threads.close();
+  }
+}
+
+/** Worker threads running one any-band model for file after file (see startAnyBandThreads). */
+export interface AnyBandThreads {
+  /** The model's scale (from its any-band.json). */
+  scale: number;
+  /** Threads running (capped at the cores). */
+  workers: number;
+  /** One file, as upscaleFileWithAnyBand; several may run at once (each has its own statistics). */
+  upscaleFile(
+    input: string,
+    output: string,
+    opts?: AnyBandFileRunOptions,
+  ): Promise<AnyBandUpscaleFileResult>;
+  /** Ends the threads (after the files running now fail or finish). */
+  close(): Promise<void>;
+}
+
+/**
+ * `opts.workers` threads that each load the any-band model at `modelPath` once and then run every
+ * file given to `upscaleFile`: every input has its own band statistics, so each file gets its own
+ * runner in the threads already running (TileWorkerPool.runnerWith) rather than new threads. A
+ * queue worker keeps one per model, so a job does not pay for starting threads and loading the
+ * model. The threads start with the first file, once its statistics are known.
+ */
+export async function startAnyBandThreads(
+  modelPath: string,
+  opts: AnyBandThreadOptions = {},
+): Promise<AnyBandThreads> {
+  const { scale } = await readAnyBandConfig(modelPath);
   const workers = capWorkers(opts.workers ?? 1).workers;
-  return upscaleFileWithBandStats(input, output, {
-    ...fileRunOptions(opts),
-    model: {
-      scale,
-      async runnerFor(stats) {
-        const pool = await startTileWorkers({
-          modelPath,
-          runnerModule: {
-            module: workerModuleUrl(),
-            data: {
-              modelPath,
-              stats: { mean: stats.mean, meanSquare: stats.meanSquare, count: stats.count },
-              groupBatch: opts.groupBatch,
-            } satisfies AnyBandWorkerData,
-          },
-          workers,
-          runtime: opts.runtime,
-        });
-        opts.onWorkers?.(pool.devices);
-        return { runner: pool.runner, concurrency: workers, close: () => pool.close() };
-      },
-    },
+  let pool: Promise<TileWorkerPool> | undefined;
+  let closed = false;
+  const dataFor = (stats: BandStatistics, groupBatch?: number): AnyBandWorkerData => ({
+    modelPath,
+    stats: { mean: stats.mean, meanSquare: stats.meanSquare, count: stats.count },
+    groupBatch,
   });
+  const runnerFor = async (stats: BandStatistics, groupBatch?: number) => {
+    if (closed) throw new AnyBandConfigError('threads', 'these threads were closed');
+    if (!pool) {
+      // The first file's runner is the one each thread builds as it starts.
+      const starting = startTileWorkers({
+        modelPath,
+        runnerModule: { module: workerModuleUrl(), data: dataFor(stats, groupBatch) },
+        workers,
+        runtime: opts.runtime,
+      });
+      pool = starting;
+      // A failed start is tried again by the next file.
+      starting.catch(() => {
+        if (pool === starting) pool = undefined;
+      });
+      const started = await starting;
+      opts.onWorkers?.(started.devices);
+      return { runner: started.runner, concurrency: workers };
+    }
+    const { runner, release } = await (await pool).runnerWith(dataFor(stats, groupBatch));
+    return { runner, concurrency: workers, close: async () => release() };
+  };
+  return {
+    scale,
+    workers,
+    upscaleFile: (input, output, o = {}) =>
+      upscaleFileWithBandStats(input, output, {
+        ...fileRunOptions(o),
+        model: { scale, runnerFor: (stats) => runnerFor(stats, o.groupBatch) },
+      }),
+    async close() {
+      closed = true;
+      const started = await pool?.catch(() => undefined);
+      pool = undefined;
+      await started?.close();
+    },
+  };
 }
 
 function fileRunOptions(opts: AnyBandFileRunOptions) {

@@ -63,7 +63,7 @@ export function workerCommand(program: Command): void {
         runtime: info.requested,
         fastKernels: o.winograd !== false,
         // A job's model is what `lkca upscale --model` takes, resolved the same way on this machine;
-        // an any-band model runs through its own tile runner in this process.
+        // an any-band model runs through its own tile runner (on --workers threads kept across jobs).
         resolveModel: (m) => resolveModel(m).path,
         loadCustomModel: async (path) =>
           isAnyBandModelPath(path)
