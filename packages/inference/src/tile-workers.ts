@@ -53,6 +53,8 @@ export interface TileWorkerPool {
   close(): Promise<void>;
 }
 
+const NO_RUNNER_MODULE = 'runnerWith needs a pool started with runnerModule';
+
 interface Pending {
   resolve: (v: Float32Array) => void;
   reject: (e: Error) => void;
@@ -209,7 +211,12 @@ export async function startTileRunner(
             })
           ).runner
         : modelTileRunner(model);
-    return { runner, devices: [], close: async () => {} };
+    return {
+      runner,
+      devices: [],
+      runnerWith: () => Promise.reject(new Error(NO_RUNNER_MODULE)),
+      close: async () => {},
+    };
   }
   const saved = opts.modelPath ? undefined : await mkdtemp(join(tmpdir(), 'hsrkit-model-'));
   const removeSaved = async () => {
