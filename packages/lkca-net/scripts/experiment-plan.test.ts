@@ -23,11 +23,16 @@ import {
 import {
   blindFindings,
   claimVerdicts,
+  earlierRunOf,
+  earlierRunTable,
   energyAtRank,
+  type ExperimentResults,
   type GroupResult,
   groupFindings,
   type Metrics,
+  resultsMarkdown,
   seedSpread,
+  stepsCheck,
   type VariantResult,
 } from './experiment-report.js';
 import { renderSpectrumPng } from './spectrum-png.js';
@@ -81,6 +86,10 @@ describe('experiment plan', () => {
     ).toMatchObject({ scenes: ['jasper'], degradations: ['blind'], quick: true, resume: true });
     expect(parseExperimentArgs(['--steps-scale', '0.5']).stepsScale).toBe(0.5);
     expect(parseExperimentArgs(['--report-only']).reportOnly).toBe(true);
+    expect(parseExperimentArgs(['--compare-to', 'a/results.json']).compareTo).toBe(
+      'a/results.json',
+    );
+    expect(() => parseExperimentArgs(['--compare-to', '--resume'])).toThrow(/needs a results/);
     expect(() => parseExperimentArgs(['--scenes', 'pavia'])).toThrow(ExperimentUsageError);
     expect(() => parseExperimentArgs(['--scenes'])).toThrow(/needs a value/);
     expect(() => parseExperimentArgs(['--steps-scale', '-1'])).toThrow(/> 0/);
@@ -284,6 +293,85 @@ describe('experiment plan', () => {
     expect(energyAtRank([3, 4], 1)).toBeCloseTo(9 / 25, 12);
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);
+  });
+
+  it('against an earlier run at fewer steps: the convergence check where no 2x-steps student was trained', () => {
+    const scene = (variants: VariantResult[]) =>
+      ({
+        id: 'aviris',
+        title: 'AVIRIS (x)',
+        sensor: 's',
+        file: 'f',
+        shape: [1, 1, 1],
+        lrInput: [1, 1, 1],
+        training: { steps: 40, batchSize: 8, patchSize: 32, stride: 4, lr: 1e-3, trainPatches: 9 },
+        groups: [{ degradation: { id: 'bicubic', title: 'bicubic' }, bicubic: m(37), variants }],
+        spectra: [],
+        plots: { svg: 'a.svg', png: null },
+      }) as ExperimentResults['scenes'][number];
+    const run = (variants: VariantResult[], profile: string): ExperimentResults =>
+      ({
+        generatedAt: '2026-12-03T00:00:00Z',
+        command: 'x',
+        profile,
+        complete: true,
+        machine: {
+          cpu: 'c',
+          cores: 2,
+          node: 'v20',
+          tfjs: '4',
+          backend: 'wasm',
+          loadAverageStart: [0, 0, 0],
+          loadAverageEnd: [0, 0, 0],
+        },
+        wallMinutes: 1,
+        trainMinutes: 1,
+        timing: { warmup: 2, runs: 9 },
+        scenes: [scene(variants)],
+      }) as ExperimentResults;
+    const before = run(
+      [variant('student', 37.3, { steps: 10 }), variant('student-s2', 37.2, { steps: 10 })],
+      'converged',
+    );
+    const earlier = earlierRunOf('bench/results/experiment/results.json', before);
+    expect(earlier.groups[0].variants.map((v) => [v.id, v.steps, v.mpsnr])).toEqual([
+      ['student', 10, 37.3],
+      ['student-s2', 10, 37.2],
+    ]);
+    // 4x the steps moves the students' mean by +0.025 dB, within the seeds' 0.05: converged.
+    const now = [
+      variant('student', 37.3, { steps: 40 }),
+      variant('student-s2', 37.25, { steps: 40, metrics: m(37.25, 1.5) }),
+    ];
+    const g = scene(now).groups[0];
+    const check = stepsCheck(g, earlier.groups[0])!;
+    expect(check.ratio).toBe(4);
+    expect(check.mpsnr).toBeCloseTo(0.025, 12);
+    expect(check.sam).toBeCloseTo(-0.25, 12);
+    expect(check.converged).toBe(true);
+    const v = claimVerdicts(scene(now), g, earlier.groups[0]);
+    expect(v.converged).toBe(true);
+    expect(v.convergedBy).toBe('4x steps of an earlier run: +0.025 dB');
+    // Beyond the seeds: not converged at the earlier budget.
+    const moved = [
+      variant('student', 37.8, { steps: 40 }),
+      variant('student-s2', 37.75, { steps: 40 }),
+    ];
+    expect(stepsCheck(scene(moved).groups[0], earlier.groups[0])!.converged).toBe(false);
+    // Without an earlier run, or without the student in it, nothing is claimed.
+    expect(stepsCheck(g, undefined)).toBeUndefined();
+    expect(claimVerdicts(scene(now), g).converged).toBeUndefined();
+    expect(stepsCheck(g, { ...earlier.groups[0], variants: [] })).toBeUndefined();
+    expect(earlierRunTable(g, earlier.groups[0])).toContain(
+      '| student-s2 | 10 -> 40 | 37.200 -> 37.250 (+0.050) | 2.000 -> 1.500 (-0.500) |',
+    );
+    // The report, from results.json alone.
+    const md = resultsMarkdown({ ...run(now, 'converged-steps-x4'), earlier });
+    expect(md).toContain('| yes (4x steps of an earlier run: +0.025 dB) |');
+    expect(md).toContain(
+      "Against the earlier run (`bench/results/experiment/results.json`, profile 'converged')",
+    );
+    expect(md).toContain('| student | 10 -> 40 | 37.300 -> 37.300 (+0.000) |');
   });
 
   it('renders the spectrum plot as RGBA with the curves in colour', () => {

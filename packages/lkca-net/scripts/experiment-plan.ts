@@ -302,10 +302,13 @@ export interface ExperimentArgs {
   out?: string;
   /** Variants left out of this invocation (e.g. checks already measured at another budget). */
   skip: VariantId[];
+  /** results.json of an earlier run at fewer steps: the report compares the same variants. */
+  compareTo?: string;
 }
 
 export const USAGE = `usage: experiment.ts [--quick] [--resume] [--report-only] [--scenes balloons,aviris,jasper]
                      [--degradations bicubic,blind] [--steps-scale x] [--skip v1,v2] [--out dir]
+                     [--compare-to earlier/results.json]
   --quick         smoke run: 10 steps per variant (a few minutes); results under .experiment-models/quick/
   --resume        keep finished variants and continue unfinished ones from their checkpoints
   --scenes        ${SCENES.map((s) => s.id).join(', ')} (default all)
@@ -314,7 +317,9 @@ export const USAGE = `usage: experiment.ts [--quick] [--resume] [--report-only] 
   --skip          leave these variants out (${VARIANTS.map((v) => v.id).join(', ')}); a variant
                   another one needs cannot be left out
   --report-only   rewrite results.md from the results.json already in the results folder
-  --out           folder for results.json, results.md and the plots`;
+  --out           folder for results.json, results.md and the plots
+  --compare-to    an earlier run's results.json (fewer steps): its scores beside this run's, and
+                  the convergence check where a scene has no 2x-steps student`;
 
 function listArg(flag: string, value: string | undefined, allowed: readonly string[]): string[] {
   if (value === undefined || value.startsWith('--'))
@@ -366,6 +371,11 @@ export function parseExperimentArgs(argv: readonly string[]): ExperimentArgs {
       if (!(Number.isFinite(v) && v > 0))
         throw new ExperimentUsageError(`--steps-scale: expected a number > 0, got '${argv[i]}'`);
       args.stepsScale = v;
+    } else if (a === '--compare-to') {
+      const v = argv[++i];
+      if (!v || v.startsWith('--'))
+        throw new ExperimentUsageError('--compare-to needs a results.json');
+      args.compareTo = v;
     } else if (a === '--out') {
       const v = argv[++i];
       if (!v || v.startsWith('--')) throw new ExperimentUsageError('--out needs a folder');

@@ -92,6 +92,25 @@ export interface SceneResult {
   plots: { svg: string; png: string | null };
 }
 
+/**
+ * Scores of an earlier run of the same experiment at fewer steps (`--compare-to`), kept in
+ * results.json so results.md can be rewritten from it alone: a convergence check for scenes
+ * without a 2x-steps student (AVIRIS, Jasper), and a second one for those with one.
+ */
+export interface EarlierRun {
+  /** Its results.json, relative to the repo root. */
+  file: string;
+  profile: string;
+  generatedAt: string;
+  groups: {
+    scene: string;
+    degradation: string;
+    variants: { id: VariantId; label: string; steps: number; mpsnr: number; sam: number }[];
+  }[];
+}
+
+export type EarlierGroup = EarlierRun['groups'][number];
+
 export interface ExperimentResults {
   generatedAt: string;
   command: string;
@@ -110,6 +129,91 @@ export interface ExperimentResults {
   trainMinutes: number;
   timing: { warmup: number; runs: number };
   scenes: SceneResult[];
+  earlier?: EarlierRun;
+}
+
+/** What an earlier run's results.json contributes to this run's report. */
+export function earlierRunOf(file: string, r: ExperimentResults): EarlierRun {
+  return {
+    file,
+    profile: r.profile,
+    generatedAt: r.generatedAt,
+    groups: r.scenes.flatMap((s) =>
+      s.groups.map((g) => ({
+        scene: s.id,
+        degradation: g.degradation.id,
+        variants: g.variants.map((v) => ({
+          id: v.id,
+          label: v.label,
+          steps: v.steps,
+          mpsnr: v.metrics.mpsnr,
+          sam: v.metrics.sam,
+        })),
+      })),
+    ),
+  };
+}
+
+/** The earlier run's group of the same scene and degradation. */
+export function earlierGroupOf(
+  earlier: EarlierRun | undefined,
+  scene: string,
+  degradation: string,
+): EarlierGroup | undefined {
+  return earlier?.groups.find((x) => x.scene === scene && x.degradation === degradation);
+}
+
+export interface StepsCheck {
+  /** This run's student steps over the earlier run's. */
+  ratio: number;
+  /** Student (mean over the seeds both runs have) now minus then. */
+  mpsnr: number;
+  sam: number;
+  seeds: number;
+  /** More steps moved it no more than the seeds' spread (or 0.05 dB). */
+  converged: boolean;
+}
+
+/** The student now against the same student in an earlier run at fewer steps. */
+export function stepsCheck(g: GroupResult, e: EarlierGroup | undefined): StepsCheck | undefined {
+  if (!e) return undefined;
+  const pairs = SEED_PAIRS.student
+    .map((id) => [byId(g, id), e.variants.find((v) => v.id === id)] as const)
+    .filter(([now, then]) => now && then && now.steps > then.steps);
+  if (!pairs.length) return undefined;
+  const mean = (k: (p: (typeof pairs)[number]) => number) =>
+    pairs.reduce((a, p) => a + k(p), 0) / pairs.length;
+  const mpsnr = mean(([now, then]) => now!.metrics.mpsnr - then!.mpsnr);
+  return {
+    ratio: pairs[0][0]!.steps / pairs[0][1]!.steps,
+    mpsnr,
+    sam: mean(([now, then]) => now!.metrics.sam - then!.sam),
+    seeds: pairs.length,
+    converged: Math.abs(mpsnr) <= Math.max(0.05, seedSpread(g) ?? 0),
+  };
+}
+
+/** Every variant in both runs: its steps, MPSNR and SAM then and now. */
+export function earlierRunTable(g: GroupResult, e: EarlierGroup | undefined): string | undefined {
+  const rows = g.variants.flatMap((v) => {
+    const then = e?.variants.find((x) => x.id === v.id);
+    return then
+      ? [
+          `| ${v.label} | ${then.steps} -> ${v.steps} | ${f(then.mpsnr, 3)} -> ${f(v.metrics.mpsnr, 3)} (${signed(v.metrics.mpsnr - then.mpsnr, 3)}) | ${f(then.sam, 3)} -> ${f(v.metrics.sam, 3)} (${signed(v.metrics.sam - then.sam, 3)}) |`,
+        ]
+      : [];
+  });
+  if (!rows.length) return undefined;
+  return [
+    '| model | steps: earlier run -> this run | MPSNR (dB) | SAM (deg) |',
+    '|---|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
+/** The finding of `stepsCheck` in words. */
+export function stepsFinding(c: StepsCheck, e: EarlierRun): string {
+  return `Against the earlier run (\`${e.file}\`, profile '${e.profile}'): the student (mean of ${c.seeds} seed${c.seeds > 1 ? 's' : ''}) at ${f(c.ratio, 0)}x the steps: ${signed(c.mpsnr, 3)} dB, SAM ${signed(c.sam, 3)} deg${c.converged ? ': converged (the extra steps change less than the seeds do)' : ": NOT converged at the earlier budget (the extra steps move the score beyond the seeds' spread)"}.`;
 }
 
 const f = (v: number, d: number) => v.toFixed(d);
@@ -253,6 +357,8 @@ export interface ClaimVerdicts {
   /** Best trained model minus bicubic. */
   bestVsBicubic: { mpsnr: number; sam: number } | undefined;
   converged: boolean | undefined;
+  /** What decided `converged`, with the change: e.g. '2x steps: +0.020 dB'. */
+  convergedBy?: string;
   teacherBetter: boolean | undefined;
   kdHelps: 'yes' | 'no' | 'no evidence' | undefined;
   lowRankKeepsQuality: { group?: string; svd?: string };
@@ -260,7 +366,11 @@ export interface ClaimVerdicts {
 }
 
 /** The paper's claims, one verdict each, from a scene's group (numbers, not wording, decide). */
-export function claimVerdicts(scene: SceneResult, g: GroupResult): ClaimVerdicts {
+export function claimVerdicts(
+  scene: SceneResult,
+  g: GroupResult,
+  earlier?: EarlierGroup,
+): ClaimVerdicts {
   const spread = seedSpread(g) ?? 0;
   const student = meanOf(g, SEED_PAIRS.student);
   const kd = meanOf(g, SEED_PAIRS['student-kd']);
@@ -277,16 +387,26 @@ export function claimVerdicts(scene: SceneResult, g: GroupResult): ClaimVerdicts
   const sp = scene.spectra.filter(
     (x) => x.degradation === g.degradation.id && x.variant !== 'init',
   );
+  // The 2x-steps student of this run decides; else the same student in an earlier, shorter run.
+  const check = long && s1 ? undefined : stepsCheck(g, earlier);
+  const converged =
+    long && s1
+      ? Math.abs(long.metrics.mpsnr - s1.metrics.mpsnr) <= Math.max(0.05, spread)
+      : check?.converged;
+  const convergedBy =
+    long && s1
+      ? `${f(long.steps / s1.steps, 0)}x steps: ${signed(long.metrics.mpsnr - s1.metrics.mpsnr, 3)} dB`
+      : check
+        ? `${f(check.ratio, 0)}x steps of an earlier run: ${signed(check.mpsnr, 3)} dB`
+        : undefined;
   return {
     scene: scene.title.split(' (')[0],
     degradation: g.degradation.id,
     bestVsBicubic: best
       ? { mpsnr: best.metrics.mpsnr - g.bicubic.mpsnr, sam: best.metrics.sam - g.bicubic.sam }
       : undefined,
-    converged:
-      long && s1
-        ? Math.abs(long.metrics.mpsnr - s1.metrics.mpsnr) <= Math.max(0.05, spread)
-        : undefined,
+    converged,
+    convergedBy,
     teacherBetter: t && student ? t.metrics.mpsnr - student.mpsnr > spread : undefined,
     kdHelps:
       kd && student
@@ -309,10 +429,10 @@ function claimsSection(r: ExperimentResults): string[] {
   const rows: string[] = [];
   for (const scene of r.scenes)
     for (const g of scene.groups) {
-      const v = claimVerdicts(scene, g);
+      const v = claimVerdicts(scene, g, earlierGroupOf(r.earlier, scene.id, g.degradation.id));
       const yn = (b: boolean | undefined) => (b === undefined ? '-' : b ? 'yes' : 'no');
       rows.push(
-        `| ${v.scene} (${v.degradation}) | ${v.bestVsBicubic ? `${signed(v.bestVsBicubic.mpsnr, 3)} dB / SAM ${signed(v.bestVsBicubic.sam, 3)}` : '-'} | ${yn(v.converged)} | ${yn(v.teacherBetter)} | ${v.kdHelps ?? '-'} | ${v.lowRankKeepsQuality.group ?? '-'} | ${v.lowRankKeepsQuality.svd ?? '-'} | ${v.upsamplerLowRank ?? '-'} |`,
+        `| ${v.scene} (${v.degradation}) | ${v.bestVsBicubic ? `${signed(v.bestVsBicubic.mpsnr, 3)} dB / SAM ${signed(v.bestVsBicubic.sam, 3)}` : '-'} | ${yn(v.converged)}${v.convergedBy ? ` (${v.convergedBy})` : ''} | ${yn(v.teacherBetter)} | ${v.kdHelps ?? '-'} | ${v.lowRankKeepsQuality.group ?? '-'} | ${v.lowRankKeepsQuality.svd ?? '-'} | ${v.upsamplerLowRank ?? '-'} |`,
       );
     }
   if (!rows.length) return [];
@@ -321,7 +441,7 @@ function claimsSection(r: ExperimentResults): string[] {
     '',
     'Each cell is computed from this run\'s numbers (rules in the sections below): "yes"/"no" beyond the spread between two seeds of one configuration, "no evidence" within it.',
     '',
-    "| scene | best model vs bicubic | converged (2x steps moves < the seeds) | teacher better than student | KD helps the student | `group` keeps the student's quality | `svd` r(0.9) keeps it | trained upsampler low-rank |",
+    "| scene | best model vs bicubic | converged (more steps move the student less than the seeds) | teacher better than student | KD helps the student | `group` keeps the student's quality | `svd` r(0.9) keeps it | trained upsampler low-rank |",
     '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
@@ -427,6 +547,25 @@ function testOf(s: SceneResult): string {
   return `whole crops ${(s.testFiles ?? []).map((f) => `\`${f}\``).join(', ')} (trained on ${(s.trainFiles ?? []).map((f) => `\`${f}\``).join(', ')})`;
 }
 
+/** The finding and table against the earlier run, for one group (nothing without one). */
+function earlierSection(g: GroupResult, earlier: EarlierRun | undefined, scene: string): string[] {
+  const e = earlierGroupOf(earlier, scene, g.degradation.id);
+  if (!earlier || !e) return [];
+  const check = stepsCheck(g, e);
+  const table = earlierRunTable(g, e);
+  return [
+    ...(check ? [`- ${stepsFinding(check, earlier)}`] : []),
+    ...(table
+      ? [
+          '',
+          `The same variants in the earlier run (\`${earlier.file}\`) and in this one:`,
+          '',
+          table,
+        ]
+      : []),
+  ];
+}
+
 export function resultsMarkdown(r: ExperimentResults): string {
   const out: string[] = [];
   out.push(
@@ -475,6 +614,7 @@ export function resultsMarkdown(r: ExperimentResults): string {
         `Training time of these ${g.variants.length} models: ${f(trainMin, 1)} min (${g.variants.map((v) => `${v.id} ${f(v.trainSeconds / Math.max(1, v.steps - (v.resumedFrom ?? 0)), 2)} s/step${v.resumedFrom ? `, resumed from ${v.resumedFrom}` : ''}`).join('; ')}).`,
         '',
         ...groupFindings(g).map((x) => `- ${x}`),
+        ...earlierSection(g, r.earlier, s.id),
         '',
         ...(learningCurveTable(g)
           ? [

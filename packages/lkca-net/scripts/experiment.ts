@@ -59,6 +59,8 @@ import {
   type VariantId,
 } from './experiment-plan.js';
 import {
+  type EarlierRun,
+  earlierRunOf,
   type ExperimentResults,
   type GroupResult,
   type Metrics,
@@ -418,6 +420,7 @@ async function main(): Promise<void> {
     trainMinutes: 0,
     timing: { warmup: WARMUP, runs: TIMED_RUNS },
     scenes: [],
+    earlier: readEarlierRun(),
   };
   let trainSeconds = 0;
   for (const sceneId of args.scenes) {
@@ -633,11 +636,28 @@ async function main(): Promise<void> {
   );
 }
 
+/** The `--compare-to` run's scores, read before anything trains (a wrong path fails at once). */
+function readEarlierRun(): EarlierRun | undefined {
+  if (!args.compareTo) return undefined;
+  const file = resolve(args.compareTo);
+  if (!existsSync(file)) throw new ExperimentDataError(`--compare-to: no ${file}`);
+  let earlier: ExperimentResults;
+  try {
+    earlier = JSON.parse(readFileSync(file, 'utf8')) as ExperimentResults;
+  } catch (e) {
+    throw new ExperimentDataError(`--compare-to: ${file} is not JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(earlier.scenes) || typeof earlier.profile !== 'string')
+    throw new ExperimentDataError(`--compare-to: ${file} is not an experiment's results.json`);
+  return earlierRunOf(relative(repoRoot, file), earlier);
+}
+
 /** results.md again from results.json (e.g. after the report's wording or verdict rule changed). */
 function reportOnly(): void {
   const file = join(outDir, 'results.json');
   if (!existsSync(file)) throw new ExperimentDataError(`--report-only: no ${file}`);
   const results = JSON.parse(readFileSync(file, 'utf8')) as ExperimentResults;
+  if (args.compareTo) results.earlier = readEarlierRun();
   for (const scene of results.scenes)
     for (const sp of scene.spectra)
       sp.verdict = lowRankVerdict(rankAt(sp, 0.9), sp.matrixShape[0], sp.matrixShape[1]);
