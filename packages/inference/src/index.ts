@@ -13,10 +13,12 @@ export {
 } from './runtime.js';
 export {
   defaultTileEdge,
+  MIN_TILE_PASSES_PER_WORKER,
   planTiles,
   type TilePlan,
   tileStarts,
   weightedRows,
+  workersForCube,
 } from './tile-plan.js';
 export { axisBlendWeights } from './seam-blend.js';
 export * from './tile-sink.js';

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { TILINGS } from '../test/tilings.js';
 import { axisBlendWeights } from './seam-blend.js';
-import { defaultTileEdge, planTiles, tileStarts, weightedRows } from './tile-plan.js';
+import {
+  defaultTileEdge,
+  MIN_TILE_PASSES_PER_WORKER,
+  planTiles,
+  tileStarts,
+  weightedRows,
+  workersForCube,
+} from './tile-plan.js';
 
 describe('tileStarts', () => {
   it('covers the axis with neighbours sharing at least the overlap, the last tile on the edge', () => {
@@ -100,5 +107,27 @@ describe('planTiles', () => {
     const many = planTiles(64, 64, { tile: 64, overlap: 16, concurrency: 16 });
     expect(Math.min(many.height, many.width)).toBeGreaterThanOrEqual(32);
     expect(many.rowStarts.length * many.colStarts.length).toBeLessThan(16);
+  });
+
+  it('workersForCube: threads only for the tile passes that pay for starting them', () => {
+    expect(MIN_TILE_PASSES_PER_WORKER).toBe(4);
+    const opts = { maxWorkers: 8, tile: 96, overlap: 16 };
+    // 64 x 64: one tile; 128 x 128: 2 x 2 (measured slower on two threads than on one).
+    expect(workersForCube(64, 64, opts)).toEqual({ workers: 1, tilePasses: 1 });
+    expect(workersForCube(128, 128, opts)).toEqual({ workers: 1, tilePasses: 4 });
+    // 256 x 256: 3 x 3 tiles, two threads; 512 x 512: 7 x 7 = 49, capped at maxWorkers.
+    expect(workersForCube(256, 256, opts)).toEqual({ workers: 2, tilePasses: 9 });
+    expect(workersForCube(512, 512, opts)).toEqual({ workers: 8, tilePasses: 49 });
+    expect(workersForCube(512, 512, { ...opts, maxWorkers: 2 }).workers).toBe(2);
+    // The self-ensemble runs every tile 8 times: one tile keeps two threads busy.
+    expect(workersForCube(64, 64, { ...opts, selfEnsemble: true })).toEqual({
+      workers: 2,
+      tilePasses: 8,
+    });
+    // Without a tile, the plan's default (defaultTileEdge of bands and scale) counts.
+    const plan = planTiles(300, 300, { bands: 31, scale: 4 });
+    expect(workersForCube(300, 300, { maxWorkers: 64, bands: 31, scale: 4 }).tilePasses).toBe(
+      plan.rowStarts.length * plan.colStarts.length,
+    );
   });
 });

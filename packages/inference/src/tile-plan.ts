@@ -41,6 +41,40 @@ export function defaultTileEdge(bands: number, scale: number, budgetBytes = 128 
   return Math.min(128, Math.max(32, Math.floor(edge / 8) * 8));
 }
 
+/**
+ * Tile passes (tiles, times 8 under the self-ensemble) each worker thread must get for starting it
+ * to pay: a thread loads its own TF.js, wasm and model copy, about 2 s on a 2-core Xeon, which is
+ * 1-2 tiles of the any-band model. Measured with `lkca upscale --model lkca-any-band-x4` (x4, 31
+ * bands): 64 x 64 (1 tile) 1.4 s on one thread vs 2.7 s on two; 128 x 128 (4 tiles) 5.3 vs 5.7 s;
+ * 512 x 512 on two threads 1.75x faster (bench/results/tiled-memory.json of lkca-net).
+ */
+export const MIN_TILE_PASSES_PER_WORKER = 4;
+
+/**
+ * Worker threads worth starting for a rows x cols cube: one per MIN_TILE_PASSES_PER_WORKER tile
+ * passes of its plan (as one thread would run it), at least 1, at most `maxWorkers`.
+ */
+export function workersForCube(
+  rows: number,
+  cols: number,
+  opts: {
+    maxWorkers: number;
+    tile?: number | [number, number];
+    overlap?: number;
+    bands?: number;
+    scale?: number;
+    selfEnsemble?: boolean;
+  },
+): { workers: number; tilePasses: number } {
+  const plan = planTiles(rows, cols, { ...opts, concurrency: 1 });
+  const tilePasses = plan.rowStarts.length * plan.colStarts.length * (opts.selfEnsemble ? 8 : 1);
+  const workers = Math.max(
+    1,
+    Math.min(Math.floor(opts.maxWorkers), Math.floor(tilePasses / MIN_TILE_PASSES_PER_WORKER)),
+  );
+  return { workers, tilePasses };
+}
+
 /** Smallest tile edge along an axis of `length` that `count` tiles sharing `overlap` cover. */
 function edgeForCount(length: number, count: number, overlap: number): number {
   return Math.ceil((length + (count - 1) * overlap) / count);

@@ -1,5 +1,5 @@
 import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dihedralInverse, dihedralTransform } from '@hsrkit/hsi-data';
@@ -121,6 +121,34 @@ describe('upscaleFile with a plain ESPCN', () => {
     // One pair of braces in the header (the writer adds them; the cube holds none).
     expect(await readFile(output, 'utf8')).toMatch(/^map info = \{UTM, 1, 1, /m);
     expect((await readdir(dir)).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+
+  it("workers 'auto': threads only where the tiles pay for them, the same numbers either way", async () => {
+    const chosen: [number, number][] = [];
+    const onWorkersChosen = (n: number, passes: number) => chosen.push([n, passes]);
+    // The default tile holds the whole 24 x 20 input: one pass, this thread.
+    const one = await upscaleFileWithModel(input, join(dir, 'auto-1.hdr'), {
+      modelPath: modelDir,
+      workers: 'auto',
+      runtime: 'wasm',
+      onWorkersChosen,
+    });
+    expect(chosen[0]).toEqual([1, 1]);
+    expect(one.devices).toEqual([]);
+    expect(relativeError((await readCube(join(dir, 'auto-1.hdr'))).data)).toBeLessThan(1e-5);
+    // 18-sample tiles overlapping by 16: 4 x 2 = 8 passes, enough for 2 threads (cores allowing).
+    const many = await upscaleFileWithModel(input, join(dir, 'auto-n.hdr'), {
+      modelPath: modelDir,
+      workers: 'auto',
+      runtime: 'wasm',
+      tile: 18,
+      overlap,
+      onWorkersChosen,
+    });
+    const want = Math.min(availableParallelism(), 2);
+    expect(chosen[1]).toEqual([want, 8]);
+    expect(many.devices).toHaveLength(want > 1 ? want : 0);
+    expect(relativeError((await readCube(join(dir, 'auto-n.hdr'))).data)).toBeLessThan(1e-5);
   });
 
   it('with a worker pool of its own into a .npy file (converted at the end): the same numbers', async () => {

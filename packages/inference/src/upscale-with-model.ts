@@ -1,6 +1,9 @@
 import { loadModel } from './model-files.js';
 import type { RuntimeName } from './runtime.js';
 import { checkOutputPaths, cubeInfo } from '@hsrkit/hsi-data/node';
+import { availableParallelism } from 'node:os';
+import { modelScale } from './model-metadata.js';
+import { workersForCube } from './tile-plan.js';
 import { capWorkers, startTileRunner } from './tile-workers.js';
 import { type UpscaleFileOptions, type UpscaleFileResult, upscaleFile } from './upscale-file.js';
 
@@ -8,8 +11,11 @@ export interface UpscaleWithModelOptions
   extends Omit<UpscaleFileOptions, 'runner' | 'model' | 'concurrency'> {
   /** Model folder or model.json (any TF.js LayersModel). */
   modelPath: string;
-  /** Worker threads, each with its own backend and copy of the model (default 1: this thread). */
-  workers?: number;
+  /**
+   * Worker threads, each with its own backend and copy of the model (default 1: this thread).
+   * 'auto': as many as the cube's tiles keep busy (workersForCube), at most one per core.
+   */
+  workers?: number | 'auto';
   /** Runtime each worker starts (default wasm); with one worker the current backend runs. */
   runtime?: RuntimeName;
   /** Our WebAssembly kernels on wasm/cpu: Winograd convs and the fused sub-pixel tail (default true). */
@@ -18,6 +24,8 @@ export interface UpscaleWithModelOptions
   onWorkers?: (devices: string[]) => void;
   /** Called when `workers` is more than the machine's cores, with the count used instead. */
   onWorkersCapped?: (used: number, requested: number) => void;
+  /** With workers 'auto': the count chosen and the tile passes it was chosen for. */
+  onWorkersChosen?: (workers: number, tilePasses: number) => void;
 }
 
 /**
@@ -36,15 +44,32 @@ export async function upscaleFileWithModel(
     fastKernels = true,
     onWorkers,
     onWorkersCapped,
+    onWorkersChosen,
     ...rest
   } = opts;
   // Before the model is even loaded: an output that would overwrite the input is refused.
   await checkOutputPaths(output, [input]);
-  await cubeInfo(input); // a header that lies fails here, before the model loads
-  const { workers, capped } = capWorkers(requested);
-  if (capped) onWorkersCapped?.(workers, requested);
+  const info = await cubeInfo(input); // a header that lies fails here, before the model loads
+  let workers = 1;
+  if (requested !== 'auto') {
+    const cap = capWorkers(requested);
+    workers = cap.workers;
+    if (cap.capped) onWorkersCapped?.(workers, requested);
+  }
   const model = await loadModel(modelPath);
   try {
+    if (requested === 'auto') {
+      const chosen = workersForCube(info.rows, info.cols, {
+        maxWorkers: availableParallelism(),
+        tile: rest.tile,
+        overlap: rest.overlap,
+        bands: info.bands,
+        scale: modelScale(model),
+        selfEnsemble: rest.selfEnsemble,
+      });
+      workers = chosen.workers;
+      onWorkersChosen?.(workers, chosen.tilePasses);
+    }
     const pool = await startTileRunner(model, {
       modelPath,
       runtime,

@@ -13,6 +13,9 @@ import {
   type UpscaleFileResult,
   upscaleFileWithBandStats,
 } from '@hsrkit/inference/node';
+import { availableParallelism } from 'node:os';
+import { cubeInfo } from '@hsrkit/hsi-data/node';
+import { workersForCube } from '@hsrkit/inference';
 import type { AnyBandSR } from './any-band-model.js';
 import { AnyBandConfigError } from './errors.js';
 import { loadAnyBandModel, readAnyBandConfig } from './io-node.js';
@@ -49,9 +52,18 @@ export interface AnyBandThreadOptions {
   onWorkers?: (devices: string[]) => void;
 }
 
-export interface AnyBandUpscaleFileOptions extends AnyBandFileRunOptions, AnyBandThreadOptions {
+export interface AnyBandUpscaleFileOptions
+  extends AnyBandFileRunOptions,
+    Omit<AnyBandThreadOptions, 'workers'> {
   /** The any-band model folder (model.json + any-band.json). */
   modelPath: string;
+  /**
+   * Worker threads as AnyBandThreadOptions.workers, or 'auto': as many as the cube's tiles keep
+   * busy (inference's workersForCube), at most one per core.
+   */
+  workers?: number | 'auto';
+  /** With workers 'auto': the count chosen and the tile passes it was chosen for. */
+  onWorkersChosen?: (workers: number, tilePasses: number) => void;
 }
 
 /** The worker module's URL: TypeScript from source (tests, tsx), JavaScript from dist. */
@@ -72,12 +84,24 @@ export async function upscaleFileWithAnyBand(
   output: string,
   opts: AnyBandUpscaleFileOptions,
 ): Promise<AnyBandUpscaleFileResult> {
+  let workers = opts.workers === 'auto' ? 1 : (opts.workers ?? 1);
+  if (opts.workers === 'auto') {
+    const info = await cubeInfo(input);
+    const chosen = workersForCube(info.rows, info.cols, {
+      maxWorkers: availableParallelism(),
+      tile: opts.tile ?? ANY_BAND_FILE_TILE,
+      overlap: opts.overlap,
+      selfEnsemble: opts.selfEnsemble,
+    });
+    workers = chosen.workers;
+    opts.onWorkersChosen?.(workers, chosen.tilePasses);
+  }
+  const run = { ...opts, workers };
   // On threads each worker loads the model: none is loaded here.
-  if (capWorkers(opts.workers ?? 1).workers > 1)
-    return upscaleOnThreads(opts.modelPath, input, output, opts);
+  if (capWorkers(workers).workers > 1) return upscaleOnThreads(opts.modelPath, input, output, run);
   const model = await loadAnyBandModel(opts.modelPath);
   try {
-    return await upscaleFileWithAnyBandModel(model, input, output, opts);
+    return await upscaleFileWithAnyBandModel(model, input, output, run);
   } finally {
     model.dispose();
   }

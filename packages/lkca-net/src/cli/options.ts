@@ -22,7 +22,7 @@ export function winogradOption(cmd: Command): Command {
 export function workersOption(cmd: Command, fallback = 'auto'): Command {
   return cmd.option(
     '--workers <n>',
-    "worker threads, each with its own backend ('auto': one per core on wasm/cpu, else 1)",
+    "worker threads, each with its own backend ('auto': on wasm/cpu one per core, for upscale only as many as the cube's tiles keep busy; else 1)",
     fallback,
   );
 }

@@ -54,6 +54,15 @@ export function upscaleCommand(program: Command): void {
       // An any-band model has its own tile runner (band groups, normalised by the whole input's
       // band moments), on the same bounded-memory file path and worker threads.
       const tiled = parseTiledRun(o, info.backend);
+      // 'auto' on the CPU: threads only where the cube has the tiles to pay for starting them.
+      const workers =
+        (o.workers ?? 'auto') === 'auto' && (info.backend === 'wasm' || info.backend === 'cpu')
+          ? ('auto' as const)
+          : tiled.workers;
+      const onWorkersChosen = (n: number, passes: number) =>
+        ctx.out.info(
+          `workers: ${n} for ${passes} tile pass${passes === 1 ? '' : 'es'}${n === 1 ? ' (too few to pay for starting threads; --workers N to force)' : ''}`,
+        );
       const res =
         model.kind === 'any-band'
           ? await upscaleFileWithAnyBand(file, o.output, {
@@ -62,7 +71,8 @@ export function upscaleCommand(program: Command): void {
               tile: tiled.tile,
               overlap: tiled.overlap,
               selfEnsemble: !!o.selfEnsemble,
-              workers: tiled.workers,
+              workers,
+              onWorkersChosen,
               runtime: info.requested,
               signal: ctx.signal,
               onWorkers: (devices) => ctx.out.info(`workers: ${devices.join('; ')}`),
@@ -72,6 +82,8 @@ export function upscaleCommand(program: Command): void {
               modelPath: model.path,
               runtime: info.requested,
               ...tiled,
+              workers,
+              onWorkersChosen,
               scale,
               selfEnsemble: !!o.selfEnsemble,
               signal: ctx.signal,
