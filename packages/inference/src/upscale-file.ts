@@ -13,8 +13,10 @@ import {
   denormalize,
   enviWritePaths,
   formatEnviHeader,
+  HsiFormatError,
   type NormalizationRecord,
   openPartialFile,
+  type ReadCubeOptions,
   readCube,
   readCubeWindow,
   removeStalePartials,
@@ -37,6 +39,11 @@ export interface UpscaleFileOptions {
   model: tf.LayersModel;
   /** Expected scale; checked against the model's. */
   scale?: number;
+  /**
+   * How to read the input where its file alone cannot say: an HDF5 / NetCDF-4 file's `dataset`
+   * and `bandAxis`, a MAT file's `variable` (hsi-data's ReadCubeOptions).
+   */
+  read?: Pick<ReadCubeOptions, 'dataset' | 'bandAxis' | 'variable'>;
   /**
    * The geometric self-ensemble on every tile (src/self-ensemble.ts): the mean of the model over
    * the tile's 8 rotations and flips. 8x the time, usually better scores.
@@ -157,7 +164,15 @@ async function upscaleFileWith(
   // Nothing is read or written before the output is known not to destroy the input (same file,
   // hard or symbolic link, ENVI header or data file) and not to be a directory or a symlink.
   await checkOutputPaths(output, [input]);
-  const info = await cubeInfo(input);
+  // A format that is read only fails now, not after the whole run.
+  if (cubeFormatOf(output) === 'hdf5')
+    throw new HsiFormatError(
+      output,
+      'format',
+      'HDF5 / NetCDF-4 is read, not written: write ENVI (.hdr), GeoTIFF (.tif), .mat or .npy',
+    );
+  const readOpts = opts.read ?? {};
+  const info = await cubeInfo(input, readOpts);
   const bands = fileModel.bands ?? info.bands;
   if (bands !== info.bands)
     throw new UpscaleInputError(`${input} has ${info.bands} bands but the model takes ${bands}`);
@@ -167,10 +182,10 @@ async function upscaleFileWith(
   const record = fileModel.normalization;
   // Formats without windowed reads (.mat) would decode the whole variable for every tile: read
   // those once; the others are read window by window, so memory stays bounded.
-  const whole = info.format === 'mat' ? await readCube(input) : undefined;
+  const whole = info.format === 'mat' ? await readCube(input, readOpts) : undefined;
   const readWindow = (w: Window) => {
     const win = { row: w.row, col: w.col, rows: w.height, cols: w.width };
-    return whole ? cropCube(input, whole, win) : readCubeWindow(input, win);
+    return whole ? cropCube(input, whole, win) : readCubeWindow(input, win, readOpts);
   };
   const readLrRows = async (row: number, count: number) =>
     toBipCube(await readWindow({ row, col: 0, height: count, width: info.cols }))

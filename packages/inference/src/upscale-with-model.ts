@@ -49,7 +49,8 @@ export async function upscaleFileWithModel(
   } = opts;
   // Before the model is even loaded: an output that would overwrite the input is refused.
   await checkOutputPaths(output, [input]);
-  const info = await cubeInfo(input); // a header that lies fails here, before the model loads
+  // A header that lies fails here, before the model loads.
+  const info = await cubeInfo(input, rest.read ?? {});
   let workers = 1;
   if (requested !== 'auto') {
     const cap = capWorkers(requested);

@@ -14,6 +14,8 @@ import {
   readEnviWindowFrom,
 } from './envi.js';
 import { ENVI_DATA_EXTENSIONS, enviWritePaths, extensionOf } from './file-names.js';
+import { hdf5InfoFrom, readHdf5From, readHdf5WindowFrom } from './hdf5.js';
+import type { Hdf5ReadOptions } from './hdf5-cube.js';
 import {
   encodeGeoTiff,
   geoTiffInfoFrom,
@@ -34,7 +36,11 @@ import type { CubeFormat, CubeInfo } from './types.js';
 import { type CubeWindow, cropCube } from './window.js';
 
 /** Options of `readCube` / `readCubeWindow` / `cubeInfo`: each format uses the ones that apply to it. */
-export interface ReadCubeOptions extends EnviReadOptions, MatReadOptions, NpyReadOptions {
+export interface ReadCubeOptions
+  extends EnviReadOptions,
+    MatReadOptions,
+    NpyReadOptions,
+    Hdf5ReadOptions {
   /** Skip the guess from the extension. */
   format?: CubeFormat;
 }
@@ -69,9 +75,13 @@ export interface EncodedFile {
 
 const ENVI_EXTENSIONS = new Set(['', '.hdr', ...ENVI_DATA_EXTENSIONS]);
 
+/** Extensions of HDF5 files, NetCDF-4 (HDF5 inside) and HDF-EOS5 included. */
+export const HDF5_EXTENSIONS = new Set(['.h5', '.hdf5', '.he5', '.nc', '.nc4']);
+
 /**
  * The format of a file from its extension: `.hdr`, `.img`, `.dat`, `.raw`, `.bsq`, `.bil`, `.bip` or none
- * -> ENVI; `.mat`; `.tif` / `.tiff` -> GeoTIFF; `.npy`. Anything else is a `HsiFormatError`.
+ * -> ENVI; `.mat`; `.tif` / `.tiff` -> GeoTIFF; `.npy`; `.h5` `.hdf5` `.he5` `.nc` `.nc4` -> HDF5
+ * (read only). Anything else is a `HsiFormatError`.
  */
 export function cubeFormatOf(file: string): CubeFormat {
   const ext = extensionOf(file).toLowerCase();
@@ -79,10 +89,11 @@ export function cubeFormatOf(file: string): CubeFormat {
   if (ext === '.mat') return 'mat';
   if (ext === '.tif' || ext === '.tiff') return 'geotiff';
   if (ext === '.npy') return 'npy';
+  if (HDF5_EXTENSIONS.has(ext)) return 'hdf5';
   throw new HsiFormatError(
     file,
     'extension',
-    `"${ext}" is not a cube format (ENVI: .hdr .img .dat .raw .bsq .bil .bip or none; .mat; .tif .tiff; .npy); pass format`,
+    `"${ext}" is not a cube format (ENVI: .hdr .img .dat .raw .bsq .bil .bip or none; .mat; .tif .tiff; .npy; HDF5 / NetCDF-4: .h5 .hdf5 .he5 .nc .nc4); pass format`,
   );
 }
 
@@ -123,6 +134,7 @@ const SINGLE_FILE: Record<Exclude<CubeFormat, 'envi'>, FormatReaders<ByteInput>>
     info: (input) => geoTiffInfoFrom(input),
   },
   npy: { read: readNpyFrom, readWindow: readNpyWindowFrom, info: npyInfoFrom },
+  hdf5: { read: readHdf5From, readWindow: readHdf5WindowFrom, info: hdf5InfoFrom },
 };
 
 /** Calls the readers of `input`'s format (`format`, else the one its name says) on it. */
@@ -212,5 +224,11 @@ export function encodeCube(file: string, cube: Cube, opts: WriteCubeOptions = {}
     }
     case 'npy':
       return [{ name: file, parts: encodeNpy(cube, opts) }];
+    case 'hdf5':
+      throw new HsiFormatError(
+        file,
+        'format',
+        'HDF5 / NetCDF-4 is read, not written: write ENVI (.hdr), GeoTIFF (.tif), .mat or .npy',
+      );
   }
 }

@@ -65,6 +65,12 @@ export {
   readMatFrom,
 } from './mat.js';
 export { type MatVariable, parseMatV5 } from './mat-v5.js';
+export { hdf5InfoFrom, readHdf5From, readHdf5WindowFrom } from './hdf5.js';
+export type {
+  BandAxisSource,
+  Hdf5CubeCandidate,
+  Hdf5ReadOptions,
+} from './hdf5-cube.js';
 export { encodeMat, type MatWriteOptions } from './mat-writer.js';
 export {
   encodeNpy,

@@ -3,7 +3,7 @@ import type { SampleType } from './dtypes.js';
 import type { NonFinitePolicy } from './finite.js';
 
 /** The file formats `readCube` / `writeCube` dispatch to. */
-export type CubeFormat = 'envi' | 'mat' | 'geotiff' | 'npy';
+export type CubeFormat = 'envi' | 'mat' | 'geotiff' | 'npy' | 'hdf5';
 
 /** What a file holds, learned from its header alone (no pixel data read). */
 export interface CubeInfo {
@@ -26,6 +26,11 @@ export interface CubeInfo {
   headerOffset?: number;
   /** MAT: the variable the cube comes from. */
   variable?: string;
+  /** HDF5 / NetCDF-4: the dataset the cube comes from. */
+  dataset?: string;
+  /** HDF5 / NetCDF-4: the dataset axis (0, 1, 2) that holds the bands, and how it was found. */
+  bandAxis?: number;
+  bandAxisFrom?: 'option' | 'dimension name' | 'wavelengths' | 'shortest axis';
   /** GeoTIFF: tile size when tiled. */
   tileSize?: { width: number; height: number };
 }

@@ -12,6 +12,7 @@ import { type CubeWindow, cropCube } from '../io/window.js';
 import { writeEncodedFiles } from './atomic-write.js';
 import { enviInfo, readEnvi, readEnviWindow } from './envi-files.js';
 import { geoTiffInfo, readGeoTiff, readGeoTiffWindow } from './geotiff-files.js';
+import { hdf5Info, readHdf5, readHdf5Window } from './hdf5-files.js';
 import { matInfo, readMat } from './mat-files.js';
 import { npyInfo, readNpy, readNpyWindow } from './npy-files.js';
 
@@ -33,16 +34,18 @@ const BY_FORMAT: Record<
   },
   geotiff: { read: readGeoTiff, readWindow: readGeoTiffWindow, info: (file) => geoTiffInfo(file) },
   npy: { read: readNpy, readWindow: readNpyWindow, info: npyInfo },
+  // Only the window's hyperslab is read.
+  hdf5: { read: readHdf5, readWindow: readHdf5Window, info: hdf5Info },
 };
 
-/** Read a whole cube from an ENVI, MATLAB (v5 / v7.3), GeoTIFF or NPY file, chosen by extension. */
+/** Read a whole cube from an ENVI, MATLAB (v5 / v7.3), GeoTIFF, NPY or HDF5 / NetCDF-4 file, chosen by extension. */
 export async function readCube(file: string, opts: ReadCubeOptions = {}): Promise<Cube> {
   return BY_FORMAT[opts.format ?? cubeFormatOf(file)].read(file, opts);
 }
 
 /**
- * Read a window / band subset. ENVI, NPY and GeoTIFF read only the byte ranges (strips, tiles) the window
- * needs, so a multi-GB scene can be tiled in bounded memory; a MAT variable is decoded whole and cropped.
+ * Read a window / band subset. ENVI, NPY, GeoTIFF and HDF5 read only the byte ranges (strips, tiles,
+ * hyperslabs) the window needs, so a multi-GB scene can be tiled in bounded memory; a MAT variable is decoded whole and cropped.
  */
 export async function readCubeWindow(
   file: string,

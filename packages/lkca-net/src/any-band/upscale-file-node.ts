@@ -10,6 +10,7 @@ import {
   type RuntimeName,
   startTileWorkers,
   type TileWorkerPool,
+  type UpscaleFileOptions,
   type UpscaleFileResult,
   upscaleFileWithBandStats,
 } from '@hsrkit/inference/node';
@@ -37,6 +38,9 @@ export interface AnyBandFileRunOptions {
   groupBatch?: number;
   /** The geometric self-ensemble on every tile (8 passes averaged). */
   selfEnsemble?: boolean;
+  /** Which cube of the input where the file alone cannot say (an HDF5 dataset and band axis, a
+   * MAT variable): inference's UpscaleFileOptions.read. */
+  read?: UpscaleFileOptions['read'];
   signal?: AbortSignal;
   /** Tiles done and in all. */
   onProgress?: (done: number, total: number) => void;
@@ -86,7 +90,7 @@ export async function upscaleFileWithAnyBand(
 ): Promise<AnyBandUpscaleFileResult> {
   let workers = opts.workers === 'auto' ? 1 : (opts.workers ?? 1);
   if (opts.workers === 'auto') {
-    const info = await cubeInfo(input);
+    const info = await cubeInfo(input, opts.read ?? {});
     const chosen = workersForCube(info.rows, info.cols, {
       maxWorkers: availableParallelism(),
       tile: opts.tile ?? ANY_BAND_FILE_TILE,
@@ -230,6 +234,7 @@ function fileRunOptions(opts: AnyBandFileRunOptions) {
     tile: opts.tile ?? ANY_BAND_FILE_TILE,
     overlap: opts.overlap,
     selfEnsemble: opts.selfEnsemble,
+    read: opts.read,
     signal: opts.signal,
     onProgress: opts.onProgress,
   };

@@ -104,6 +104,20 @@ export function parseWorkers(v: string | undefined, backend: string): number {
   return parseNumber('workers', v, { int: true, min: 1 })!;
 }
 
+/** `--dataset` / `--band-axis` as hsi-data's read options (nothing when not given). */
+export function parseCubeSelection(o: { dataset?: string; bandAxis?: string }): {
+  dataset?: string;
+  bandAxis?: number;
+} {
+  const bandAxis = parseNumber('band-axis', o.bandAxis, { int: true, min: 0 });
+  if (bandAxis !== undefined && bandAxis > 2)
+    throw new CliUsageError(`--band-axis must be 0, 1 or 2; got '${o.bandAxis}'`);
+  return {
+    ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
+    ...(bandAxis !== undefined ? { bandAxis } : {}),
+  };
+}
+
 /** A value that must be one of `choices`. */
 export function parseChoice<T extends string>(name: string, v: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(v))

@@ -45,3 +45,16 @@ export function jsonOption(cmd: Command): Command {
 export function tiledRunOptions(cmd: Command): Command {
   return workersOption(tileOptions(winogradOption(backendOption(cmd))));
 }
+
+/** `--dataset` and `--band-axis`: which cube of an HDF5 / NetCDF-4 file (see parseCubeSelection). */
+export function cubeSelectionOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--dataset <path>',
+      "HDF5 / NetCDF-4 input: the 3-D dataset to read (default: the file's only one; `lkca info` lists them)",
+    )
+    .option(
+      '--band-axis <n>',
+      'HDF5 / NetCDF-4 input: the dataset axis (0, 1, 2) holding the bands (default: from dimension names or wavelengths)',
+    );
+}

@@ -3,8 +3,14 @@ import { upscaleFileWithModel } from '@hsrkit/inference/node';
 import type { Command } from 'commander';
 import { upscaleFileWithAnyBand } from '../../any-band/upscale-file-node.js';
 import { resolveModel } from '../../shipped-models.js';
-import { type CommonOptions, makeContext, parseNumber, parseTiledRun } from '../context.js';
-import { jsonOption, tiledRunOptions } from '../options.js';
+import {
+  type CommonOptions,
+  makeContext,
+  parseCubeSelection,
+  parseNumber,
+  parseTiledRun,
+} from '../context.js';
+import { cubeSelectionOptions, jsonOption, tiledRunOptions } from '../options.js';
 
 export function upscaleCommand(program: Command): void {
   const cmd = program
@@ -22,7 +28,7 @@ export function upscaleCommand(program: Command): void {
       'output cube (format by extension; ENVI keeps memory bounded)',
     );
   jsonOption(
-    tiledRunOptions(cmd)
+    cubeSelectionOptions(tiledRunOptions(cmd))
       .option('--scale <s>', 'check that the model upscales by this factor')
       .option(
         '--self-ensemble',
@@ -39,13 +45,16 @@ export function upscaleCommand(program: Command): void {
         workers: string;
         scale?: string;
         selfEnsemble?: boolean;
+        dataset?: string;
+        bandAxis?: string;
       },
     ) => {
       const ctx = makeContext(o);
       // Before the backend starts or the model loads: the output must not be the input (or a
       // directory, or a symlink), and the input's header must agree with its file.
       await checkOutputPaths(o.output, [file]);
-      await cubeInfo(file);
+      const read = parseCubeSelection(o);
+      await cubeInfo(file, read);
       const model = resolveModel(o.model);
       const info = await ctx.runtime();
       const progress = ctx.out.tracker('tiles');
@@ -71,6 +80,7 @@ export function upscaleCommand(program: Command): void {
               tile: tiled.tile,
               overlap: tiled.overlap,
               selfEnsemble: !!o.selfEnsemble,
+              read,
               workers,
               onWorkersChosen,
               runtime: info.requested,
@@ -85,6 +95,7 @@ export function upscaleCommand(program: Command): void {
               workers,
               onWorkersChosen,
               scale,
+              read,
               selfEnsemble: !!o.selfEnsemble,
               signal: ctx.signal,
               onWorkers: (devices) => ctx.out.info(`workers: ${devices.join('; ')}`),

@@ -1,0 +1,370 @@
+// A cube from an HDF5 or NetCDF-4 file (NetCDF-4 is HDF5): a 3-D numeric dataset, whichever axis
+// holds the bands. Spaceborne archives ship their cubes this way (EMIT L1B/L2A NetCDF-4: radiance or
+// reflectance as downtrack x crosstrack x bands; PRISMA HE5: VNIR and SWIR cubes as rows x bands x
+// cols), each with its own layout, so nothing here is tied to one product: the dataset and its band
+// axis are found from what the file says (dimension names, a wavelength list of matching length)
+// or named by the caller. Works on an open h5wasm file, so the browser (bytes in h5wasm's memory
+// file system, src/io/hdf5.ts) and Node (opened by path, src/node/hdf5-files.ts) share it.
+import type { Cube, CubeArray, Interleave } from '../cube.js';
+import { HsiFormatError } from '../errors.js';
+import type { SampleType } from './dtypes.js';
+import { applyNonFinitePolicy } from './finite.js';
+import { type H5Api, MAX_DECODED_BYTES } from './mat-v73.js';
+import type { CubeInfo, ReadOptions } from './types.js';
+import { type CubeWindow, checkWindow, cropCube } from './window.js';
+
+type H5File = InstanceType<H5Api['File']>;
+type H5Dataset = InstanceType<H5Api['Dataset']>;
+
+/** What picks the cube in an HDF5 / NetCDF-4 file when the file alone cannot tell. */
+export interface Hdf5ReadOptions {
+  /** Path of the 3-D dataset (e.g. `/reflectance`, `/HDFEOS/SWATHS/PRS_L2D_HCO/Data Fields/VNIR_Cube`);
+   * default: the file's only 3-D numeric dataset. */
+  dataset?: string;
+  /** Which of the dataset's axes (0, 1, 2, in HDF5's row-major order) holds the bands; default:
+   * from the file (a dimension named like bands or wavelength, a wavelength list of that length),
+   * else the one axis far shorter than the other two. */
+  bandAxis?: number;
+}
+
+/** How the band axis was decided: reported by `cubeInfo` so a user can check it. */
+export type BandAxisSource = 'option' | 'dimension name' | 'wavelengths' | 'shortest axis';
+
+/** A 3-D numeric dataset of the file, and the sample type it stores. */
+export interface Hdf5CubeCandidate {
+  path: string;
+  shape: [number, number, number];
+  sampleType: SampleType;
+}
+
+/** The cube an HDF5 file holds, as found: dataset, axes, wavelengths, no-data value. */
+export interface Hdf5CubeLayout {
+  dataset: string;
+  shape: [number, number, number];
+  sampleType: SampleType;
+  bandAxis: number;
+  bandAxisFrom: BandAxisSource;
+  rows: number;
+  cols: number;
+  bands: number;
+  interleave: Interleave;
+  wavelengths?: number[];
+  wavelengthUnits?: string;
+  noDataValue?: number;
+  /** Where the wavelengths came from (a dataset path or `path@attribute`). */
+  wavelengthsFrom?: string;
+}
+
+/** Band axis -> the interleave of HDF5's row-major order: bands first is BSQ, middle BIL, last BIP. */
+const INTERLEAVE_OF_BAND_AXIS: Interleave[] = ['bsq', 'bil', 'bip'];
+
+/** Dimension names that mean "this axis is spectral". */
+const BAND_NAME =
+  /^(bands?|band_?number|wavelengths?|wavelength_?centers?|spectral|spectrum|channels?|lambda|wl|wvl|nbands?)$/i;
+/** Dataset or attribute names that hold band centre wavelengths. */
+const WAVELENGTH_NAME = /(wavelength|wvl|lambda|^cw$|^list_cw|centre_?wave|center_?wave)/i;
+
+function sampleTypeOf(meta: {
+  type: number;
+  size: number;
+  signed: boolean;
+}): SampleType | undefined {
+  // h5wasm metadata.type: 0 integer, 1 float (HDF5 H5T_class_t).
+  if (meta.type === 1) return meta.size === 4 ? 'float32' : meta.size === 8 ? 'float64' : undefined;
+  if (meta.type !== 0) return undefined;
+  const bits = meta.size * 8;
+  if (![8, 16, 32, 64].includes(bits)) return undefined;
+  return `${meta.signed ? 'int' : 'uint'}${bits}` as SampleType;
+}
+
+function toCubeArray(value: unknown, file: string, dataset: string): CubeArray {
+  if (value instanceof BigInt64Array || value instanceof BigUint64Array)
+    return Float64Array.from(value, Number);
+  if (ArrayBuffer.isView(value)) return value as unknown as CubeArray;
+  throw new HsiFormatError(file, dataset, 'h5wasm returned no typed array for a numeric dataset');
+}
+
+/** Every dataset path below the root (h5wasm lists the whole tree). */
+function datasetPaths(h5: H5Api, f: H5File): string[] {
+  const out: string[] = [];
+  for (const p of f.paths()) {
+    const path = p.startsWith('/') ? p : `/${p}`;
+    if (f.get(path) instanceof h5.Dataset) out.push(path);
+  }
+  return out;
+}
+
+/** The file's 3-D numeric datasets: the cubes it could mean. */
+export function hdf5CubeCandidates(h5: H5Api, f: H5File): Hdf5CubeCandidate[] {
+  const out: Hdf5CubeCandidate[] = [];
+  for (const path of datasetPaths(h5, f)) {
+    const d = f.get(path) as H5Dataset;
+    const shape = d.shape;
+    const sampleType = sampleTypeOf(d.metadata);
+    if (shape?.length === 3 && sampleType && shape.every((n) => n > 0))
+      out.push({ path, shape: shape as [number, number, number], sampleType });
+  }
+  return out;
+}
+
+const describe = (c: Hdf5CubeCandidate) => `${c.path} (${c.shape.join(' x ')} ${c.sampleType})`;
+
+/** A number attribute (first element of an array), or undefined. */
+function numberAttr(d: H5Dataset, names: string[]): number | undefined {
+  const attrs = d.attrs;
+  for (const n of names) {
+    const a = attrs[n];
+    if (!a) continue;
+    const v = a.value as unknown;
+    const x = ArrayBuffer.isView(v)
+      ? Number((v as unknown as ArrayLike<number | bigint>)[0])
+      : Number(v);
+    if (Number.isFinite(x)) return x;
+  }
+  return undefined;
+}
+
+function stringAttr(
+  d: { attrs: Record<string, { value: unknown }> },
+  name: string,
+): string | undefined {
+  const v = d.attrs[name]?.value;
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && typeof v[0] === 'string') return v[0];
+  return undefined;
+}
+
+/** A 1-D numeric vector of an attribute or dataset, or undefined. */
+function asVector(v: unknown): number[] | undefined {
+  if (!ArrayBuffer.isView(v) || v instanceof DataView) return undefined;
+  const arr = Array.from(v as unknown as ArrayLike<number | bigint>, Number);
+  return arr.length > 1 && arr.every(Number.isFinite) ? arr : undefined;
+}
+
+/** Names of the dataset's dimensions: NetCDF-4 dimension scales, else HDF5 dimension labels. */
+function dimensionNames(d: H5Dataset): (string | undefined)[] {
+  const names: (string | undefined)[] = [];
+  let labels: (string | null)[] = [];
+  try {
+    labels = d.get_dimension_labels();
+  } catch {
+    labels = [];
+  }
+  for (let i = 0; i < 3; i++) {
+    let name: string | undefined;
+    try {
+      const scales = d.get_attached_scales(i);
+      if (scales.length) name = scales[0].split('/').pop();
+    } catch {
+      name = undefined;
+    }
+    names.push(name || labels[i] || undefined);
+  }
+  return names;
+}
+
+/** Wavelength-like vectors in the file: datasets and attributes (of the root, the cube, its group). */
+function wavelengthVectors(
+  h5: H5Api,
+  f: H5File,
+  dataset: string,
+): { from: string; values: number[]; units?: string }[] {
+  const out: { from: string; values: number[]; units?: string }[] = [];
+  for (const path of datasetPaths(h5, f)) {
+    if (!WAVELENGTH_NAME.test(path.split('/').pop() ?? '')) continue;
+    const d = f.get(path) as H5Dataset;
+    if (d.shape?.length !== 1 || sampleTypeOf(d.metadata) === undefined) continue;
+    const values = asVector(d.value);
+    if (values) out.push({ from: path, values, units: stringAttr(d, 'units') });
+  }
+  const parent = dataset.split('/').slice(0, -1).join('/') || '/';
+  for (const holder of new Set(['/', parent, dataset])) {
+    const h = f.get(holder) as H5Dataset | null;
+    if (!h) continue;
+    for (const [name, a] of Object.entries(h.attrs)) {
+      if (!WAVELENGTH_NAME.test(name)) continue;
+      const values = asVector(a.value);
+      if (values) out.push({ from: `${holder}@${name}`, values });
+    }
+  }
+  return out;
+}
+
+/**
+ * Finds the cube of an open HDF5 / NetCDF-4 file: the dataset (`opts.dataset`, else the only 3-D
+ * numeric one), its band axis, wavelengths and no-data value. Throws `HsiFormatError` naming the
+ * file and what is missing or ambiguous, listing the candidates.
+ */
+export function hdf5CubeLayout(
+  h5: H5Api,
+  f: H5File,
+  file: string,
+  opts: Hdf5ReadOptions = {},
+): Hdf5CubeLayout {
+  const candidates = hdf5CubeCandidates(h5, f);
+  let chosen: Hdf5CubeCandidate | undefined;
+  if (opts.dataset !== undefined) {
+    const path = opts.dataset.startsWith('/') ? opts.dataset : `/${opts.dataset}`;
+    chosen = candidates.find((c) => c.path === path);
+    if (!chosen)
+      throw new HsiFormatError(
+        file,
+        'dataset',
+        `'${opts.dataset}' is not a 3-D numeric dataset of this file; ${candidates.length ? `its 3-D datasets: ${candidates.map(describe).join(', ')}` : 'it has none'}`,
+      );
+  } else if (candidates.length === 1) chosen = candidates[0];
+  else if (candidates.length === 0)
+    throw new HsiFormatError(file, 'dataset', 'no 3-D numeric dataset in this HDF5 file');
+  else
+    throw new HsiFormatError(
+      file,
+      'dataset',
+      `${candidates.length} 3-D datasets, pass the one to read (dataset / --dataset): ${candidates.map(describe).join(', ')}`,
+    );
+  const d = f.get(chosen.path) as H5Dataset;
+  const shape = chosen.shape;
+  const vectors = wavelengthVectors(h5, f, chosen.path);
+
+  let bandAxis: number | undefined;
+  let bandAxisFrom: BandAxisSource | undefined;
+  if (opts.bandAxis !== undefined) {
+    if (![0, 1, 2].includes(opts.bandAxis))
+      throw new HsiFormatError(file, 'bandAxis', `must be 0, 1 or 2, got ${opts.bandAxis}`);
+    bandAxis = opts.bandAxis;
+    bandAxisFrom = 'option';
+  }
+  if (bandAxis === undefined) {
+    const named = dimensionNames(d).flatMap((n, i) => (n && BAND_NAME.test(n) ? [i] : []));
+    if (named.length === 1) {
+      bandAxis = named[0];
+      bandAxisFrom = 'dimension name';
+    }
+  }
+  if (bandAxis === undefined) {
+    const axes = new Set(
+      vectors.flatMap((v) => shape.flatMap((n, i) => (n === v.values.length ? [i] : []))),
+    );
+    if (axes.size === 1) {
+      bandAxis = [...axes][0];
+      bandAxisFrom = 'wavelengths';
+    }
+  }
+  if (bandAxis === undefined) {
+    // One axis at most half as long as each other one: a scene is wider than it has bands.
+    const order = [0, 1, 2].sort((a, b) => shape[a] - shape[b]);
+    if (2 * shape[order[0]] <= shape[order[1]]) {
+      bandAxis = order[0];
+      bandAxisFrom = 'shortest axis';
+    }
+  }
+  if (bandAxis === undefined || bandAxisFrom === undefined)
+    throw new HsiFormatError(
+      file,
+      'bandAxis',
+      `cannot tell which axis of ${chosen.path} (${shape.join(' x ')}) holds the bands (no dimension named like bands, no wavelength list of one axis' length): pass bandAxis / --band-axis (0, 1 or 2)`,
+    );
+  const [rows, cols] = [0, 1, 2].filter((i) => i !== bandAxis).map((i) => shape[i]);
+  const bands = shape[bandAxis];
+  const wl = vectors.find((v) => v.values.length === bands);
+  const layout: Hdf5CubeLayout = {
+    dataset: chosen.path,
+    shape,
+    sampleType: chosen.sampleType,
+    bandAxis,
+    bandAxisFrom,
+    rows,
+    cols,
+    bands,
+    interleave: INTERLEAVE_OF_BAND_AXIS[bandAxis],
+  };
+  if (wl) {
+    layout.wavelengths = wl.values;
+    layout.wavelengthsFrom = wl.from;
+    const units = wl.units ?? stringAttr(d, 'wavelength_units');
+    if (units) layout.wavelengthUnits = units;
+  }
+  // CF / NetCDF `_FillValue` and `missing_value`; HDF-EOS products often say `FillValue`.
+  const noData = numberAttr(d, ['_FillValue', 'missing_value', 'FillValue', 'fill_value']);
+  if (noData !== undefined) layout.noDataValue = noData;
+  return layout;
+}
+
+/** CubeInfo of a layout. */
+export function hdf5CubeInfo(layout: Hdf5CubeLayout, file: string): CubeInfo {
+  return {
+    format: 'hdf5',
+    file,
+    dataFile: file,
+    rows: layout.rows,
+    cols: layout.cols,
+    bands: layout.bands,
+    sampleType: layout.sampleType,
+    interleave: layout.interleave,
+    littleEndian: true,
+    ...(layout.wavelengths
+      ? { wavelengths: layout.wavelengths, wavelengthUnits: layout.wavelengthUnits }
+      : {}),
+    dataset: layout.dataset,
+    bandAxis: layout.bandAxis,
+    bandAxisFrom: layout.bandAxisFrom,
+  };
+}
+
+/**
+ * Reads a window (default the whole image) of the cube: only the rows and cols it covers are read
+ * from the file (an HDF5 hyperslab), all bands, then the requested bands picked.
+ */
+export function readHdf5CubeWindow(
+  f: H5File,
+  layout: Hdf5CubeLayout,
+  file: string,
+  window: CubeWindow | undefined,
+  opts: ReadOptions = {},
+): Cube {
+  const win = checkWindow(file, window, layout);
+  const { row, col, rows, cols } = win;
+  const bytes =
+    rows *
+    cols *
+    layout.bands *
+    (layout.sampleType.endsWith('64')
+      ? 8
+      : layout.sampleType.endsWith('32')
+        ? 4
+        : layout.sampleType.endsWith('16')
+          ? 2
+          : 1);
+  if (!(bytes <= MAX_DECODED_BYTES))
+    throw new HsiFormatError(
+      file,
+      layout.dataset,
+      `a window of ${rows} x ${cols} x ${layout.bands} is ${bytes} bytes, more than one read may hold (${MAX_DECODED_BYTES}): read it in windows`,
+    );
+  const d = f.get(layout.dataset) as H5Dataset;
+  const spatial: [number, number][] = [
+    [row, row + rows],
+    [col, col + cols],
+  ];
+  const ranges: [number, number][] = [];
+  for (let axis = 0, s = 0; axis < 3; axis++)
+    ranges.push(axis === layout.bandAxis ? [0, layout.bands] : spatial[s++]);
+  const data = toCubeArray(d.slice(ranges), file, layout.dataset);
+  const cube: Cube = {
+    rows,
+    cols,
+    bands: layout.bands,
+    interleave: layout.interleave,
+    data,
+    ...(layout.wavelengths
+      ? { wavelengths: layout.wavelengths, wavelengthUnits: layout.wavelengthUnits }
+      : {}),
+    ...(layout.noDataValue !== undefined ? { noDataValue: layout.noDataValue } : {}),
+    metadata: { 'hdf5 dataset': layout.dataset },
+  };
+  const allBands = win.bands.length === layout.bands && win.bands.every((b, i) => b === i);
+  const out = allBands
+    ? cube
+    : cropCube(file, cube, { row: 0, col: 0, rows, cols, bands: win.bands });
+  applyNonFinitePolicy(file, layout.dataset, out, opts.nonFinite ?? 'error');
+  return out;
+}

@@ -1,0 +1,166 @@
+// HDF5 / NetCDF-4 cubes against what GDAL (libnetcdf) and h5py read from the same files
+// (scripts/make_hdf5_fixtures.py: crops of the real Jasper Ridge cube in the EMIT L2A and PRISMA
+// L2D layouts): the dataset and band axis found from the file, values, wavelengths, no-data,
+// windows reading the same numbers, and typed errors naming the file and what to pass.
+import { promises as fs, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../../test/io-fixtures.js';
+import { sampleIndex } from '../cube.js';
+import { HsiFormatError, HsiTruncatedError } from '../errors.js';
+import { cubeInfo, readCube, readCubeWindow, writeCube } from '../node/cube-files.js';
+import { hdf5Info, readHdf5, readHdf5Window } from '../node/hdf5-files.js';
+import { bytesSource } from './byte-source.js';
+import { cubeFormatOf, cubeInfoFrom, readCubeFrom, readCubeWindowFrom } from './cube-io.js';
+
+const dir = fileURLToPath(new URL('../../fixtures/io/hdf5/', import.meta.url));
+const at = (f: string) => path.join(dir, f);
+const ref = JSON.parse(readFileSync(at('reference.json'), 'utf8'));
+const tmpDir = useTempDir('hsi-hdf5-');
+
+type Sample = [number, number, number, number];
+function expectSamples(
+  cube: Awaited<ReturnType<typeof readCube>>,
+  samples: Sample[],
+  offset = { row: 0, col: 0 },
+) {
+  for (const [r, c, b, v] of samples) {
+    const got = cube.data[sampleIndex(cube, r - offset.row, c - offset.col, b)];
+    expect(Math.abs(Number(got) - v), `${r},${c},${b}`).toBeLessThanOrEqual(Math.abs(v) * 1e-7);
+  }
+}
+
+describe('HDF5 / NetCDF-4 cubes', () => {
+  it('picks the format from .h5 .hdf5 .he5 .nc .nc4', () => {
+    for (const f of ['a.h5', 'a.HDF5', 'a.he5', 'a.nc', 'a.nc4'])
+      expect(cubeFormatOf(f)).toBe('hdf5');
+  });
+
+  it('EMIT L2A layout (NetCDF-4 by libnetcdf): reflectance, bands by dimension name, wavelengths, _FillValue', async () => {
+    const e = ref.emit;
+    const info = await cubeInfo(at(e.file));
+    expect(info).toMatchObject({
+      format: 'hdf5',
+      rows: e.rows,
+      cols: e.cols,
+      bands: e.bands,
+      sampleType: 'float32',
+      interleave: 'bip',
+      dataset: '/reflectance',
+      bandAxis: 2,
+      bandAxisFrom: 'dimension name',
+      wavelengthUnits: 'nanometers',
+    });
+    expect(info.wavelengths).toEqual(e.wavelengths);
+    const cube = await readCube(at(e.file));
+    expect([cube.rows, cube.cols, cube.bands]).toEqual([e.rows, e.cols, e.bands]);
+    expect(cube.data).toBeInstanceOf(Float32Array);
+    expect(cube.noDataValue).toBe(-9999);
+    expect(cube.wavelengths).toEqual(e.wavelengths);
+    expectSamples(cube, e.samples);
+    let sum = 0;
+    for (const v of cube.data) sum += v;
+    expect(sum).toBeCloseTo(e.sum, 2);
+    // A window reads the same numbers (and a band subset, in its order).
+    const win = { row: 2, col: 3, rows: 9, cols: 7, bands: [11, 0, 5] };
+    const part = await readCubeWindow(at(e.file), win);
+    expect([part.rows, part.cols, part.bands]).toEqual([9, 7, 3]);
+    expect(part.wavelengths).toEqual([e.wavelengths[11], e.wavelengths[0], e.wavelengths[5]]);
+    for (let r = 0; r < 9; r++)
+      for (let c = 0; c < 7; c++)
+        win.bands.forEach((b, k) =>
+          expect(part.data[sampleIndex(part, r, c, k)]).toBe(
+            cube.data[sampleIndex(cube, r + 2, c + 3, b)],
+          ),
+        );
+  });
+
+  it('PRISMA L2D layout (HDF-EOS5): two cubes, so the dataset is asked for; bands (rows x bands x cols) from List_Cw_*', async () => {
+    const p = ref.prisma;
+    const file = at(p.file);
+    const err = await readCube(file).catch((e) => e);
+    expect(err).toBeInstanceOf(HsiFormatError);
+    expect(err.field).toBe('dataset');
+    expect(err.message).toContain(file);
+    for (const c of p.candidates) expect(err.message).toContain(c);
+    for (const part of [p.vnir, p.swir]) {
+      const info = await hdf5Info(file, { dataset: part.dataset });
+      expect(info).toMatchObject({
+        rows: part.rows,
+        cols: part.cols,
+        bands: part.bands,
+        sampleType: 'uint16',
+        interleave: 'bil',
+        bandAxis: 1,
+        bandAxisFrom: 'wavelengths',
+      });
+      const cube = await readHdf5(file, { dataset: part.dataset });
+      expect(cube.data).toBeInstanceOf(Uint16Array);
+      expect(cube.wavelengths?.map((w) => Math.fround(w))).toEqual(
+        part.wavelengths.map((w: number) => Math.fround(w)),
+      );
+      expectSamples(cube, part.samples);
+      // The gzip-chunked dataset read by window, through the bytes reader too.
+      const win = { row: 5, col: 4, rows: 6, cols: 10 };
+      const bytes = new Uint8Array(await fs.readFile(file));
+      const fromBytes = await readCubeWindowFrom(bytesSource(bytes, p.file), win, {
+        dataset: part.dataset,
+      });
+      const fromPath = await readHdf5Window(file, win, { dataset: part.dataset });
+      expect(Array.from(fromBytes.data)).toEqual(Array.from(fromPath.data));
+      expectSamples(
+        fromPath,
+        part.samples.filter(([r, c]: Sample) => r >= 5 && r < 11 && c >= 4 && c < 14),
+        { row: 5, col: 4 },
+      );
+    }
+    // A dataset that is not there, or not a cube, names the ones that are.
+    await expect(
+      readHdf5(file, { dataset: '/HDFEOS/SWATHS/PRS_L2D_HCO/Geolocation Fields/Latitude' }),
+    ).rejects.toThrow(
+      /is not a 3-D numeric dataset of this file; its 3-D datasets: .*SWIR_Cube \(14 x 9 x 18 uint16\)/,
+    );
+  });
+
+  it('no names, no wavelengths: the far shorter axis is the bands; else bandAxis must be given', async () => {
+    const q = ref.plain;
+    const info = await cubeInfo(at(q.file));
+    expect(info).toMatchObject({ bandAxis: 0, bandAxisFrom: 'shortest axis', interleave: 'bsq' });
+    const cube = await readCube(at(q.file));
+    expectSamples(cube, q.samples);
+    const bytes = new Uint8Array(await fs.readFile(at(q.file)));
+    const again = await readCubeFrom(bytesSource(bytes, q.file));
+    expect(Array.from(again.data)).toEqual(Array.from(cube.data));
+    expect((await cubeInfoFrom(bytesSource(bytes, q.file))).bands).toBe(8);
+
+    const amb = at('ambiguous.h5');
+    const err = await cubeInfo(amb).catch((e) => e);
+    expect(err).toBeInstanceOf(HsiFormatError);
+    expect(err.field).toBe('bandAxis');
+    expect(err.message).toMatch(
+      /ambiguous\.h5: bandAxis: cannot tell which axis of \/x \(10 x 12 x 9\)/,
+    );
+    // Told: the last axis (h5py wrote rows x cols x bands), read as BIP.
+    const told = await readCube(amb, { bandAxis: 2 });
+    expect([told.rows, told.cols, told.bands, told.interleave]).toEqual([10, 12, 9, 'bip']);
+    await expect(readCube(amb, { bandAxis: 3 })).rejects.toThrow(/bandAxis: must be 0, 1 or 2/);
+  });
+
+  it('is read, not written; a truncated or foreign file is a typed error naming it', async () => {
+    const d = await tmpDir();
+    const cube = await readCube(at(ref.plain.file));
+    await expect(writeCube(path.join(d, 'out.nc'), cube)).rejects.toThrow(
+      /out\.nc: format: HDF5 \/ NetCDF-4 is read, not written/,
+    );
+    const whole = await fs.readFile(at(ref.emit.file));
+    const cut = path.join(d, 'cut.nc');
+    await fs.writeFile(cut, whole.subarray(0, 4000));
+    await expect(readCube(cut)).rejects.toThrow(HsiTruncatedError);
+    const text = path.join(d, 'text.h5');
+    await fs.writeFile(text, 'not an HDF5 file at all\n'.repeat(40));
+    const err = await readCube(text).catch((e) => e);
+    expect(err).toBeInstanceOf(HsiFormatError);
+    expect(err.message).toContain(text);
+  });
+});

@@ -1,0 +1,93 @@
+// HDF5 / NetCDF-4 inputs at the CLI (hsi-data's fixtures in the EMIT L2A and PRISMA L2D layouts,
+// cut from the real Jasper Ridge cube): `lkca info` says which dataset and band axis it read, or
+// lists the candidates; `lkca upscale` of the NetCDF file equals `lkca upscale` of the same cube
+// written as ENVI, its wavelengths and no-data carried over.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readCube, toBipCube, writeCube } from '@hsrkit/hsi-data/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lkca } from './test-support.js';
+
+const HDF5 = fileURLToPath(new URL('../../../hsi-data/fixtures/io/hdf5/', import.meta.url));
+
+describe('lkca with HDF5 / NetCDF-4 inputs', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lkca-hdf5-'));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lkca info: the dataset and how its band axis was found; two cubes: the list and --dataset', async () => {
+    const emit = await lkca('info', join(HDF5, 'emit_like.nc'), '--json');
+    expect(emit.code, emit.stderr).toBe(0);
+    expect(emit.json).toMatchObject({
+      format: 'hdf5',
+      rows: 20,
+      cols: 16,
+      bands: 12,
+      dataset: '/reflectance',
+      bandAxis: 2,
+      bandAxisFrom: 'dimension name',
+      noData: -9999,
+      wavelengthUnits: 'nanometers',
+    });
+    // The two filled pixels are not valid samples.
+    expect(emit.json.invalidSamples).toBe(2 * 12);
+    const prisma = join(HDF5, 'prisma_like.he5');
+    const two = await lkca('info', prisma);
+    expect(two.code).not.toBe(0);
+    expect(two.stderr).toMatch(/HsiFormatError: .*prisma_like\.he5: dataset: 2 3-D datasets/);
+    expect(two.stderr).toContain('/HDFEOS/SWATHS/PRS_L2D_HCO/Data Fields/VNIR_Cube');
+    const vnir = await lkca(
+      'info',
+      prisma,
+      '--dataset',
+      '/HDFEOS/SWATHS/PRS_L2D_HCO/Data Fields/VNIR_Cube',
+      '--json',
+    );
+    expect(vnir.code, vnir.stderr).toBe(0);
+    expect(vnir.json).toMatchObject({ bands: 6, interleave: 'bil', bandAxisFrom: 'wavelengths' });
+    const bad = await lkca('info', prisma, '--band-axis', '3');
+    expect(bad.stderr).toMatch(/--band-axis must be 0, 1 or 2/);
+  });
+
+  it('lkca upscale of the NetCDF-4 file: what the same cube gives from ENVI, wavelengths and no-data kept', async () => {
+    const nc = join(HDF5, 'emit_like.nc');
+    const asEnvi = join(dir, 'emit.hdr');
+    await writeCube(asEnvi, await readCube(nc));
+    const args = ['--model', 'lkca-any-band-x4', '--backend', 'wasm', '--workers', '1'];
+    const a = await lkca('upscale', nc, '-o', join(dir, 'from-nc.hdr'), ...args);
+    expect(a.code, a.stderr).toBe(0);
+    const b = await lkca('upscale', asEnvi, '-o', join(dir, 'from-envi.hdr'), ...args);
+    expect(b.code, b.stderr).toBe(0);
+    const [x, y] = [
+      await readCube(join(dir, 'from-nc.hdr')),
+      await readCube(join(dir, 'from-envi.hdr')),
+    ];
+    expect([x.rows, x.cols, x.bands]).toEqual([80, 64, 12]);
+    expect(Array.from(toBipCube(x).data)).toEqual(Array.from(toBipCube(y).data));
+    expect(x.wavelengths).toEqual((await readCube(nc)).wavelengths);
+    expect(x.noDataValue).toBe(-9999);
+    // The filled LR pixel (3, 4) is no-data in all its 4 x 4 HR pixels.
+    const hr = toBipCube(x);
+    expect(hr.data[((3 * 4 + 2) * 64 + 4 * 4 + 1) * 12 + 5]).toBe(-9999);
+    // HDF5 is read, never written: the output must be another format.
+    const w = await lkca('upscale', nc, '-o', join(dir, 'out.nc'), ...args);
+    expect(w.code).not.toBe(0);
+    expect(w.stderr).toMatch(/out\.nc: format: HDF5 \/ NetCDF-4 is read, not written/);
+    expect((await readdir(dir)).sort()).toEqual(
+      [
+        'emit.hdr',
+        'emit.img',
+        'from-envi.hdr',
+        'from-envi.img',
+        'from-nc.hdr',
+        'from-nc.img',
+      ].sort(),
+    );
+  }, 120_000);
+});
