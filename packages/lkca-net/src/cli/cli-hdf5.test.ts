@@ -51,6 +51,17 @@ describe('lkca with HDF5 / NetCDF-4 inputs', () => {
     );
     expect(vnir.code, vnir.stderr).toBe(0);
     expect(vnir.json).toMatchObject({ bands: 6, interleave: 'bil', bandAxisFrom: 'wavelengths' });
+    // degrade and preview take the same selection.
+    const swir = '/HDFEOS/SWATHS/PRS_L2D_HCO/Data Fields/SWIR_Cube';
+    const lr = join(dir, 'swir-lr.hdr');
+    const d = await lkca('degrade', prisma, '--dataset', swir, '--scale', '2', '-o', lr);
+    expect(d.code, d.stderr).toBe(0);
+    const lrCube = await readCube(lr);
+    expect([lrCube.rows, lrCube.cols, lrCube.bands]).toEqual([7, 9, 9]);
+    expect(lrCube.wavelengths?.[0]).toBeCloseTo(940, 3);
+    const png = join(dir, 'swir.png');
+    const p = await lkca('preview', prisma, '--dataset', swir, '-o', png, '--bands', '0,4,8');
+    expect(p.code, p.stderr).toBe(0);
     const bad = await lkca('info', prisma, '--band-axis', '3');
     expect(bad.stderr).toMatch(/--band-axis must be 0, 1 or 2/);
   });
@@ -87,6 +98,9 @@ describe('lkca with HDF5 / NetCDF-4 inputs', () => {
         'from-envi.img',
         'from-nc.hdr',
         'from-nc.img',
+        'swir-lr.hdr',
+        'swir-lr.img',
+        'swir.png',
       ].sort(),
     );
   }, 120_000);

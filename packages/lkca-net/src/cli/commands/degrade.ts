@@ -3,8 +3,8 @@ import { dirname } from 'node:path';
 import { checkOutputPaths, readCube, writeCube } from '@hsrkit/hsi-data/node';
 import type { Command } from 'commander';
 import { degradeCube } from '../../degrade-cube.js';
-import { type CommonOptions, makeContext, parseNumber } from '../context.js';
-import { jsonOption } from '../options.js';
+import { type CommonOptions, makeContext, parseCubeSelection, parseNumber } from '../context.js';
+import { cubeSelectionOptions, jsonOption } from '../options.js';
 
 export function degradeCommand(program: Command): void {
   const cmd = program
@@ -18,10 +18,12 @@ export function degradeCommand(program: Command): void {
     .option('--blur-sigma <sigma>', 'Gaussian blur before downsampling (blind SR)')
     .option('--noise-snr <dB>', 'add Gaussian noise at this SNR after downsampling')
     .option('--seed <n>', 'noise seed', '0');
-  jsonOption(cmd).action(
+  jsonOption(cubeSelectionOptions(cmd)).action(
     async (
       file: string,
       o: CommonOptions & {
+        dataset?: string;
+        bandAxis?: string;
         scale: string;
         output: string;
         blurSigma?: string;
@@ -35,7 +37,7 @@ export function degradeCommand(program: Command): void {
       // never write into a directory or through a symlink.
       await checkOutputPaths(o.output, [file]);
       await ctx.runtime();
-      const hr = await readCube(file);
+      const hr = await readCube(file, parseCubeSelection(o));
       const lr = await degradeCube(hr, {
         scale,
         blurSigma: parseNumber('blur-sigma', o.blurSigma, { min: 0 }),
