@@ -21,6 +21,9 @@ export interface EnqueueScenesOptions {
   overlap?: number;
   /** Each tile under its 8 rotations and flips, averaged (8x the work). */
   selfEnsemble?: boolean;
+  /** HDF5 / NetCDF-4 inputs: the 3-D dataset to read and the axis holding its bands. */
+  dataset?: string;
+  bandAxis?: number;
   /** Attempts per job before it fails for good (default 3; bad inputs fail at once). */
   attempts?: number;
   storage?: SceneStorage;
@@ -63,6 +66,8 @@ export async function enqueueScenes(opts: EnqueueScenesOptions): Promise<Enqueue
       tile: opts.tile,
       overlap: opts.overlap,
       ...(opts.selfEnsemble ? { selfEnsemble: true } : {}),
+      ...(opts.dataset !== undefined ? { dataset: opts.dataset } : {}),
+      ...(opts.bandAxis !== undefined ? { bandAxis: opts.bandAxis } : {}),
     };
     const id = sceneJobId(sceneStem(input), [
       ...files.flatMap((f) => [f.path, f.size, f.mtimeMs]),
@@ -73,6 +78,8 @@ export async function enqueueScenes(opts: EnqueueScenesOptions): Promise<Enqueue
       opts.overlap,
       // Only when set: the ids of plain jobs stay what they were.
       ...(opts.selfEnsemble ? ['self-ensemble'] : []),
+      ...(opts.dataset !== undefined ? [`dataset ${opts.dataset}`] : []),
+      ...(opts.bandAxis !== undefined ? [`band axis ${opts.bandAxis}`] : []),
     ]);
     planned.push({ id, data });
   }

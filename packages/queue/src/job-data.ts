@@ -25,6 +25,10 @@ export interface UpscaleJobData {
   overlap?: number;
   /** Each tile under its 8 rotations and flips, averaged (as `lkca upscale --self-ensemble`). */
   selfEnsemble?: boolean;
+  /** HDF5 / NetCDF-4 input: the 3-D dataset to read (as `lkca upscale --dataset`). */
+  dataset?: string;
+  /** HDF5 / NetCDF-4 input: the dataset axis holding the bands (as `lkca upscale --band-axis`). */
+  bandAxis?: number;
 }
 
 /** What a finished job returns (BullMQ keeps it as the job's return value). */
@@ -71,6 +75,21 @@ function optionalBoolean(data: Record<string, unknown>, key: string): boolean | 
   return v;
 }
 
+function datasetOf(data: Record<string, unknown>): string {
+  const v = data.dataset;
+  if (typeof v !== 'string' || !v.length)
+    throw new QueueInputError(
+      `job data: 'dataset' must be a non-empty path, got ${JSON.stringify(v)}`,
+    );
+  return v;
+}
+
+function bandAxisOf(data: Record<string, unknown>): number {
+  const v = optionalInt(data, 'bandAxis', 0) as number;
+  if (v > 2) throw new QueueInputError(`job data: 'bandAxis' must be 0, 1 or 2, got ${v}`);
+  return v;
+}
+
 /** Checks a job's data as read back from Redis (any producer may have written it). */
 export function parseUpscaleJobData(data: unknown): UpscaleJobData {
   if (!data || typeof data !== 'object')
@@ -90,5 +109,7 @@ export function parseUpscaleJobData(data: unknown): UpscaleJobData {
     tile: optionalInt(d, 'tile', 4),
     overlap: optionalInt(d, 'overlap', 0),
     ...(d.selfEnsemble !== undefined ? { selfEnsemble: optionalBoolean(d, 'selfEnsemble') } : {}),
+    ...(d.dataset !== undefined && d.dataset !== null ? { dataset: datasetOf(d) } : {}),
+    ...(d.bandAxis !== undefined && d.bandAxis !== null ? { bandAxis: bandAxisOf(d) } : {}),
   };
 }

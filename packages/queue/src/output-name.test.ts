@@ -35,6 +35,16 @@ describe('output names, job ids and records (browser-safe helpers)', () => {
       tile: undefined,
     });
     expect(() => parseUpscaleJobData({ input: 'a', output: 'b' })).toThrow(/'model' must be/);
+    // An HDF5 input's dataset and band axis.
+    expect(
+      parseUpscaleJobData({ input: 'a.he5', output: 'b', model: 'm', dataset: '/x', bandAxis: 1 }),
+    ).toMatchObject({ dataset: '/x', bandAxis: 1 });
+    expect(() => parseUpscaleJobData({ input: 'a', output: 'b', model: 'm', dataset: '' })).toThrow(
+      /'dataset' must be a non-empty path/,
+    );
+    expect(() => parseUpscaleJobData({ input: 'a', output: 'b', model: 'm', bandAxis: 3 })).toThrow(
+      /'bandAxis' must be 0, 1 or 2/,
+    );
     expect(() => parseUpscaleJobData({ input: 'a', output: 'b', model: 'm', tile: 2.5 })).toThrow(
       /'tile' must be an integer >= 4/,
     );

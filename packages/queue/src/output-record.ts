@@ -9,7 +9,7 @@ export interface StoredFile {
 /**
  * The record written beside an output once all its files are in place (last, atomically). A retried
  * job whose record matches (same input files with the same sizes and modification times, same model
- * digest, same scale/tile/overlap/self-ensemble) and whose output files still have the recorded sizes is not
+ * digest, same scale/tile/overlap/self-ensemble/dataset) and whose output files still have the recorded sizes is not
  * redone. The input's bytes are not hashed: at archive scale that would read every scene twice.
  */
 export interface OutputRecord {
@@ -22,6 +22,9 @@ export interface OutputRecord {
   overlap?: number;
   /** Made under the geometric self-ensemble (absent: a single pass). */
   selfEnsemble?: boolean;
+  /** The HDF5 dataset and band axis read, when the job named them. */
+  dataset?: string;
+  bandAxis?: number;
   outputs: StoredFile[];
   rows: number;
   cols: number;
@@ -33,7 +36,7 @@ export interface OutputRecord {
 /** What a job expects of an existing record for its output to count as done. */
 export type OutputRecordKey = Pick<
   OutputRecord,
-  'input' | 'modelDigest' | 'tile' | 'overlap' | 'selfEnsemble'
+  'input' | 'modelDigest' | 'tile' | 'overlap' | 'selfEnsemble' | 'dataset' | 'bandAxis'
 > & {
   /** The requested scale, if any (the model's scale is checked by the run itself). */
   scale?: number;
@@ -52,7 +55,9 @@ export function recordMatches(record: OutputRecord | undefined, key: OutputRecor
     (key.scale === undefined || record.scale === key.scale) &&
     record.tile === key.tile &&
     record.overlap === key.overlap &&
-    (record.selfEnsemble ?? false) === (key.selfEnsemble ?? false)
+    (record.selfEnsemble ?? false) === (key.selfEnsemble ?? false) &&
+    record.dataset === key.dataset &&
+    record.bandAxis === key.bandAxis
   );
 }
 

@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCube } from '@hsrkit/hsi-data/node';
+import { readCube, toBipCube } from '@hsrkit/hsi-data/node';
 import { selectRuntime, UpscaleInputError } from '@hsrkit/inference';
 import { loadModel, startTileRunner, upscaleFile } from '@hsrkit/inference/node';
 import * as tf from '@tensorflow/tfjs';
@@ -121,6 +121,52 @@ describe('runUpscaleJob', () => {
     const record = JSON.parse(await fs.readFile(`${output}.lkca.json`, 'utf8'));
     expect(record.selfEnsemble).toBe(true);
     expect((await runUpscaleJob(x8, { storage, model: jm, attempt: 'b3' })).reused).toBe(true);
+  });
+
+  it('an HDF5 input with two cubes: the job names its dataset and band axis; another dataset is redone', async () => {
+    // The crop written by h5wasm as two BIL datasets (rows x bands x cols): the second a brighter copy.
+    const crop = toBipCube(await readCube(scene));
+    const { rows, cols, bands } = crop;
+    const bil = (gain: number) => {
+      const out = new Float32Array(rows * bands * cols);
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++)
+          for (let b = 0; b < bands; b++)
+            out[(r * bands + b) * cols + c] = gain * crop.data[(r * cols + c) * bands + b];
+      return out;
+    };
+    const h5 = await import('h5wasm/node');
+    await h5.ready;
+    const file = join(dir, 'two.h5');
+    const f = new h5.File(file, 'w');
+    f.create_dataset({ name: 'a', data: bil(1), shape: [rows, bands, cols], dtype: '<f' });
+    f.create_dataset({ name: 'b', data: bil(1.5), shape: [rows, bands, cols], dtype: '<f' });
+    f.close();
+    const storage = sharedFileStorage();
+    const output = join(dir, 'h5', 'two.hdr');
+    const data = { input: file, output, model: MODEL, overlap: 16 };
+    // Two cubes: the file alone cannot say which (a permanent failure, no output).
+    const err = await runUpscaleJob(data, { storage, model: jm, attempt: 'h1' }).catch((e) => e);
+    expect(err.name).toBe('HsiFormatError');
+    expect(err.message).toMatch(/two\.h5: dataset: 2 3-D datasets.*\/a \(24 x 31 x 24 float32\)/);
+    expect(jobFailure(err)).toBeInstanceOf(UnrecoverableError);
+    const a = { ...data, dataset: '/a', bandAxis: 1 };
+    expect((await runUpscaleJob(a, { storage, model: jm, attempt: 'h2' })).reused).toBe(false);
+    // The same numbers as the ENVI crop through upscaleFile.
+    await upscaleFile(scene, join(dir, 'ref-h5.hdr'), {
+      model: parts.model,
+      runner: parts.runner,
+      overlap: 16,
+    });
+    const want = toBipCube(await readCube(join(dir, 'ref-h5.hdr'))).data;
+    expect(toBipCube(await readCube(output)).data).toEqual(want);
+    const record = JSON.parse(await fs.readFile(`${output}.lkca.json`, 'utf8'));
+    expect([record.dataset, record.bandAxis]).toEqual(['/a', 1]);
+    expect((await runUpscaleJob(a, { storage, model: jm, attempt: 'h3' })).reused).toBe(true);
+    // Another dataset into the same output is not the same result: redone.
+    const b = { ...a, dataset: '/b' };
+    expect((await runUpscaleJob(b, { storage, model: jm, attempt: 'h4' })).reused).toBe(false);
+    expect(toBipCube(await readCube(output)).data).not.toEqual(want);
   });
 
   it('bad inputs: typed errors, no output, no staging left; failure text keeps the type', async () => {

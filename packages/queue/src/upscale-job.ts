@@ -12,6 +12,8 @@ export interface JobRunOptions {
   tile?: number;
   overlap?: number;
   selfEnsemble?: boolean;
+  /** Which cube of the input (an HDF5 dataset and band axis): inference's UpscaleFileOptions.read. */
+  read?: { dataset?: string; bandAxis?: number };
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -57,9 +59,18 @@ export function tiledJobModel(parts: TiledJobModelParts): JobModel {
         tile: opts.tile,
         overlap: opts.overlap,
         selfEnsemble: opts.selfEnsemble,
+        read: opts.read,
         signal: opts.signal,
         onProgress: opts.onProgress,
       }),
+  };
+}
+
+/** The job's choice of cube within its input, as the readers take it. */
+function readOptionsOf(data: UpscaleJobData): JobRunOptions['read'] {
+  return {
+    ...(data.dataset !== undefined ? { dataset: data.dataset } : {}),
+    ...(data.bandAxis !== undefined ? { bandAxis: data.bandAxis } : {}),
   };
 }
 
@@ -100,6 +111,8 @@ export async function runUpscaleJob(
     tile: data.tile,
     overlap: data.overlap,
     selfEnsemble: data.selfEnsemble,
+    dataset: data.dataset,
+    bandAxis: data.bandAxis,
   };
   const record = await storage.readRecord(data.output);
   if (record && recordMatches(record, key)) {
@@ -126,6 +139,7 @@ export async function runUpscaleJob(
       tile: data.tile,
       overlap: data.overlap,
       selfEnsemble: data.selfEnsemble,
+      read: readOptionsOf(data),
       signal: ctx.signal,
       onProgress: ctx.onProgress,
     });
@@ -151,6 +165,8 @@ export async function runUpscaleJob(
     tile: data.tile,
     overlap: data.overlap,
     ...(data.selfEnsemble ? { selfEnsemble: true } : {}),
+    ...(data.dataset !== undefined ? { dataset: data.dataset } : {}),
+    ...(data.bandAxis !== undefined ? { bandAxis: data.bandAxis } : {}),
     outputs,
     rows: res.rows,
     cols: res.cols,

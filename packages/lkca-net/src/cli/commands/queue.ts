@@ -8,8 +8,14 @@ import {
 } from '@hsrkit/queue/node';
 import type { Command } from 'commander';
 import { resolveModel } from '../../shipped-models.js';
-import { type CommonOptions, makeContext, parseChoice, parseNumber } from '../context.js';
-import { jsonOption, tileOptions } from '../options.js';
+import {
+  type CommonOptions,
+  makeContext,
+  parseChoice,
+  parseCubeSelection,
+  parseNumber,
+} from '../context.js';
+import { cubeSelectionOptions, jsonOption, tileOptions } from '../options.js';
 
 /** `lkca queue wait` saw jobs that failed for good: exit code 1. */
 export class QueueJobsFailedError extends Error {
@@ -49,19 +55,21 @@ export function queueCommand(program: Command): void {
     );
 
   jsonOption(
-    tileOptions(
-      connectionOptions(
-        queue
-          .command('add')
-          .description(
-            'queue one job per scene; outputs are named after the inputs under --out-dir',
-          )
-          .argument('<inputs...>', 'LR cube files, on storage every worker sees')
-          .requiredOption(
-            '--model <name|dir>',
-            'a shipped model (lkca models) or a model folder / model.json, as `lkca upscale --model`',
-          )
-          .requiredOption('--out-dir <dir>', 'folder for the outputs (shared storage)'),
+    cubeSelectionOptions(
+      tileOptions(
+        connectionOptions(
+          queue
+            .command('add')
+            .description(
+              'queue one job per scene; outputs are named after the inputs under --out-dir',
+            )
+            .argument('<inputs...>', 'LR cube files, on storage every worker sees')
+            .requiredOption(
+              '--model <name|dir>',
+              'a shipped model (lkca models) or a model folder / model.json, as `lkca upscale --model`',
+            )
+            .requiredOption('--out-dir <dir>', 'folder for the outputs (shared storage)'),
+        ),
       ),
     )
       .option('--scale <s>', 'check that the model upscales by this factor')
@@ -83,6 +91,8 @@ export function queueCommand(program: Command): void {
         format: string;
         attempts: string;
         selfEnsemble?: boolean;
+        dataset?: string;
+        bandAxis?: string;
       },
     ) => {
       const ctx = makeContext(o);
@@ -100,6 +110,7 @@ export function queueCommand(program: Command): void {
         overlap: parseNumber('overlap', o.overlap, { int: true, min: 0 }),
         attempts: parseNumber('attempts', o.attempts, { int: true, min: 1 }),
         selfEnsemble: !!o.selfEnsemble,
+        ...parseCubeSelection(o),
       });
       ctx.out.result(
         jobs,
