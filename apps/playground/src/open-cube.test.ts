@@ -21,8 +21,8 @@ describe('pickCubeFile', () => {
     expect(pickCubeFile(['a.HDR', 'a.BSQ'])).toEqual({ header: 'a.HDR', data: 'a.BSQ' });
   });
 
-  it('takes a single .mat, .tif, .tiff or .npy', () => {
-    for (const f of ['x.mat', 'x.tif', 'x.TIFF', 'x.npy'])
+  it('takes a single .mat, .tif, .tiff, .npy or HDF5 / NetCDF-4 file', () => {
+    for (const f of ['x.mat', 'x.tif', 'x.TIFF', 'x.npy', 'x.h5', 'x.he5', 'x.nc', 'x.NC4'])
       expect(pickCubeFile([f])).toEqual({ file: f });
   });
 
@@ -116,6 +116,35 @@ describe('what openCube says about the file', () => {
     expect([other.variable, other.cube.rows]).toEqual(['small', 2]);
     await expect(openCube(files, { variable: 'nope' })).rejects.toThrow(
       /two\.mat has no variable nope \(it has big, small\)/,
+    );
+  });
+
+  it('HDF5 / NetCDF-4: one cube read as is; two (PRISMA VNIR + SWIR): the largest, the other offered', async () => {
+    const fixture = (name: string) =>
+      fileURLToPath(
+        new URL(`../../../packages/hsi-data/fixtures/io/hdf5/${name}`, import.meta.url),
+      );
+    const file = async (name: string) => [
+      { name, blob: new Blob([new Uint8Array(await readFile(fixture(name)))]) },
+    ];
+    const emit = await openCube(await file('emit_like.nc'));
+    expect(emit).toMatchObject({ format: 'HDF5', variable: '/reflectance', interleave: 'bip' });
+    expect([emit.cube.rows, emit.cube.cols, emit.cube.bands]).toEqual([20, 16, 12]);
+    expect(emit.variables).toEqual([{ name: '/reflectance', dims: [20, 16, 12] }]);
+    expect(emit.cube.noDataValue).toBe(-9999);
+    const files = await file('prisma_like.he5');
+    const fields = '/HDFEOS/SWATHS/PRS_L2D_HCO/Data Fields';
+    const swir = await openCube(files);
+    expect(swir).toMatchObject({ variable: `${fields}/SWIR_Cube`, interleave: 'bil' });
+    expect(swir.cube.bands).toBe(9);
+    expect(swir.variables?.map((v) => v.name).sort()).toEqual([
+      `${fields}/SWIR_Cube`,
+      `${fields}/VNIR_Cube`,
+    ]);
+    const vnir = await openCube(files, { variable: `${fields}/VNIR_Cube` });
+    expect([vnir.variable, vnir.cube.bands]).toEqual([`${fields}/VNIR_Cube`, 6]);
+    await expect(openCube(files, { variable: '/nope' })).rejects.toThrow(
+      /prisma_like\.he5 has no 3-D dataset \/nope/,
     );
   });
 });

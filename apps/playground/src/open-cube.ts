@@ -10,6 +10,7 @@ import {
   enviDataFileCandidates,
   extensionOf,
   isEnviHeaderName,
+  listHdf5CubesFrom,
   listMatVariablesFrom,
   readCubeFrom,
   toBipCube,
@@ -18,7 +19,8 @@ import { type CubeMask, cubeMask, displayData } from './cube-mask.js';
 import { PlaygroundInputError } from './errors.js';
 
 const ENVI_DATA: string[] = ['', ...ENVI_DATA_EXTENSIONS];
-const SINGLE_FILE = ['.mat', '.tif', '.tiff', '.npy'];
+const HDF5_FILE = ['.h5', '.hdf5', '.he5', '.nc', '.nc4'];
+const SINGLE_FILE = ['.mat', '.tif', '.tiff', '.npy', ...HDF5_FILE];
 /** What the file input offers (files without an extension are accepted too, as ENVI data). */
 export const CUBE_ACCEPT = ['.hdr', ...ENVI_DATA.filter(Boolean), ...SINGLE_FILE].join(',');
 
@@ -29,7 +31,7 @@ export type CubePick = { header: string; data: string } | { file: string };
 
 /**
  * Which of `names` make the cube: an ENVI header whose data file is also there (the names
- * hsi-data looks for beside a header), or a single .mat / .tif / .npy. Anything else says what is
+ * hsi-data looks for beside a header), or a single .mat / .tif / .npy / HDF5 / NetCDF-4 file. Anything else says what is
  * missing.
  */
 export function pickCubeFile(names: string[]): CubePick {
@@ -41,7 +43,7 @@ export function pickCubeFile(names: string[]): CubePick {
   );
   if (unknown.length)
     throw new PlaygroundInputError(
-      `${unknown.join(', ')}: not a cube format (ENVI .hdr + data file, .mat, .tif/.tiff, .npy)`,
+      `${unknown.join(', ')}: not a cube format (ENVI .hdr + data file, .mat, .tif/.tiff, .npy, HDF5 / NetCDF-4 .h5/.he5/.nc)`,
     );
   if (headers.length + singles.length > 1)
     throw new PlaygroundInputError(
@@ -76,7 +78,8 @@ export interface OpenedCube {
   mask: CubeMask;
   /** The samples with every bad band and no-data sample as NaN, for pictures and plots. */
   view: Float32Array;
-  /** MAT: the variable read, and every 3-D numeric variable the file holds (to choose another). */
+  /** MAT: the variable read; HDF5: the dataset read. And every 3-D numeric variable / dataset the
+   * file holds (to choose another). */
   variable?: string;
   variables?: { name: string; dims: number[] }[];
   /** The picked files, to read another MAT variable from. */
@@ -85,7 +88,8 @@ export interface OpenedCube {
 
 /**
  * Reads the cube the picked files hold; samples become BIP float32, metadata is kept. `variable`
- * picks the MAT variable (default: the largest 3-D numeric one, as hsi-data reads).
+ * picks the MAT variable (default: the largest 3-D numeric one, as hsi-data reads) or the HDF5
+ * dataset (default: the only one, else the largest, the others offered to choose from).
  */
 export async function openCube(
   files: { name: string; blob: Blob }[],
@@ -98,8 +102,26 @@ export async function openCube(
   const input: CubeBytes =
     'header' in pick ? { header: named(pick.header), data: named(pick.data) } : named(pick.file);
   const name = 'header' in pick ? pick.header : pick.file;
-  const format = 'header' in pick ? 'ENVI' : extOf(name).slice(1).toUpperCase();
+  const ext = extOf(name);
+  const format =
+    'header' in pick ? 'ENVI' : HDF5_FILE.includes(ext) ? 'HDF5' : ext.slice(1).toUpperCase();
   let variables: OpenedCube['variables'];
+  let dataset: string | undefined;
+  if (format === 'HDF5') {
+    const listed = await listHdf5CubesFrom(named(name));
+    variables = listed.map((c) => ({ name: c.path, dims: c.shape }));
+    if (opts.variable && !listed.some((c) => c.path === opts.variable))
+      throw new PlaygroundInputError(
+        `${name} has no 3-D dataset ${opts.variable} (it has ${listed.map((c) => c.path).join(', ') || 'none'})`,
+      );
+    // Several cubes (PRISMA's VNIR and SWIR): the largest first, the others in the chooser.
+    const size = (d: number[]) => d.reduce((a, b) => a * b, 1);
+    dataset =
+      opts.variable ??
+      (listed.length > 1
+        ? [...listed].sort((a, b) => size(b.shape) - size(a.shape))[0].path
+        : undefined);
+  }
   if (format === 'MAT') {
     const listed = await listMatVariablesFrom(named(name));
     variables = listed
@@ -110,7 +132,14 @@ export async function openCube(
         `${name} has no variable ${opts.variable} (it has ${listed.map((v) => v.name).join(', ')})`,
       );
   }
-  const readOpts = opts.variable ? { variable: opts.variable } : {};
+  const readOpts =
+    format === 'HDF5'
+      ? dataset
+        ? { dataset }
+        : {}
+      : opts.variable
+        ? { variable: opts.variable }
+        : {};
   const info = await cubeInfoFrom(input, readOpts);
   const cube = toBipCube(await readCubeFrom(input, readOpts));
   const mask = cubeMask(cube);
@@ -122,7 +151,7 @@ export async function openCube(
     cube,
     mask,
     view: displayData(cube, mask),
-    variable: info.variable,
+    variable: info.variable ?? info.dataset,
     variables,
     files,
   };

@@ -50,6 +50,9 @@ const LR_FILES = [sample('balloons-lr-x4.hdr'), sample('balloons-lr-x4.img')];
 const MAT_V73 = fileURLToPath(
   new URL('../../../packages/hsi-data/fixtures/io/mat/balloons_crop_v73.mat', import.meta.url),
 );
+const PRISMA_HE5 = fileURLToPath(
+  new URL('../../../packages/hsi-data/fixtures/io/hdf5/prisma_like.he5', import.meta.url),
+);
 const ANY_BAND = fileURLToPath(
   new URL('../../../packages/lkca-net/assets/models/lkca-any-band-x4/', import.meta.url),
 );
@@ -462,6 +465,15 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
     );
     expect(await page.textContent('[data-field=format]')).toContain('MAT, uint16');
     expect(await page.textContent('[data-field=shape]')).toBe('24 rows x 20 cols x 31 bands');
+    // HDF5 with two cubes (PRISMA's VNIR and SWIR, rows x bands x cols): the larger, then the other.
+    await page.setInputFiles('#cube-input', [PRISMA_HE5]);
+    await waitFor(page, 'the HDF5 file', (s) => s.input?.name === 'prisma_like.he5', '#cube-error');
+    expect(await page.textContent('[data-field=format]')).toContain('HDF5, uint16, BIL');
+    expect(await page.textContent('[data-field=dataset]')).toMatch(/SWIR_Cube \(of 2 3-D datasets\)/);
+    expect(await page.textContent('[data-field=shape]')).toBe('14 rows x 18 cols x 9 bands');
+    await page.selectOption('#mat-variable', '/HDFEOS/SWATHS/PRS_L2D_HCO/Data Fields/VNIR_Cube');
+    await waitFor(page, 'the VNIR cube', (s) => s.input?.bands === 6 && s.input, '#cube-error');
+    expect(await page.textContent('[data-field=shape]')).toBe('14 rows x 18 cols x 6 bands');
   });
 
   it("a file the reader refuses: the error names hsi-data's class and the file, even minified", async () => {

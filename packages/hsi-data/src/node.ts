@@ -25,6 +25,6 @@ export {
 export { type FileByteSource, fileHandleSource, openFileSource } from './node/file-source.js';
 export { geoTiffInfo, readGeoTiff, readGeoTiffWindow, writeGeoTiff } from './node/geotiff-files.js';
 export { listMatVariables, matInfo, readMat, writeMat } from './node/mat-files.js';
-export { hdf5Info, readHdf5, readHdf5Window } from './node/hdf5-files.js';
+export { hdf5Info, listHdf5Cubes, readHdf5, readHdf5Window } from './node/hdf5-files.js';
 export { npyInfo, readNpy, readNpyWindow, writeNpy } from './node/npy-files.js';
 export { writePng } from './node/png-file.js';

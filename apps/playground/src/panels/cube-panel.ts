@@ -206,13 +206,14 @@ export function cubePanel(store: Store): void {
       ];
       if (opened.variable) {
         const vars = opened.variables ?? [];
+        const what = opened.format === 'HDF5' ? 'dataset' : 'variable';
         const chooser =
           vars.length > 1
             ? h(
                 'select',
                 {
                   id: 'mat-variable',
-                  'aria-label': 'MAT variable',
+                  'aria-label': opened.format === 'HDF5' ? 'HDF5 dataset' : 'MAT variable',
                   onchange: (e: Event) =>
                     load(opened.files, !!s.inputIsSample, (e.target as HTMLSelectElement).value),
                 },
@@ -226,9 +227,9 @@ export function cubePanel(store: Store): void {
               )
             : undefined;
         fields.push([
-          'variable',
+          what,
           chooser
-            ? h('span', {}, `${opened.variable} (of ${vars.length} 3-D variables) `, chooser)
+            ? h('span', {}, `${opened.variable} (of ${vars.length} 3-D ${what}s) `, chooser)
             : opened.variable,
         ]);
       }

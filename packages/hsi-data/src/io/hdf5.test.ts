@@ -10,9 +10,10 @@ import { useTempDir } from '../../test/io-fixtures.js';
 import { sampleIndex } from '../cube.js';
 import { HsiFormatError, HsiTruncatedError } from '../errors.js';
 import { cubeInfo, readCube, readCubeWindow, writeCube } from '../node/cube-files.js';
-import { hdf5Info, readHdf5, readHdf5Window } from '../node/hdf5-files.js';
+import { hdf5Info, listHdf5Cubes, readHdf5, readHdf5Window } from '../node/hdf5-files.js';
 import { bytesSource } from './byte-source.js';
 import { cubeFormatOf, cubeInfoFrom, readCubeFrom, readCubeWindowFrom } from './cube-io.js';
+import { listHdf5CubesFrom } from './hdf5.js';
 
 const dir = fileURLToPath(new URL('../../fixtures/io/hdf5/', import.meta.url));
 const at = (f: string) => path.join(dir, f);
@@ -84,6 +85,17 @@ describe('HDF5 / NetCDF-4 cubes', () => {
     expect(err.field).toBe('dataset');
     expect(err.message).toContain(file);
     for (const c of p.candidates) expect(err.message).toContain(c);
+    // Listed, by path and from bytes alike.
+    const listed = await listHdf5Cubes(file);
+    expect(listed.map((c) => c.path).sort()).toEqual([...p.candidates].sort());
+    expect(listed.find((c) => c.path.endsWith('VNIR_Cube'))).toMatchObject({
+      shape: [14, 6, 18],
+      sampleType: 'uint16',
+    });
+    const fromBytes = await listHdf5CubesFrom(
+      bytesSource(new Uint8Array(await fs.readFile(file)), p.file),
+    );
+    expect(fromBytes).toEqual(listed);
     for (const part of [p.vnir, p.swir]) {
       const info = await hdf5Info(file, { dataset: part.dataset });
       expect(info).toMatchObject({

@@ -10,7 +10,9 @@ import {
   toByteSource,
 } from './byte-source.js';
 import {
+  type Hdf5CubeCandidate,
   type Hdf5ReadOptions,
+  hdf5CubeCandidates,
   hdf5CubeInfo,
   hdf5CubeLayout,
   readHdf5CubeWindow,
@@ -80,4 +82,9 @@ export function hdf5InfoFrom(
   return withHdf5Bytes(input, opts, (h5, f, file) =>
     hdf5CubeInfo(hdf5CubeLayout(h5, f, file, opts), file),
   );
+}
+
+/** The 3-D numeric datasets of an HDF5 / NetCDF-4 file's bytes: the cubes `dataset` may name. */
+export function listHdf5CubesFrom(input: ByteInput): Promise<Hdf5CubeCandidate[]> {
+  return withHdf5Bytes(input, {}, (h5, f) => hdf5CubeCandidates(h5, f));
 }

@@ -65,7 +65,7 @@ export {
   readMatFrom,
 } from './mat.js';
 export { type MatVariable, parseMatV5 } from './mat-v5.js';
-export { hdf5InfoFrom, readHdf5From, readHdf5WindowFrom } from './hdf5.js';
+export { hdf5InfoFrom, listHdf5CubesFrom, readHdf5From, readHdf5WindowFrom } from './hdf5.js';
 export type {
   BandAxisSource,
   Hdf5CubeCandidate,

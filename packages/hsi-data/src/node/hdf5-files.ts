@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import type { Cube } from '../cube.js';
 import { readRange, throwIfAborted } from '../io/byte-source.js';
 import {
+  type Hdf5CubeCandidate,
   type Hdf5ReadOptions,
+  hdf5CubeCandidates,
   hdf5CubeInfo,
   hdf5CubeLayout,
   readHdf5CubeWindow,
@@ -66,4 +68,9 @@ export function hdf5Info(
   opts: Hdf5ReadOptions & ReadOptions = {},
 ): Promise<CubeInfo> {
   return withHdf5File(file, opts, (h5, f) => hdf5CubeInfo(hdf5CubeLayout(h5, f, file, opts), file));
+}
+
+/** The 3-D numeric datasets of an HDF5 / NetCDF-4 file: the cubes `dataset` may name. */
+export function listHdf5Cubes(file: string): Promise<Hdf5CubeCandidate[]> {
+  return withHdf5File(file, {}, (h5, f) => hdf5CubeCandidates(h5, f));
 }
