@@ -1,4 +1,4 @@
-import { readCube } from '@hsrkit/hsi-data/node';
+import { type ReadCubeOptions, readCube } from '@hsrkit/hsi-data/node';
 import { loadModel } from '@hsrkit/inference/node';
 import { type SceneTrainingOptions, type SceneTrainingResult, trainOnScenes } from './training.js';
 
@@ -10,6 +10,8 @@ export interface SceneFileTrainingOptions
   teacherPath?: string;
   /** Keep the last n columns of the first scene out of training, for validation. */
   holdOutCols?: number;
+  /** Which cube of each file where the file alone cannot say (an HDF5 dataset and band axis). */
+  read?: Pick<ReadCubeOptions, 'dataset' | 'bandAxis' | 'variable'>;
 }
 
 /**
@@ -20,9 +22,9 @@ export interface SceneFileTrainingOptions
 export async function trainOnSceneFiles(
   opts: SceneFileTrainingOptions,
 ): Promise<SceneTrainingResult> {
-  const { dataFiles, teacherPath, holdOutCols, ...rest } = opts;
+  const { dataFiles, teacherPath, holdOutCols, read, ...rest } = opts;
   const scenes = [];
-  for (const f of dataFiles) scenes.push(await readCube(f, { nonFinite: { fill: 0 } }));
+  for (const f of dataFiles) scenes.push(await readCube(f, { ...read, nonFinite: { fill: 0 } }));
   const teacher = teacherPath ? await loadModel(teacherPath) : undefined;
   const first = scenes[0];
   try {

@@ -3,7 +3,7 @@
 // resumable checkpoints (src/any-band/train.ts does the training).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Cube, cropCube, readCube } from '@hsrkit/hsi-data/node';
+import { type Cube, cropCube, type ReadCubeOptions, readCube } from '@hsrkit/hsi-data/node';
 import { AnyBandSR } from './any-band-model.js';
 import { loadAnyBandCheckpoint, saveAnyBandCheckpoint } from './checkpoint-node.js';
 import { AnyBandConfigError } from './errors.js';
@@ -111,6 +111,8 @@ export interface AnyBandFileTrainingOptions
     c: PatchChoice & { scenes: string[]; validation: string[]; holdOutCols: number },
   ) => void;
   onProgress?: (e: AnyBandProgress) => void;
+  /** Which cube of each file where the file alone cannot say (an HDF5 dataset and band axis). */
+  read?: Pick<ReadCubeOptions, 'dataset' | 'bandAxis' | 'variable'>;
 }
 
 export interface AnyBandFileTrainingResult extends AnyBandTrainingResult {
@@ -128,7 +130,7 @@ export async function trainAnyBandOnFiles(
   if (!dataFiles.length) throw new AnyBandConfigError('data', 'no training file');
   const cubes: { id: string; cube: Cube }[] = [];
   for (const f of dataFiles)
-    cubes.push({ id: f, cube: await readCube(f, { nonFinite: { fill: 0 } }) });
+    cubes.push({ id: f, cube: await readCube(f, { ...opts.read, nonFinite: { fill: 0 } }) });
   const validation: AnyBandTrainScene[] = [];
   const holdOutCols =
     opts.holdOutCols === 'auto' || opts.holdOutCols === undefined

@@ -6,8 +6,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCube, toBipCube, writeCube } from '@hsrkit/hsi-data/node';
+import { cropCube, readCube, toBipCube, writeCube } from '@hsrkit/hsi-data/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDemoScene } from '../demo-scene.js';
 import { lkca } from './test-support.js';
 
 const HDF5 = fileURLToPath(new URL('../../../hsi-data/fixtures/io/hdf5/', import.meta.url));
@@ -95,4 +96,61 @@ describe('lkca with HDF5 / NetCDF-4 inputs', () => {
       (await readdir(dir)).filter((f) => f.startsWith('out') || f.includes('partial')),
     ).toEqual([]);
   }, 120_000);
+
+  it('lkca train on an HDF5 file of two cubes: --dataset and --band-axis pick one, as for upscale', async () => {
+    // A real 48 x 48 x 31 crop of the demo scene, written by h5wasm as bands x rows x cols, beside
+    // a second cube: no dimension names, no wavelengths, no axis far shorter than the others.
+    const crop = toBipCube(
+      cropCube('c', await readDemoScene(), { row: 100, col: 100, rows: 48, cols: 48 }),
+    );
+    const bsq = new Float32Array(crop.data.length);
+    for (let p = 0; p < 48 * 48; p++)
+      for (let b = 0; b < 31; b++) bsq[b * 48 * 48 + p] = crop.data[p * 31 + b];
+    const h5 = await import('h5wasm/node');
+    await h5.ready;
+    const file = join(dir, 'scene.h5');
+    const f = new h5.File(file, 'w');
+    f.create_dataset({ name: 'cube', data: bsq, shape: [31, 48, 48], dtype: '<f' });
+    f.create_dataset({
+      name: 'mask',
+      data: new Float32Array(2 * 48 * 48),
+      shape: [2, 48, 48],
+      dtype: '<f',
+    });
+    f.close();
+    const args = ['--scale', '4', '--steps', '2', '--backend', 'wasm'];
+    const which = await lkca('train', '--data', file, '-o', join(dir, 'm0'), ...args);
+    expect(which.code).not.toBe(0);
+    expect(which.stderr).toMatch(/scene\.h5: dataset: 2 3-D datasets/);
+    const axis = await lkca(
+      'train',
+      '--data',
+      file,
+      '--dataset',
+      '/cube',
+      '-o',
+      join(dir, 'm1'),
+      ...args,
+    );
+    expect(axis.stderr).toMatch(/bandAxis: cannot tell which axis of \/cube \(31 x 48 x 48\)/);
+    const ok = await lkca(
+      'train',
+      '--data',
+      file,
+      '--dataset',
+      '/cube',
+      '--band-axis',
+      '0',
+      '-o',
+      join(dir, 'm2'),
+      ...args,
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    const sr = join(dir, 'sr.hdr');
+    const lr = join(dir, 'lr.hdr');
+    await writeCube(lr, cropCube('lr', crop, { row: 0, col: 0, rows: 12, cols: 12 }));
+    const up = await lkca('upscale', lr, '--model', join(dir, 'm2'), '-o', sr, '--workers', '1');
+    expect(up.code, up.stderr).toBe(0);
+    expect((await readCube(sr)).bands).toBe(31);
+  }, 180_000);
 });

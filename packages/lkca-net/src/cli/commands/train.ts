@@ -14,9 +14,10 @@ import {
   type CommonOptions,
   makeContext,
   parseChoice,
+  parseCubeSelection,
   parseNumber,
 } from '../context.js';
-import { backendOption, jsonOption, winogradOption } from '../options.js';
+import { backendOption, cubeSelectionOptions, jsonOption, winogradOption } from '../options.js';
 import { formatNumber } from '../output.js';
 
 interface TrainFlags extends CommonOptions {
@@ -43,6 +44,8 @@ interface TrainFlags extends CommonOptions {
   seed: string;
   sam?: string;
   spectralGradient?: string;
+  dataset?: string;
+  bandAxis?: string;
 }
 
 export function trainCommand(program: Command): void {
@@ -102,222 +105,225 @@ export function trainCommand(program: Command): void {
       '--spectral-gradient <w>',
       'weight of the band-to-band difference L1 term (default 1; 0: off)',
     );
-  jsonOption(winogradOption(backendOption(cmd))).action(async (o: TrainFlags) => {
-    const ctx = makeContext(o, { training: true });
-    const checkpointEvery = parseNumber('checkpoint-every', o.checkpointEvery, {
-      int: true,
-      min: 1,
-    })!;
-    if (o.resume) {
-      // Resuming from nothing would silently start again at step 1: refused.
-      if (!o.checkpointDir) throw new CliUsageError('--resume needs --checkpoint-dir <dir>');
-      const found = await listCheckpoints(o.checkpointDir).catch(() => []);
-      if (found.length === 0 && !existsSync(join(o.checkpointDir, 'last', 'state.json')))
-        throw new CliUsageError(
-          `--resume: no checkpoint in ${o.checkpointDir} (nothing to resume; drop --resume to start)`,
+  jsonOption(cubeSelectionOptions(winogradOption(backendOption(cmd)))).action(
+    async (o: TrainFlags) => {
+      const ctx = makeContext(o, { training: true });
+      const checkpointEvery = parseNumber('checkpoint-every', o.checkpointEvery, {
+        int: true,
+        min: 1,
+      })!;
+      if (o.resume) {
+        // Resuming from nothing would silently start again at step 1: refused.
+        if (!o.checkpointDir) throw new CliUsageError('--resume needs --checkpoint-dir <dir>');
+        const found = await listCheckpoints(o.checkpointDir).catch(() => []);
+        if (found.length === 0 && !existsSync(join(o.checkpointDir, 'last', 'state.json')))
+          throw new CliUsageError(
+            `--resume: no checkpoint in ${o.checkpointDir} (nothing to resume; drop --resume to start)`,
+          );
+      }
+      const scale = parseNumber('scale', o.scale, { int: true, min: 2 })!;
+      const minutes = parseNumber('minutes', o.minutes, { min: 0.01 });
+      const steps =
+        parseNumber('steps', o.steps, { int: true, min: 1 }) ??
+        (minutes === undefined ? 1000 : undefined);
+      const arch = resolveArch(o, cmd, scale);
+      await ctx.runtime();
+      // Which kernels train (the trainer registers the same ones again, at no cost).
+      const kernels = o.winograd === false ? 'tfjs' : 'fastest';
+      const kernelLine = (await prepareTrainingKernels({ kernels })).kernels;
+      ctx.out.info(`training kernels: ${kernelLine}`);
+      const budget = `${steps !== undefined ? `${steps} steps` : ''}${steps !== undefined && minutes !== undefined ? ' or ' : ''}${minutes !== undefined ? `${minutes} min` : ''}`;
+      const common = {
+        scale,
+        steps,
+        minutes,
+        read: parseCubeSelection(o),
+        holdOutCols:
+          o.holdOutCols === 'auto'
+            ? undefined
+            : parseNumber('hold-out-cols', o.holdOutCols, { int: true, min: 0 }),
+        batchSize: parseNumber('batch', o.batch, { int: true, min: 1 }),
+        patchSize: parseNumber('patch', o.patch, { int: true, min: scale }),
+        seed: parseNumber('seed', o.seed, { int: true }),
+        signal: ctx.signal,
+      };
+      if (arch.kind === 'any-band') {
+        await checkModelOutputDir(o.output, [...o.data, ...(arch.initPath ? [arch.initPath] : [])]);
+        ctx.out.info(`model: ${arch.why}`);
+        const lr = parseNumber('lr', o.lr, { min: 0 }) ?? (arch.initPath ? 1e-4 : 1e-3);
+        const bar = ctx.out.progress(
+          minutes !== undefined ? 'budget %' : 'steps',
+          minutes !== undefined ? 100 : steps!,
         );
-    }
-    const scale = parseNumber('scale', o.scale, { int: true, min: 2 })!;
-    const minutes = parseNumber('minutes', o.minutes, { min: 0.01 });
-    const steps =
-      parseNumber('steps', o.steps, { int: true, min: 1 }) ??
-      (minutes === undefined ? 1000 : undefined);
-    const arch = resolveArch(o, cmd, scale);
-    await ctx.runtime();
-    // Which kernels train (the trainer registers the same ones again, at no cost).
-    const kernels = o.winograd === false ? 'tfjs' : 'fastest';
-    const kernelLine = (await prepareTrainingKernels({ kernels })).kernels;
-    ctx.out.info(`training kernels: ${kernelLine}`);
-    const budget = `${steps !== undefined ? `${steps} steps` : ''}${steps !== undefined && minutes !== undefined ? ' or ' : ''}${minutes !== undefined ? `${minutes} min` : ''}`;
-    const common = {
-      scale,
-      steps,
-      minutes,
-      holdOutCols:
-        o.holdOutCols === 'auto'
-          ? undefined
-          : parseNumber('hold-out-cols', o.holdOutCols, { int: true, min: 0 }),
-      batchSize: parseNumber('batch', o.batch, { int: true, min: 1 }),
-      patchSize: parseNumber('patch', o.patch, { int: true, min: scale }),
-      seed: parseNumber('seed', o.seed, { int: true }),
-      signal: ctx.signal,
-    };
-    if (arch.kind === 'any-band') {
-      await checkModelOutputDir(o.output, [...o.data, ...(arch.initPath ? [arch.initPath] : [])]);
+        const res = await trainAnyBandOnFiles({
+          ...common,
+          holdOutCols: o.holdOutCols === undefined ? 'auto' : common.holdOutCols,
+          dataFiles: o.data,
+          initPath: arch.initPath,
+          lr,
+          lrMin: lr / 100,
+          warmup: arch.initPath ? 50 : 100,
+          loss: {
+            sam: parseNumber('sam', o.sam, { min: 0 }) ?? 4,
+            spectralGradient: parseNumber('spectral-gradient', o.spectralGradient, { min: 0 }) ?? 1,
+          },
+          checkpointDir: o.checkpointDir,
+          resume: !!o.resume,
+          onChoice: (c) =>
+            ctx.out.info(
+              `patch ${c.patch * scale} x ${c.patch * scale} HR (${c.reason}), batch ${c.batch}; training on ${c.scenes.join(', ')}; ${c.validation.length ? `validating on ${c.validation.join(', ')} (the best weights kept, the starting ones included)` : 'no validation strip (the last weights are kept)'}; budget ${budget}`,
+            ),
+          onProgress: (e) => {
+            if (e.validation) {
+              const v = e.validation.scenes[0];
+              ctx.out.info(
+                `validation at step ${e.step}: ${v.mpsnr.toFixed(2)} dB (bicubic ${v.bicubicMpsnr.toFixed(2)}), SAM ${v.sam.toFixed(3)} (bicubic ${v.bicubicSam.toFixed(3)})${e.best ? ', best so far' : ''}`,
+              );
+              return;
+            }
+            bar.update(
+              minutes !== undefined ? Math.min(100, Math.round(100 * e.fraction)) : e.step,
+              `step ${e.step} loss ${e.loss.toFixed(4)} ${e.stepsPerSecond.toFixed(2)} it/s`,
+            );
+          },
+        }).finally(() => bar.stop());
+        const best = res.best?.scenes[0];
+        try {
+          await saveAnyBandModel(res.model, o.output, {
+            name: o.output,
+            training: {
+              data: o.data.join(', '),
+              from: arch.initName,
+              steps: res.state.step,
+              bestStep: res.best?.step ?? null,
+              minutes: +(res.state.seconds / 60).toFixed(2),
+              seed: common.seed,
+              patch: res.choice.patch * scale,
+              batch: res.choice.batch,
+              lr,
+              holdOutCols: res.holdOutCols,
+              validation: best
+                ? {
+                    mpsnr: best.mpsnr,
+                    sam: best.sam,
+                    bicubicMpsnr: best.bicubicMpsnr,
+                    bicubicSam: best.bicubicSam,
+                  }
+                : null,
+            },
+          });
+          const value = {
+            output: o.output,
+            arch: 'any-band',
+            model: arch.why,
+            init: arch.initName,
+            steps: res.state.step,
+            minutes: +(res.state.seconds / 60).toFixed(2),
+            aborted: res.aborted,
+            params: res.model.core.countParams(),
+            patch: res.choice.patch * scale,
+            batch: res.choice.batch,
+            patchReason: res.choice.reason,
+            holdOutCols: res.holdOutCols,
+            bestStep: res.best?.step ?? null,
+            validation: best ?? null,
+            kernels: kernelLine,
+          };
+          ctx.out.result(
+            value,
+            `saved ${o.output} (any-band${arch.initName ? `, fine-tuned from ${arch.initName}` : ''}) after ${value.steps} steps, ${value.minutes} min${res.aborted ? ' (aborted; resume with --resume)' : ''}; params ${formatNumber(value.params)}${
+              best
+                ? `; kept the weights of step ${res.best?.step}${res.best?.step === 0 ? ' (the starting model: training did not beat it on the held-out strip)' : ''}: held-out ${best.mpsnr.toFixed(2)} dB (bicubic ${best.bicubicMpsnr.toFixed(2)}), SAM ${best.sam.toFixed(3)} (bicubic ${best.bicubicSam.toFixed(3)})`
+                : ''
+            }`,
+          );
+          if (res.aborted)
+            throw new Error(
+              `interrupted: stopped after step ${value.steps} of ${minutes === undefined ? steps : budget}; the model is saved in ${o.output}`,
+            );
+        } finally {
+          res.model.dispose();
+        }
+        return;
+      }
       ctx.out.info(`model: ${arch.why}`);
-      const lr = parseNumber('lr', o.lr, { min: 0 }) ?? (arch.initPath ? 1e-4 : 1e-3);
+      const upsampler = parseChoice<UpsamplerKind>('upsampler', o.upsampler, [
+        'conv',
+        'group',
+        'svd',
+      ]);
       const bar = ctx.out.progress(
-        minutes !== undefined ? 'budget %' : 'steps',
-        minutes !== undefined ? 100 : steps!,
+        minutes !== undefined && steps === undefined ? 'budget %' : 'steps',
+        minutes !== undefined && steps === undefined ? 100 : steps!,
       );
-      const res = await trainAnyBandOnFiles({
+      let choice: { patchSize: number; batchSize: number; reason: string } | undefined;
+      const res = await trainOnSceneFiles({
         ...common,
-        holdOutCols: o.holdOutCols === undefined ? 'auto' : common.holdOutCols,
         dataFiles: o.data,
-        initPath: arch.initPath,
-        lr,
-        lrMin: lr / 100,
-        warmup: arch.initPath ? 50 : 100,
-        loss: {
-          sam: parseNumber('sam', o.sam, { min: 0 }) ?? 4,
+        teacherPath: o.teacher,
+        model: {
+          upsampler,
+          channels: parseNumber('channels', o.channels, { int: true, min: 1 }),
+          blocks: parseNumber('blocks', o.blocks, { int: true, min: 1 }),
+          upsamplerRank: parseNumber('rank', o.rank, { int: true, min: 1 }),
+        },
+        alpha: parseNumber('alpha', o.alpha, { min: 0 }),
+        lr: parseNumber('lr', o.lr, { min: 0 }) ?? 1e-3,
+        spectralLoss: {
+          sam: parseNumber('sam', o.sam, { min: 0 }) ?? 1,
           spectralGradient: parseNumber('spectral-gradient', o.spectralGradient, { min: 0 }) ?? 1,
         },
         checkpointDir: o.checkpointDir,
+        checkpointEvery,
         resume: !!o.resume,
-        onChoice: (c) =>
+        kernels,
+        onChoice: (c) => {
+          choice = c;
           ctx.out.info(
-            `patch ${c.patch * scale} x ${c.patch * scale} HR (${c.reason}), batch ${c.batch}; training on ${c.scenes.join(', ')}; ${c.validation.length ? `validating on ${c.validation.join(', ')} (the best weights kept, the starting ones included)` : 'no validation strip (the last weights are kept)'}; budget ${budget}`,
-          ),
+            `patch ${c.patchSize} x ${c.patchSize} HR (${c.reason}), batch ${c.batchSize}; budget ${budget}`,
+          );
+        },
         onProgress: (e) => {
-          if (e.validation) {
-            const v = e.validation.scenes[0];
-            ctx.out.info(
-              `validation at step ${e.step}: ${v.mpsnr.toFixed(2)} dB (bicubic ${v.bicubicMpsnr.toFixed(2)}), SAM ${v.sam.toFixed(3)} (bicubic ${v.bicubicSam.toFixed(3)})${e.best ? ', best so far' : ''}`,
-            );
-            return;
-          }
           bar.update(
-            minutes !== undefined ? Math.min(100, Math.round(100 * e.fraction)) : e.step,
-            `step ${e.step} loss ${e.loss.toFixed(4)} ${e.stepsPerSecond.toFixed(2)} it/s`,
+            minutes !== undefined && steps === undefined
+              ? Math.min(100, Math.round(100 * (e.budgetFraction ?? 0)))
+              : e.step,
+            `loss ${e.losses.total.toFixed(4)} ${e.stepsPerSecond.toFixed(2)} it/s${e.validation ? ` val ${e.validation.metrics.mpsnr.toFixed(2)} dB` : ''}`,
           );
         },
       }).finally(() => bar.stop());
-      const best = res.best?.scenes[0];
-      try {
-        await saveAnyBandModel(res.model, o.output, {
-          name: o.output,
-          training: {
-            data: o.data.join(', '),
-            from: arch.initName,
-            steps: res.state.step,
-            bestStep: res.best?.step ?? null,
-            minutes: +(res.state.seconds / 60).toFixed(2),
-            seed: common.seed,
-            patch: res.choice.patch * scale,
-            batch: res.choice.batch,
-            lr,
-            holdOutCols: res.holdOutCols,
-            validation: best
-              ? {
-                  mpsnr: best.mpsnr,
-                  sam: best.sam,
-                  bicubicMpsnr: best.bicubicMpsnr,
-                  bicubicSam: best.bicubicSam,
-                }
-              : null,
-          },
-        });
-        const value = {
-          output: o.output,
-          arch: 'any-band',
-          model: arch.why,
-          init: arch.initName,
-          steps: res.state.step,
-          minutes: +(res.state.seconds / 60).toFixed(2),
-          aborted: res.aborted,
-          params: res.model.core.countParams(),
-          patch: res.choice.patch * scale,
-          batch: res.choice.batch,
-          patchReason: res.choice.reason,
-          holdOutCols: res.holdOutCols,
-          bestStep: res.best?.step ?? null,
-          validation: best ?? null,
-          kernels: kernelLine,
-        };
-        ctx.out.result(
-          value,
-          `saved ${o.output} (any-band${arch.initName ? `, fine-tuned from ${arch.initName}` : ''}) after ${value.steps} steps, ${value.minutes} min${res.aborted ? ' (aborted; resume with --resume)' : ''}; params ${formatNumber(value.params)}${
-            best
-              ? `; kept the weights of step ${res.best?.step}${res.best?.step === 0 ? ' (the starting model: training did not beat it on the held-out strip)' : ''}: held-out ${best.mpsnr.toFixed(2)} dB (bicubic ${best.bicubicMpsnr.toFixed(2)}), SAM ${best.sam.toFixed(3)} (bicubic ${best.bicubicSam.toFixed(3)})`
-              : ''
-          }`,
-        );
-        if (res.aborted)
-          throw new Error(
-            `interrupted: stopped after step ${value.steps} of ${minutes === undefined ? steps : budget}; the model is saved in ${o.output}`,
-          );
-      } finally {
-        res.model.dispose();
-      }
-      return;
-    }
-    ctx.out.info(`model: ${arch.why}`);
-    const upsampler = parseChoice<UpsamplerKind>('upsampler', o.upsampler, [
-      'conv',
-      'group',
-      'svd',
-    ]);
-    const bar = ctx.out.progress(
-      minutes !== undefined && steps === undefined ? 'budget %' : 'steps',
-      minutes !== undefined && steps === undefined ? 100 : steps!,
-    );
-    let choice: { patchSize: number; batchSize: number; reason: string } | undefined;
-    const res = await trainOnSceneFiles({
-      ...common,
-      dataFiles: o.data,
-      teacherPath: o.teacher,
-      model: {
-        upsampler,
-        channels: parseNumber('channels', o.channels, { int: true, min: 1 }),
-        blocks: parseNumber('blocks', o.blocks, { int: true, min: 1 }),
-        upsamplerRank: parseNumber('rank', o.rank, { int: true, min: 1 }),
-      },
-      alpha: parseNumber('alpha', o.alpha, { min: 0 }),
-      lr: parseNumber('lr', o.lr, { min: 0 }) ?? 1e-3,
-      spectralLoss: {
-        sam: parseNumber('sam', o.sam, { min: 0 }) ?? 1,
-        spectralGradient: parseNumber('spectral-gradient', o.spectralGradient, { min: 0 }) ?? 1,
-      },
-      checkpointDir: o.checkpointDir,
-      checkpointEvery,
-      resume: !!o.resume,
-      kernels,
-      onChoice: (c) => {
-        choice = c;
-        ctx.out.info(
-          `patch ${c.patchSize} x ${c.patchSize} HR (${c.reason}), batch ${c.batchSize}; budget ${budget}`,
-        );
-      },
-      onProgress: (e) => {
-        bar.update(
-          minutes !== undefined && steps === undefined
-            ? Math.min(100, Math.round(100 * (e.budgetFraction ?? 0)))
-            : e.step,
-          `loss ${e.losses.total.toFixed(4)} ${e.stepsPerSecond.toFixed(2)} it/s${e.validation ? ` val ${e.validation.metrics.mpsnr.toFixed(2)} dB` : ''}`,
-        );
-      },
-    }).finally(() => bar.stop());
-    await saveModel(res.model, o.output);
-    const validation = res.finalValidation;
-    const aborted = res.result.aborted;
-    const value = {
-      output: o.output,
-      arch: 'lkca',
-      model: arch.why,
-      patch: choice?.patchSize,
-      batch: choice?.batchSize,
-      patchReason: choice?.reason,
-      steps: res.result.step,
-      aborted: res.result.aborted,
-      params: res.model.countParams(),
-      validation: validation ?? null,
-      kernels: res.result.kernels,
-    };
-    ctx.out.result(
-      value,
-      `saved ${o.output} after ${res.result.step} steps${res.result.aborted ? ' (aborted; resume with --resume)' : ''}; params ${formatNumber(value.params)}${
-        validation ? `; held-out MPSNR ${validation.mpsnr.toFixed(2)} dB` : ''
-      }`,
-    );
-    res.result.dispose();
-    res.model.dispose();
-    // Interrupted (Ctrl-C, SIGTERM): the model of the last finished step is saved above (and a
-    // checkpoint, with --checkpoint-dir); the exit status still says the run did not finish.
-    if (aborted)
-      throw new Error(
-        `interrupted: stopped after step ${value.steps} of ${minutes === undefined ? steps : budget}; the model is saved in ${o.output}`,
+      await saveModel(res.model, o.output);
+      const validation = res.finalValidation;
+      const aborted = res.result.aborted;
+      const value = {
+        output: o.output,
+        arch: 'lkca',
+        model: arch.why,
+        patch: choice?.patchSize,
+        batch: choice?.batchSize,
+        patchReason: choice?.reason,
+        steps: res.result.step,
+        aborted: res.result.aborted,
+        params: res.model.countParams(),
+        validation: validation ?? null,
+        kernels: res.result.kernels,
+      };
+      ctx.out.result(
+        value,
+        `saved ${o.output} after ${res.result.step} steps${res.result.aborted ? ' (aborted; resume with --resume)' : ''}; params ${formatNumber(value.params)}${
+          validation ? `; held-out MPSNR ${validation.mpsnr.toFixed(2)} dB` : ''
+        }`,
       );
-  });
+      res.result.dispose();
+      res.model.dispose();
+      // Interrupted (Ctrl-C, SIGTERM): the model of the last finished step is saved above (and a
+      // checkpoint, with --checkpoint-dir); the exit status still says the run did not finish.
+      if (aborted)
+        throw new Error(
+          `interrupted: stopped after step ${value.steps} of ${minutes === undefined ? steps : budget}; the model is saved in ${o.output}`,
+        );
+    },
+  );
 }
 
 /** LKCA-only options: giving one means the band-specific LKCA-Net. */
