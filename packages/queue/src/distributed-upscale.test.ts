@@ -263,7 +263,16 @@ describe.skipIf(skipWithoutRedis)('lkca queue + lkca worker on BullMQ/Redis', ()
       ...q,
     ).done;
     expect(bad.code, bad.stderr).toBe(0);
-    const worker = await lkca('worker', '--backend', 'wasm', '--until-drained', ...q).done;
+    // Two tile threads here and for the reference: the tiling follows the thread count.
+    const worker = await lkca(
+      'worker',
+      '--backend',
+      'wasm',
+      '--workers',
+      '2',
+      '--until-drained',
+      ...q,
+    ).done;
     expect(worker.code, worker.stderr).toBe(0);
     expect(worker.stderr).toContain('its own runner');
 
@@ -273,8 +282,18 @@ describe.skipIf(skipWithoutRedis)('lkca queue + lkca worker on BullMQ/Redis', ()
         'any-ref',
         `${job.input.includes('samson') ? 'samson' : 'balloons'}.hdr`,
       );
-      const r = await lkca('upscale', job.input, '-o', ref, '--model', model, '--backend', 'wasm')
-        .done;
+      const r = await lkca(
+        'upscale',
+        job.input,
+        '-o',
+        ref,
+        '--model',
+        model,
+        '--backend',
+        'wasm',
+        '--workers',
+        '2',
+      ).done;
       expect(r.code, r.stderr).toBe(0);
       const [want, got] = [await readCube(ref), await readCube(job.output)];
       expect([got.rows, got.cols, got.bands]).toEqual([want.rows, want.cols, want.bands]);
