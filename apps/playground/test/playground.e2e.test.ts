@@ -469,7 +469,9 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
     await page.setInputFiles('#cube-input', [PRISMA_HE5]);
     await waitFor(page, 'the HDF5 file', (s) => s.input?.name === 'prisma_like.he5', '#cube-error');
     expect(await page.textContent('[data-field=format]')).toContain('HDF5, uint16, BIL');
-    expect(await page.textContent('[data-field=dataset]')).toMatch(/SWIR_Cube \(of 2 3-D datasets\)/);
+    expect(await page.textContent('[data-field=dataset]')).toMatch(
+      /SWIR_Cube \(of 2 3-D datasets\)/,
+    );
     expect(await page.textContent('[data-field=shape]')).toBe('14 rows x 18 cols x 9 bands');
     await page.selectOption('#mat-variable', '/HDFEOS/SWATHS/PRS_L2D_HCO/Data Fields/VNIR_Cube');
     await waitFor(page, 'the VNIR cube', (s) => s.input?.bands === 6 && s.input, '#cube-error');

@@ -70,11 +70,10 @@ describe('HDF5 / NetCDF-4 cubes', () => {
     expect(part.wavelengths).toEqual([e.wavelengths[11], e.wavelengths[0], e.wavelengths[5]]);
     for (let r = 0; r < 9; r++)
       for (let c = 0; c < 7; c++)
-        win.bands.forEach((b, k) =>
+        for (const [k, b] of win.bands.entries())
           expect(part.data[sampleIndex(part, r, c, k)]).toBe(
             cube.data[sampleIndex(cube, r + 2, c + 3, b)],
-          ),
-        );
+          );
   });
 
   it('PRISMA L2D layout (HDF-EOS5): two cubes, so the dataset is asked for; bands (rows x bands x cols) from List_Cw_*', async () => {
