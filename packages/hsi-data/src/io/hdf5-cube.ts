@@ -5,11 +5,11 @@
 // axis are found from what the file says (dimension names, a wavelength list of matching length)
 // or named by the caller. Works on an open h5wasm file, so the browser (bytes in h5wasm's memory
 // file system, src/io/hdf5.ts) and Node (opened by path, src/node/hdf5-files.ts) share it.
-import type { Cube, CubeArray, Interleave } from '../cube.js';
+import type { Cube, Interleave } from '../cube.js';
 import { HsiFormatError } from '../errors.js';
-import type { SampleType } from './dtypes.js';
+import { BYTES_PER_SAMPLE, type SampleType } from './dtypes.js';
 import { applyNonFinitePolicy } from './finite.js';
-import { type H5Api, MAX_DECODED_BYTES } from './mat-v73.js';
+import { type H5Api, MAX_DECODED_BYTES, sampleTypeOfH5, toCubeArray } from './mat-v73.js';
 import type { CubeInfo, ReadOptions } from './types.js';
 import { type CubeWindow, checkWindow, cropCube } from './window.js';
 
@@ -64,26 +64,6 @@ const BAND_NAME =
 /** Dataset or attribute names that hold band centre wavelengths. */
 const WAVELENGTH_NAME = /(wavelength|wvl|lambda|^cw$|^list_cw|centre_?wave|center_?wave)/i;
 
-function sampleTypeOf(meta: {
-  type: number;
-  size: number;
-  signed: boolean;
-}): SampleType | undefined {
-  // h5wasm metadata.type: 0 integer, 1 float (HDF5 H5T_class_t).
-  if (meta.type === 1) return meta.size === 4 ? 'float32' : meta.size === 8 ? 'float64' : undefined;
-  if (meta.type !== 0) return undefined;
-  const bits = meta.size * 8;
-  if (![8, 16, 32, 64].includes(bits)) return undefined;
-  return `${meta.signed ? 'int' : 'uint'}${bits}` as SampleType;
-}
-
-function toCubeArray(value: unknown, file: string, dataset: string): CubeArray {
-  if (value instanceof BigInt64Array || value instanceof BigUint64Array)
-    return Float64Array.from(value, Number);
-  if (ArrayBuffer.isView(value)) return value as unknown as CubeArray;
-  throw new HsiFormatError(file, dataset, 'h5wasm returned no typed array for a numeric dataset');
-}
-
 /** Every dataset path below the root (h5wasm lists the whole tree). */
 function datasetPaths(h5: H5Api, f: H5File): string[] {
   const out: string[] = [];
@@ -100,7 +80,7 @@ export function hdf5CubeCandidates(h5: H5Api, f: H5File): Hdf5CubeCandidate[] {
   for (const path of datasetPaths(h5, f)) {
     const d = f.get(path) as H5Dataset;
     const shape = d.shape;
-    const sampleType = sampleTypeOf(d.metadata);
+    const sampleType = sampleTypeOfH5(d.metadata);
     if (shape?.length === 3 && sampleType && shape.every((n) => n > 0))
       out.push({ path, shape: shape as [number, number, number], sampleType });
   }
@@ -173,7 +153,7 @@ function wavelengthVectors(
   for (const path of datasetPaths(h5, f)) {
     if (!WAVELENGTH_NAME.test(path.split('/').pop() ?? '')) continue;
     const d = f.get(path) as H5Dataset;
-    if (d.shape?.length !== 1 || sampleTypeOf(d.metadata) === undefined) continue;
+    if (d.shape?.length !== 1 || sampleTypeOfH5(d.metadata) === undefined) continue;
     const values = asVector(d.value);
     if (values) out.push({ from: path, values, units: stringAttr(d, 'units') });
   }
@@ -323,17 +303,7 @@ export function readHdf5CubeWindow(
 ): Cube {
   const win = checkWindow(file, window, layout);
   const { row, col, rows, cols } = win;
-  const bytes =
-    rows *
-    cols *
-    layout.bands *
-    (layout.sampleType.endsWith('64')
-      ? 8
-      : layout.sampleType.endsWith('32')
-        ? 4
-        : layout.sampleType.endsWith('16')
-          ? 2
-          : 1);
+  const bytes = rows * cols * layout.bands * BYTES_PER_SAMPLE[layout.sampleType];
   if (!(bytes <= MAX_DECODED_BYTES))
     throw new HsiFormatError(
       file,
@@ -348,7 +318,7 @@ export function readHdf5CubeWindow(
   const ranges: [number, number][] = [];
   for (let axis = 0, s = 0; axis < 3; axis++)
     ranges.push(axis === layout.bandAxis ? [0, layout.bands] : spatial[s++]);
-  const data = toCubeArray(d.slice(ranges), file, layout.dataset);
+  const data = toCubeArray(d.slice(ranges), layout.sampleType);
   const cube: Cube = {
     rows,
     cols,

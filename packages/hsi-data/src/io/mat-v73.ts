@@ -51,7 +51,8 @@ export function isMatV73(head: Uint8Array): boolean {
   );
 }
 
-function sampleTypeOfH5(meta: {
+/** The sample type of an h5wasm dataset's metadata (undefined: not a numeric type we read). */
+export function sampleTypeOfH5(meta: {
   type: number;
   size: number;
   signed: boolean;
@@ -64,7 +65,8 @@ function sampleTypeOfH5(meta: {
   return `${meta.signed ? 'int' : 'uint'}${bits}` as SampleType;
 }
 
-function toCubeArray(value: unknown, type: SampleType): CubeArray {
+/** An h5wasm read as a cube array (64-bit integers as float64). */
+export function toCubeArray(value: unknown, type: SampleType): CubeArray {
   if (value instanceof BigInt64Array || value instanceof BigUint64Array)
     return Float64Array.from(value, Number);
   if (ArrayBuffer.isView(value)) return value as unknown as CubeArray;
