@@ -15,6 +15,8 @@ library, and reference.json with what GDAL / h5py read back (shape, band axis, s
 - plain_bsq.h5: one bands x rows x cols float32 dataset, no names, no wavelengths (band axis found as
   the one axis far shorter than the others).
 - ambiguous.h5: 10 x 12 x 9, no names: the band axis cannot be told.
+- cf_packed.nc: NetCDF-4 (libnetcdf) of CF-packed data: int16 reflectance x 10000 with scale_factor
+  1e-4, add_offset 0 and _FillValue -32768, dims (wavelength, y, x), a wavelength coordinate.
 Deterministic: the same inputs give the same values.
 """
 
@@ -148,11 +150,45 @@ def plain_bsq(cube):
     }
 
 
+def cf_packed(cube):
+    sub = np.round(cube[60:76, 30:52, 10:190:20]).astype(np.int16)  # 16 x 22 x 9, DN ~ refl x 1e4
+    sub[0, 0, :] = -32768
+    bsq = np.ascontiguousarray(np.transpose(sub, (2, 0, 1)))
+    wl = np.linspace(420.0, 2400.0, sub.shape[2])
+    path = os.path.join(OUT, 'cf_packed.nc')
+    if os.path.exists(path):
+        os.remove(path)
+    ds = gdal.GetDriverByName('netCDF').CreateMultiDimensional(path, [], ['FORMAT=NC4'])
+    root = ds.GetRootGroup()
+    dw = root.CreateDimension('wavelength', None, None, sub.shape[2])
+    dy = root.CreateDimension('y', None, None, sub.shape[0])
+    dx = root.CreateDimension('x', None, None, sub.shape[1])
+    w = root.CreateMDArray('wavelength', [dw], gdal.ExtendedDataType.Create(gdal.GDT_Float64))
+    w.Write(wl.tobytes())
+    u = w.CreateAttribute('units', [], gdal.ExtendedDataType.CreateString())
+    u.Write('nm')
+    r = root.CreateMDArray('reflectance', [dw, dy, dx], gdal.ExtendedDataType.Create(gdal.GDT_Int16))
+    r.SetNoDataValueDouble(-32768)
+    r.SetScale(1e-4)
+    r.SetOffset(0.0)
+    r.Write(bsq.tobytes())
+    del ds
+    back = gdal.OpenEx(path, gdal.OF_MULTIDIM_RASTER).GetRootGroup().OpenMDArray('reflectance')
+    got = np.transpose(np.frombuffer(back.Read(), np.int16).reshape(bsq.shape), (1, 2, 0))
+    return {
+        'file': 'cf_packed.nc', 'dataset': '/reflectance', 'rows': 16, 'cols': 22, 'bands': 9,
+        'bandAxis': 0, 'bandAxisFrom': 'dimension name', 'interleave': 'bsq', 'sampleType': 'int16',
+        'noDataValue': -32768, 'scaleFactor': float(back.GetScale()), 'addOffset': float(back.GetOffset()),
+        'wavelengths': [float(x) for x in wl], 'samples': samples(got.astype(np.float64)),
+    }
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     cube = jasper()
     ref = {'source': 'fixtures/real/jasperRidge2_R198.img (Jasper Ridge, AVIRIS, 100 x 100 x 198)',
-           'emit': emit_like(cube), 'prisma': prisma_like(cube), 'plain': plain_bsq(cube)}
+           'emit': emit_like(cube), 'prisma': prisma_like(cube), 'plain': plain_bsq(cube),
+           'cf': cf_packed(cube)}
     with open(os.path.join(OUT, 'reference.json'), 'w') as f:
         json.dump(ref, f, indent=1)
         f.write('\n')

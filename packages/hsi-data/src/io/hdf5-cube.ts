@@ -53,6 +53,9 @@ export interface Hdf5CubeLayout {
   noDataValue?: number;
   /** Where the wavelengths came from (a dataset path or `path@attribute`). */
   wavelengthsFrom?: string;
+  /** CF packing: physical value = stored x scale_factor + add_offset (samples are kept as stored). */
+  cfScaleFactor?: number;
+  cfAddOffset?: number;
 }
 
 /** Band axis -> the interleave of HDF5's row-major order: bands first is BSQ, middle BIL, last BIP. */
@@ -266,6 +269,10 @@ export function hdf5CubeLayout(
   // CF / NetCDF `_FillValue` and `missing_value`; HDF-EOS products often say `FillValue`.
   const noData = numberAttr(d, ['_FillValue', 'missing_value', 'FillValue', 'fill_value']);
   if (noData !== undefined) layout.noDataValue = noData;
+  const scale = numberAttr(d, ['scale_factor']);
+  const offset = numberAttr(d, ['add_offset']);
+  if (scale !== undefined) layout.cfScaleFactor = scale;
+  if (offset !== undefined) layout.cfAddOffset = offset;
   return layout;
 }
 
@@ -329,7 +336,17 @@ export function readHdf5CubeWindow(
       ? { wavelengths: layout.wavelengths, wavelengthUnits: layout.wavelengthUnits }
       : {}),
     ...(layout.noDataValue !== undefined ? { noDataValue: layout.noDataValue } : {}),
-    metadata: { 'hdf5 dataset': layout.dataset },
+    // CF packing without an offset is ENVI's scale factor (stored / factor = physical).
+    ...(layout.cfScaleFactor && !layout.cfAddOffset
+      ? { scaleFactor: 1 / layout.cfScaleFactor }
+      : {}),
+    metadata: {
+      'hdf5 dataset': layout.dataset,
+      ...(layout.cfScaleFactor !== undefined
+        ? { 'cf scale_factor': String(layout.cfScaleFactor) }
+        : {}),
+      ...(layout.cfAddOffset !== undefined ? { 'cf add_offset': String(layout.cfAddOffset) } : {}),
+    },
   };
   const allBands = win.bands.length === layout.bands && win.bands.every((b, i) => b === i);
   const out = allBands

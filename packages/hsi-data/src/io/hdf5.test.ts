@@ -1,6 +1,6 @@
 // HDF5 / NetCDF-4 cubes against what GDAL (libnetcdf) and h5py read from the same files
 // (scripts/make_hdf5_fixtures.py: crops of the real Jasper Ridge cube in the EMIT L2A and PRISMA
-// L2D layouts): the dataset and band axis found from the file, values, wavelengths, no-data,
+// L2D layouts, and CF-packed int16): the dataset and band axis found from the file, values, wavelengths, no-data,
 // windows reading the same numbers, and typed errors naming the file and what to pass.
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -156,6 +156,37 @@ describe('HDF5 / NetCDF-4 cubes', () => {
     const told = await readCube(amb, { bandAxis: 2 });
     expect([told.rows, told.cols, told.bands, told.interleave]).toEqual([10, 12, 9, 'bip']);
     await expect(readCube(amb, { bandAxis: 3 })).rejects.toThrow(/bandAxis: must be 0, 1 or 2/);
+  });
+
+  it('CF-packed NetCDF-4 (int16 x scale_factor): samples as stored, the packing kept; an ENVI copy says it', async () => {
+    const q = ref.cf;
+    const info = await cubeInfo(at(q.file));
+    expect(info).toMatchObject({
+      rows: q.rows,
+      cols: q.cols,
+      bands: q.bands,
+      sampleType: 'int16',
+      interleave: 'bsq',
+      bandAxis: 0,
+      bandAxisFrom: 'dimension name',
+      wavelengthUnits: 'nm',
+    });
+    expect(info.wavelengths).toEqual(q.wavelengths);
+    const cube = await readCube(at(q.file));
+    expect(cube.data).toBeInstanceOf(Int16Array);
+    expect(cube.noDataValue).toBe(q.noDataValue);
+    expectSamples(cube, q.samples);
+    // stored x 1e-4 = reflectance: ENVI's "reflectance scale factor" 10000 (stored / factor).
+    expect(cube.scaleFactor).toBeCloseTo(1 / q.scaleFactor, 6);
+    expect(Number(cube.metadata?.['cf scale_factor'])).toBeCloseTo(q.scaleFactor, 12);
+    expect(Number(cube.metadata?.['cf add_offset'])).toBe(q.addOffset);
+    const d = await tmpDir();
+    const envi = path.join(d, 'cf.hdr');
+    await writeCube(envi, cube);
+    const back = await readCube(envi);
+    expect(back.scaleFactor).toBeCloseTo(1 / q.scaleFactor, 6);
+    expect(Array.from(back.data)).toEqual(Array.from(cube.data));
+    expect(back.wavelengths).toEqual(q.wavelengths);
   });
 
   it('is read, not written; a truncated or foreign file is a typed error naming it', async () => {
