@@ -19,6 +19,7 @@ import {
   type ReadCubeOptions,
   readCube,
   readCubeWindow,
+  readWholeToTile,
   removeStalePartials,
   scaleMapInfo,
   toBipCube,
@@ -180,9 +181,10 @@ async function upscaleFileWith(
   if (opts.scale && opts.scale !== scale)
     throw new UpscaleInputError(`the model upscales x${scale}, not the requested x${opts.scale}`);
   const record = fileModel.normalization;
-  // Formats without windowed reads (.mat) would decode the whole variable for every tile: read
-  // those once; the others are read window by window, so memory stays bounded.
-  const whole = info.format === 'mat' ? await readCube(input, readOpts) : undefined;
+  // Files where every window would decode most of the file (a .mat variable, an HDF5 dataset in
+  // chunks as large as a quarter of the image) are read once; the others window by window, so
+  // memory stays bounded.
+  const whole = readWholeToTile(info) ? await readCube(input, readOpts) : undefined;
   const readWindow = (w: Window) => {
     const win = { row: w.row, col: w.col, rows: w.height, cols: w.width };
     return whole ? cropCube(input, whole, win) : readCubeWindow(input, win, readOpts);

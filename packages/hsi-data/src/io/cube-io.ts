@@ -97,6 +97,19 @@ export function cubeFormatOf(file: string): CubeFormat {
   );
 }
 
+/**
+ * True when reading the file window by window would decode most of it for every window, so one
+ * whole read is the cheaper way to tile it: a MAT variable (always decoded whole), or an HDF5
+ * dataset stored in chunks that each cover a quarter of the image or more (a product chunked by
+ * whole band planes: 49 windows of 96 x 96 of a 512 x 512 x 64 such file took 53 s, one whole read
+ * 4.9 s; the same data in 64 x 64 chunks, 3.7 s and 1.3 s).
+ */
+export function readWholeToTile(info: CubeInfo): boolean {
+  if (info.format === 'mat') return true;
+  if (info.format !== 'hdf5' || !info.chunk) return false;
+  return info.chunk.rows * info.chunk.cols * 4 >= info.rows * info.cols;
+}
+
 function isEnviSources(input: CubeBytes): input is EnviSources {
   return (
     typeof input === 'object' &&

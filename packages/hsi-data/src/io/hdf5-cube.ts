@@ -53,6 +53,8 @@ export interface Hdf5CubeLayout {
   noDataValue?: number;
   /** Where the wavelengths came from (a dataset path or `path@attribute`). */
   wavelengthsFrom?: string;
+  /** One stored chunk as rows x cols x bands (absent: contiguous storage). */
+  chunk?: { rows: number; cols: number; bands: number };
   /** CF packing: physical value = stored x scale_factor + add_offset (samples are kept as stored). */
   cfScaleFactor?: number;
   cfAddOffset?: number;
@@ -269,6 +271,11 @@ export function hdf5CubeLayout(
   // CF / NetCDF `_FillValue` and `missing_value`; HDF-EOS products often say `FillValue`.
   const noData = numberAttr(d, ['_FillValue', 'missing_value', 'FillValue', 'fill_value']);
   if (noData !== undefined) layout.noDataValue = noData;
+  const chunks = d.metadata.chunks;
+  if (chunks?.length === 3) {
+    const [r, c] = [0, 1, 2].filter((i) => i !== bandAxis).map((i) => chunks[i]);
+    layout.chunk = { rows: r, cols: c, bands: chunks[bandAxis] };
+  }
   const scale = numberAttr(d, ['scale_factor']);
   const offset = numberAttr(d, ['add_offset']);
   if (scale !== undefined) layout.cfScaleFactor = scale;
@@ -294,6 +301,7 @@ export function hdf5CubeInfo(layout: Hdf5CubeLayout, file: string): CubeInfo {
     dataset: layout.dataset,
     bandAxis: layout.bandAxis,
     bandAxisFrom: layout.bandAxisFrom,
+    ...(layout.chunk ? { chunk: layout.chunk } : {}),
   };
 }
 

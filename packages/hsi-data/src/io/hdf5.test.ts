@@ -12,13 +12,22 @@ import { HsiFormatError, HsiTruncatedError } from '../errors.js';
 import { cubeInfo, readCube, readCubeWindow, writeCube } from '../node/cube-files.js';
 import { hdf5Info, listHdf5Cubes, readHdf5, readHdf5Window } from '../node/hdf5-files.js';
 import { bytesSource } from './byte-source.js';
-import { cubeFormatOf, cubeInfoFrom, readCubeFrom, readCubeWindowFrom } from './cube-io.js';
+import {
+  cubeFormatOf,
+  cubeInfoFrom,
+  readCubeFrom,
+  readCubeWindowFrom,
+  readWholeToTile,
+} from './cube-io.js';
 import { listHdf5CubesFrom } from './hdf5.js';
 
 const dir = fileURLToPath(new URL('../../fixtures/io/hdf5/', import.meta.url));
 const at = (f: string) => path.join(dir, f);
 const ref = JSON.parse(readFileSync(at('reference.json'), 'utf8'));
 const tmpDir = useTempDir('hsi-hdf5-');
+const fixtureMat = fileURLToPath(
+  new URL('../../fixtures/real/subimage_Urban_R162.mat', import.meta.url),
+);
 
 type Sample = [number, number, number, number];
 function expectSamples(
@@ -187,6 +196,46 @@ describe('HDF5 / NetCDF-4 cubes', () => {
     expect(back.scaleFactor).toBeCloseTo(1 / q.scaleFactor, 6);
     expect(Array.from(back.data)).toEqual(Array.from(cube.data));
     expect(back.wavelengths).toEqual(q.wavelengths);
+  });
+
+  it('reports its chunks; band-plane chunks make a whole read the way to tile it (readWholeToTile)', async () => {
+    const d = await tmpDir();
+    const h5 = await import('h5wasm/node');
+    await h5.ready;
+    const data = Float32Array.from({ length: 64 * 48 * 4 }, (_, i) => i % 997);
+    const file = path.join(d, 'chunks.h5');
+    const f = new h5.File(file, 'w');
+    for (const [name, chunks] of [
+      ['planes', [64, 48, 1]],
+      ['tiles', [16, 16, 4]],
+    ] as const)
+      f.create_dataset({
+        name,
+        data,
+        shape: [64, 48, 4],
+        dtype: '<f',
+        chunks: [...chunks],
+        compression: 'gzip',
+      });
+    f.create_dataset({ name: 'flat', data, shape: [64, 48, 4], dtype: '<f' });
+    f.close();
+    const info = (dataset: string) => cubeInfo(file, { dataset, bandAxis: 2 });
+    const planes = await info('/planes');
+    expect(planes.chunk).toEqual({ rows: 64, cols: 48, bands: 1 });
+    expect(readWholeToTile(planes)).toBe(true);
+    const tiles = await info('/tiles');
+    expect(tiles.chunk).toEqual({ rows: 16, cols: 16, bands: 4 });
+    expect(readWholeToTile(tiles)).toBe(false);
+    const flat = await info('/flat');
+    expect(flat.chunk).toBeUndefined();
+    expect(readWholeToTile(flat)).toBe(false);
+    // The same samples whichever way they are stored.
+    const a = await readCube(file, { dataset: '/planes', bandAxis: 2 });
+    const b = await readCube(file, { dataset: '/tiles', bandAxis: 2 });
+    expect(Array.from(a.data)).toEqual(Array.from(data));
+    expect(Array.from(b.data)).toEqual(Array.from(data));
+    expect(readWholeToTile(await cubeInfo(fixtureMat))).toBe(true);
+    expect(readWholeToTile(await cubeInfo(at(ref.emit.file)))).toBe(false);
   });
 
   it('is read, not written; a truncated or foreign file is a typed error naming it', async () => {

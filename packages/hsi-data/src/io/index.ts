@@ -17,6 +17,7 @@ export {
   type ReadCubeOptions,
   readCubeFrom,
   readCubeWindowFrom,
+  readWholeToTile,
   type WriteCubeOptions,
 } from './cube-io.js';
 export { BYTES_PER_SAMPLE, type SampleType, sampleTypeOf } from './dtypes.js';

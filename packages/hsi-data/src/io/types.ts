@@ -31,6 +31,8 @@ export interface CubeInfo {
   /** HDF5 / NetCDF-4: the dataset axis (0, 1, 2) that holds the bands, and how it was found. */
   bandAxis?: number;
   bandAxisFrom?: 'option' | 'dimension name' | 'wavelengths' | 'shortest axis';
+  /** HDF5 / NetCDF-4: the rows x cols x bands of one stored chunk (absent: contiguous storage). */
+  chunk?: { rows: number; cols: number; bands: number };
   /** GeoTIFF: tile size when tiled. */
   tileSize?: { width: number; height: number };
 }
