@@ -51,7 +51,13 @@ describe('lkca with HDF5 / NetCDF-4 inputs', () => {
       '--json',
     );
     expect(vnir.code, vnir.stderr).toBe(0);
-    expect(vnir.json).toMatchObject({ bands: 6, interleave: 'bil', bandAxisFrom: 'wavelengths' });
+    expect(vnir.json).toMatchObject({
+      bands: 6,
+      interleave: 'bil',
+      bandAxisFrom: 'wavelengths',
+      chunk: { rows: 7, cols: 9, bands: 6 },
+    });
+    expect(emit.json.chunk).toBeNull();
     // degrade and preview take the same selection.
     const swir = '/HDFEOS/SWATHS/PRS_L2D_HCO/Data Fields/SWIR_Cube';
     const lr = join(dir, 'swir-lr.hdr');

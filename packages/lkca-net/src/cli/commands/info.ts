@@ -39,7 +39,12 @@ export function infoCommand(program: Command): void {
           invalidSamples: s.range.invalid,
           ...(s.variable ? { variable: s.variable } : {}),
           ...(s.dataset
-            ? { dataset: s.dataset, bandAxis: s.bandAxis, bandAxisFrom: s.bandAxisFrom }
+            ? {
+                dataset: s.dataset,
+                bandAxis: s.bandAxis,
+                bandAxisFrom: s.bandAxisFrom,
+                chunk: s.chunk ?? null,
+              }
             : {}),
         },
         table([
@@ -57,6 +62,16 @@ export function infoCommand(program: Command): void {
               ? `${w.length} from ${w[0]} to ${w[w.length - 1]} ${s.wavelengthUnits ?? ''}`
               : 'none',
           ],
+          ...(s.dataset
+            ? [
+                [
+                  'storage',
+                  s.chunk
+                    ? `chunks of ${s.chunk.rows} x ${s.chunk.cols} x ${s.chunk.bands}`
+                    : 'contiguous',
+                ] as [string, string],
+              ]
+            : []),
           ['valid min / max', `${s.range.min} / ${s.range.max}`],
           ['no-data value', String(s.noDataValue ?? 'none')],
           ['invalid samples (no-data, NaN, Inf)', String(s.range.invalid)],
