@@ -81,6 +81,8 @@ def emit_like(cube):
     w.Write(wl.tobytes())
     u = w.CreateAttribute('units', [], gdal.ExtendedDataType.CreateString())
     u.Write('nanometers')
+    fw = grp.CreateMDArray('fwhm', [bands], f32)
+    fw.Write(np.full(sub.shape[2], 8.5, np.float32).tobytes())
     del ds
     # Read back through GDAL (libnetcdf), not from the array written.
     back = gdal.OpenEx(path, gdal.OF_MULTIDIM_RASTER).GetRootGroup().OpenMDArray('reflectance')
@@ -92,6 +94,7 @@ def emit_like(cube):
         'bandAxis': 2, 'bandAxisFrom': 'dimension name', 'interleave': 'bip',
         'sampleType': 'float32', 'noDataValue': -9999.0,
         'wavelengths': [float(x) for x in wl], 'wavelengthUnits': 'nanometers',
+        'fwhm': [8.5] * int(sub.shape[2]),
         'samples': samples(got),
         'sum': float(got.astype(np.float64).sum()),
     }
@@ -108,6 +111,8 @@ def prisma_like(cube):
     with h5py.File(path, 'w') as f:
         f.attrs['List_Cw_Vnir'] = cw_vnir
         f.attrs['List_Cw_Swir'] = cw_swir
+        f.attrs['List_Fwhm_Vnir'] = np.full(vnir.shape[2], 11.0, np.float32)
+        f.attrs['List_Fwhm_Swir'] = np.full(swir.shape[2], 9.0, np.float32)
         f.attrs['Product_ID'] = np.bytes_('PRS_L2D_STD')
         g = f.create_group(fields)
         g.create_dataset('VNIR_Cube', data=np.transpose(vnir, (0, 2, 1)), chunks=(7, 6, 9), compression='gzip')
@@ -123,12 +128,14 @@ def prisma_like(cube):
         'vnir': {
             'dataset': '/' + fields + '/VNIR_Cube', 'rows': 14, 'cols': 18, 'bands': v.shape[2],
             'bandAxis': 1, 'bandAxisFrom': 'wavelengths', 'interleave': 'bil', 'sampleType': 'uint16',
-            'wavelengths': [float(x) for x in cw_vnir], 'samples': samples(v.astype(np.float64)),
+            'wavelengths': [float(x) for x in cw_vnir], 'fwhm': [11.0] * int(v.shape[2]),
+            'samples': samples(v.astype(np.float64)),
         },
         'swir': {
             'dataset': '/' + fields + '/SWIR_Cube', 'rows': 14, 'cols': 18, 'bands': s.shape[2],
             'bandAxis': 1, 'bandAxisFrom': 'wavelengths', 'interleave': 'bil', 'sampleType': 'uint16',
-            'wavelengths': [float(x) for x in cw_swir], 'samples': samples(s.astype(np.float64)),
+            'wavelengths': [float(x) for x in cw_swir], 'fwhm': [9.0] * int(s.shape[2]),
+            'samples': samples(s.astype(np.float64)),
         },
     }
 

@@ -51,6 +51,8 @@ export interface Hdf5CubeLayout {
   wavelengths?: number[];
   wavelengthUnits?: string;
   noDataValue?: number;
+  /** Band widths (FWHM), in the wavelengths' units. */
+  fwhm?: number[];
   /** Where the wavelengths came from (a dataset path or `path@attribute`). */
   wavelengthsFrom?: string;
   /** One stored chunk as rows x cols x bands (absent: contiguous storage). */
@@ -148,15 +150,17 @@ function dimensionNames(d: H5Dataset): (string | undefined)[] {
   return names;
 }
 
-/** Wavelength-like vectors in the file: datasets and attributes (of the root, the cube, its group). */
-function wavelengthVectors(
-  h5: H5Api,
-  f: H5File,
-  dataset: string,
-): { from: string; values: number[]; units?: string }[] {
-  const out: { from: string; values: number[]; units?: string }[] = [];
+/** Dataset or attribute names that hold band widths (full width at half maximum). */
+const FWHM_NAME = /(fwhm|bandwidth)/i;
+
+type NamedVector = { from: string; values: number[]; units?: string };
+
+/** Vectors named like `pattern` in the file: 1-D datasets, and attributes of the root, the cube and
+ * its group. */
+function namedVectors(h5: H5Api, f: H5File, dataset: string, pattern: RegExp): NamedVector[] {
+  const out: NamedVector[] = [];
   for (const path of datasetPaths(h5, f)) {
-    if (!WAVELENGTH_NAME.test(path.split('/').pop() ?? '')) continue;
+    if (!pattern.test(path.split('/').pop() ?? '')) continue;
     const d = f.get(path) as H5Dataset;
     if (d.shape?.length !== 1 || sampleTypeOfH5(d.metadata) === undefined) continue;
     const values = asVector(d.value);
@@ -167,12 +171,26 @@ function wavelengthVectors(
     const h = f.get(holder) as H5Dataset | null;
     if (!h) continue;
     for (const [name, a] of Object.entries(h.attrs)) {
-      if (!WAVELENGTH_NAME.test(name)) continue;
+      if (!pattern.test(name)) continue;
       const values = asVector(a.value);
       if (values) out.push({ from: `${holder}@${name}`, values });
     }
   }
   return out;
+}
+
+/**
+ * The vector of `n` values meant for `dataset`: of several (PRISMA's List_Cw_Vnir and List_Cw_Swir),
+ * the one whose name shares a word with the dataset's (VNIR_Cube -> Vnir).
+ */
+function vectorFor(vectors: NamedVector[], n: number, dataset: string): NamedVector | undefined {
+  const fits = vectors.filter((v) => v.values.length === n);
+  if (fits.length <= 1) return fits[0];
+  const words = (dataset.split('/').pop() ?? '')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length >= 3 && w !== 'cube' && w !== 'data');
+  return fits.find((v) => words.some((w) => v.from.toLowerCase().includes(w))) ?? fits[0];
 }
 
 /**
@@ -208,7 +226,7 @@ export function hdf5CubeLayout(
     );
   const d = f.get(chosen.path) as H5Dataset;
   const shape = chosen.shape;
-  const vectors = wavelengthVectors(h5, f, chosen.path);
+  const vectors = namedVectors(h5, f, chosen.path, WAVELENGTH_NAME);
 
   let bandAxis: number | undefined;
   let bandAxisFrom: BandAxisSource | undefined;
@@ -250,7 +268,8 @@ export function hdf5CubeLayout(
     );
   const [rows, cols] = [0, 1, 2].filter((i) => i !== bandAxis).map((i) => shape[i]);
   const bands = shape[bandAxis];
-  const wl = vectors.find((v) => v.values.length === bands);
+  const wl = vectorFor(vectors, bands, chosen.path);
+  const fwhm = vectorFor(namedVectors(h5, f, chosen.path, FWHM_NAME), bands, chosen.path);
   const layout: Hdf5CubeLayout = {
     dataset: chosen.path,
     shape,
@@ -262,6 +281,7 @@ export function hdf5CubeLayout(
     bands,
     interleave: INTERLEAVE_OF_BAND_AXIS[bandAxis],
   };
+  if (fwhm) layout.fwhm = fwhm.values;
   if (wl) {
     layout.wavelengths = wl.values;
     layout.wavelengthsFrom = wl.from;
@@ -343,6 +363,7 @@ export function readHdf5CubeWindow(
     ...(layout.wavelengths
       ? { wavelengths: layout.wavelengths, wavelengthUnits: layout.wavelengthUnits }
       : {}),
+    ...(layout.fwhm ? { fwhm: layout.fwhm } : {}),
     ...(layout.noDataValue !== undefined ? { noDataValue: layout.noDataValue } : {}),
     // CF packing without an offset is ENVI's scale factor (stored / factor = physical).
     ...(layout.cfScaleFactor && !layout.cfAddOffset

@@ -68,6 +68,7 @@ describe('HDF5 / NetCDF-4 cubes', () => {
     expect(cube.data).toBeInstanceOf(Float32Array);
     expect(cube.noDataValue).toBe(-9999);
     expect(cube.wavelengths).toEqual(e.wavelengths);
+    expect(cube.fwhm).toEqual(e.fwhm);
     expectSamples(cube, e.samples);
     let sum = 0;
     for (const v of cube.data) sum += v;
@@ -120,6 +121,7 @@ describe('HDF5 / NetCDF-4 cubes', () => {
       expect(cube.wavelengths?.map((w) => Math.fround(w))).toEqual(
         part.wavelengths.map((w: number) => Math.fround(w)),
       );
+      expect(cube.fwhm).toEqual(part.fwhm);
       expectSamples(cube, part.samples);
       // The gzip-chunked dataset read by window, through the bytes reader too.
       const win = { row: 5, col: 4, rows: 6, cols: 10 };
@@ -196,6 +198,25 @@ describe('HDF5 / NetCDF-4 cubes', () => {
     expect(back.scaleFactor).toBeCloseTo(1 / q.scaleFactor, 6);
     expect(Array.from(back.data)).toEqual(Array.from(cube.data));
     expect(back.wavelengths).toEqual(q.wavelengths);
+  });
+
+  it('two cubes of one band count: each gets the wavelength list named like it (VNIR_Cube -> List_Cw_Vnir)', async () => {
+    const d = await tmpDir();
+    const h5 = await import('h5wasm/node');
+    await h5.ready;
+    const file = path.join(d, 'same-count.he5');
+    const f = new h5.File(file, 'w');
+    const data = new Uint16Array(10 * 5 * 12).fill(7);
+    for (const name of ['VNIR_Cube', 'SWIR_Cube'])
+      f.create_dataset({ name, data, shape: [10, 5, 12], dtype: '<H' });
+    f.create_attribute('List_Cw_Swir', new Float32Array([1000, 1200, 1400, 1600, 1800]));
+    f.create_attribute('List_Cw_Vnir', new Float32Array([400, 500, 600, 700, 800]));
+    f.close();
+    const swir = await cubeInfo(file, { dataset: '/SWIR_Cube' });
+    expect([swir.bandAxis, swir.bandAxisFrom]).toEqual([1, 'wavelengths']);
+    expect(swir.wavelengths).toEqual([1000, 1200, 1400, 1600, 1800]);
+    const vnir = await cubeInfo(file, { dataset: '/VNIR_Cube' });
+    expect(vnir.wavelengths).toEqual([400, 500, 600, 700, 800]);
   });
 
   it('reports its chunks; band-plane chunks make a whole read the way to tile it (readWholeToTile)', async () => {
