@@ -4,7 +4,7 @@
 import type { Cube, Interleave } from '../cube.js';
 import { HsiFormatError } from '../errors.js';
 import { type ByteInput, sourceName, toByteSource } from './byte-source.js';
-import type { SampleType } from './dtypes.js';
+import { BYTES_PER_SAMPLE, type SampleType } from './dtypes.js';
 import {
   type EnviReadOptions,
   type EnviSources,
@@ -97,6 +97,9 @@ export function cubeFormatOf(file: string): CubeFormat {
   );
 }
 
+/** The largest cube `readWholeToTile` reads whole (2 GiB); bigger ones are read in windows. */
+export const MAX_WHOLE_READ_BYTES = 2 ** 31;
+
 /**
  * True when reading the file window by window would decode most of it for every window, so one
  * whole read is the cheaper way to tile it: a MAT variable (always decoded whole), or an HDF5
@@ -107,7 +110,11 @@ export function cubeFormatOf(file: string): CubeFormat {
 export function readWholeToTile(info: CubeInfo): boolean {
   if (info.format === 'mat') return true;
   if (info.format !== 'hdf5' || !info.chunk) return false;
-  return info.chunk.rows * info.chunk.cols * 4 >= info.rows * info.cols;
+  // Beyond what one read may hold, windows it is, however slow.
+  const bytes = info.rows * info.cols * info.bands * BYTES_PER_SAMPLE[info.sampleType];
+  return (
+    bytes <= MAX_WHOLE_READ_BYTES && info.chunk.rows * info.chunk.cols * 4 >= info.rows * info.cols
+  );
 }
 
 function isEnviSources(input: CubeBytes): input is EnviSources {

@@ -244,6 +244,15 @@ describe('HDF5 / NetCDF-4 cubes', () => {
     const planes = await info('/planes');
     expect(planes.chunk).toEqual({ rows: 64, cols: 48, bands: 1 });
     expect(readWholeToTile(planes)).toBe(true);
+    // Too big for one read: windows, however slow.
+    expect(
+      readWholeToTile({
+        ...planes,
+        rows: 2 ** 16,
+        cols: 2 ** 14,
+        chunk: { rows: 2 ** 16, cols: 2 ** 14, bands: 1 },
+      }),
+    ).toBe(false);
     const tiles = await info('/tiles');
     expect(tiles.chunk).toEqual({ rows: 16, cols: 16, bands: 4 });
     expect(readWholeToTile(tiles)).toBe(false);
