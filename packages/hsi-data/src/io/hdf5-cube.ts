@@ -65,9 +65,10 @@ export interface Hdf5CubeLayout {
 /** Band axis -> the interleave of HDF5's row-major order: bands first is BSQ, middle BIL, last BIP. */
 const INTERLEAVE_OF_BAND_AXIS: Interleave[] = ['bsq', 'bil', 'bip'];
 
-/** Dimension names that mean "this axis is spectral". */
+/** Dimension names that mean "this axis is spectral", as a word of the name: `bands`,
+ * `blue_bands` (PACE OCI), `number_of_bands`, `wavelength`, `wavelength_3d`, `band_number`... */
 const BAND_NAME =
-  /^(bands?|band_?number|wavelengths?|wavelength_?centers?|spectral|spectrum|channels?|lambda|wl|wvl|nbands?)$/i;
+  /(^|[_\s-])(bands?|wavelengths?|spectral|spectrum|channels?|lambda|wl|wvl|nbands?)($|[_\s-])/i;
 /** Dataset or attribute names that hold band centre wavelengths. */
 const WAVELENGTH_NAME = /(wavelength|wvl|lambda|^cw$|^list_cw|centre_?wave|center_?wave)/i;
 

@@ -219,6 +219,26 @@ describe('HDF5 / NetCDF-4 cubes', () => {
     expect(vnir.wavelengths).toEqual([400, 500, 600, 700, 800]);
   });
 
+  it('a band axis by an HDF5 dimension label with the word bands in it (PACE OCI: blue_bands)', async () => {
+    const d = await tmpDir();
+    const h5 = await import('h5wasm/node');
+    await h5.ready;
+    const file = path.join(d, 'labels.h5');
+    const f = new h5.File(file, 'w');
+    const ds = f.create_dataset({
+      name: 'rhot_blue',
+      data: new Float32Array(6 * 10 * 12),
+      shape: [6, 10, 12],
+      dtype: '<f',
+    });
+    ds.set_dimension_label(0, 'blue_bands');
+    ds.set_dimension_label(1, 'number_of_scans');
+    ds.set_dimension_label(2, 'ccd_pixels');
+    f.close();
+    const info = await cubeInfo(file);
+    expect(info).toMatchObject({ bandAxis: 0, bandAxisFrom: 'dimension name', bands: 6, rows: 10 });
+  });
+
   it('reports its chunks; band-plane chunks make a whole read the way to tile it (readWholeToTile)', async () => {
     const d = await tmpDir();
     const h5 = await import('h5wasm/node');
