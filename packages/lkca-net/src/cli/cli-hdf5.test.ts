@@ -39,10 +39,26 @@ describe('lkca with HDF5 / NetCDF-4 inputs', () => {
     // The two filled pixels are not valid samples.
     expect(emit.json.invalidSamples).toBe(2 * 12);
     const prisma = join(HDF5, 'prisma_like.he5');
-    const two = await lkca('info', prisma);
-    expect(two.code).not.toBe(0);
-    expect(two.stderr).toMatch(/HsiFormatError: .*prisma_like\.he5: dataset: 2 3-D datasets/);
-    expect(two.stderr).toContain('/HDFEOS/SWATHS/PRS_L2D_HCO/Data Fields/VNIR_Cube');
+    // Two cubes: info lists them (the readers ask for --dataset).
+    const two = await lkca('info', prisma, '--json');
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.json.datasets.map((d: { path: string }) => d.path).sort()).toEqual([
+      '/HDFEOS/SWATHS/PRS_L2D_HCO/Data Fields/SWIR_Cube',
+      '/HDFEOS/SWATHS/PRS_L2D_HCO/Data Fields/VNIR_Cube',
+    ]);
+    const text = await lkca('info', prisma);
+    expect(text.stdout).toMatch(/holds 2 3-D datasets; describe one with --dataset PATH/);
+    expect(text.stdout).toMatch(/VNIR_Cube +14 x 6 x 18 +uint16/);
+    const up = await lkca(
+      'upscale',
+      prisma,
+      '--model',
+      'lkca-any-band-x4',
+      '-o',
+      join(dir, 'p.hdr'),
+    );
+    expect(up.code).not.toBe(0);
+    expect(up.stderr).toMatch(/HsiFormatError: .*prisma_like\.he5: dataset: 2 3-D datasets/);
     const vnir = await lkca(
       'info',
       prisma,

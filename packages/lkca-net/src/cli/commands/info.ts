@@ -1,3 +1,4 @@
+import { cubeFormatOf, listHdf5Cubes } from '@hsrkit/hsi-data/node';
 import type { Command } from 'commander';
 import { summarizeCubeFile } from '../../cube-file-summary.js';
 import { type CommonOptions, makeContext, parseCubeSelection } from '../context.js';
@@ -17,7 +18,24 @@ export function infoCommand(program: Command): void {
   jsonOption(cubeSelectionOptions(cmd)).action(
     async (file: string, o: CommonOptions & { dataset?: string; bandAxis?: string }) => {
       const { out } = makeContext(o);
-      const s = await summarizeCubeFile(file, parseCubeSelection(o));
+      const select = parseCubeSelection(o);
+      // An HDF5 file of several cubes (PRISMA's VNIR and SWIR): what it holds, to pick one.
+      if (cubeFormatOf(file) === 'hdf5' && select.dataset === undefined) {
+        const cubes = await listHdf5Cubes(file);
+        if (cubes.length > 1) {
+          out.result(
+            { file, format: 'hdf5', datasets: cubes },
+            `${file} holds ${cubes.length} 3-D datasets; describe one with --dataset PATH:\n${table(
+              [
+                ['dataset', 'shape', 'sample type'],
+                ...cubes.map((c) => [c.path, c.shape.join(' x '), c.sampleType]),
+              ],
+            )}`,
+          );
+          return;
+        }
+      }
+      const s = await summarizeCubeFile(file, select);
       const w = s.wavelengths;
       const byteOrder = s.littleEndian ? 'little' : 'big';
       out.result(
