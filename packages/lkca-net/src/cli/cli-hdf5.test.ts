@@ -175,4 +175,53 @@ describe('lkca with HDF5 / NetCDF-4 inputs', () => {
     expect(up.code, up.stderr).toBe(0);
     expect((await readCube(sr)).bands).toBe(31);
   }, 180_000);
+
+  it('lkca upscale of an HDF5 cube stored in band planes (read once, not per tile) equals its ENVI copy', async () => {
+    const crop = toBipCube(
+      cropCube('c', await readDemoScene(), { row: 60, col: 80, rows: 40, cols: 36 }),
+    );
+    const h5 = await import('h5wasm/node');
+    await h5.ready;
+    const file = join(dir, 'planes.h5');
+    const f = new h5.File(file, 'w');
+    f.create_dataset({
+      name: 'cube',
+      data: crop.data,
+      shape: [40, 36, 31],
+      dtype: '<f',
+      chunks: [40, 36, 1],
+      compression: 'gzip',
+    });
+    f.close();
+    // 40 x 36 x 31: no axis far shorter than the others, so the band axis is given.
+    const info = await lkca('info', file, '--band-axis', '2', '--json');
+    expect(info.json).toMatchObject({
+      bandAxisFrom: 'option',
+      chunk: { rows: 40, cols: 36, bands: 1 },
+    });
+    const envi = join(dir, 'planes-copy.hdr');
+    await writeCube(envi, crop);
+    // Small tiles, so the file path runs many windows over the one whole read.
+    const args = ['--model', 'lkca-any-band-x4', '--workers', '1', '--tile', '16'];
+    const a = await lkca(
+      'upscale',
+      file,
+      '--band-axis',
+      '2',
+      '-o',
+      join(dir, 'planes-sr.hdr'),
+      '--band-axis',
+      '2',
+      ...args,
+    );
+    expect(a.code, a.stderr).toBe(0);
+    const b = await lkca('upscale', envi, '-o', join(dir, 'planes-copy-sr.hdr'), ...args);
+    expect(b.code, b.stderr).toBe(0);
+    const [x, y] = [
+      await readCube(join(dir, 'planes-sr.hdr')),
+      await readCube(join(dir, 'planes-copy-sr.hdr')),
+    ];
+    expect([x.rows, x.cols, x.bands]).toEqual([160, 144, 31]);
+    expect(Array.from(toBipCube(x).data)).toEqual(Array.from(toBipCube(y).data));
+  }, 180_000);
 });
