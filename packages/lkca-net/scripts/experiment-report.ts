@@ -628,6 +628,8 @@ export function resultsMarkdown(r: ExperimentResults): string {
     }
     const bf = blindFindings(s);
     if (bf.length) out.push(...bf.map((x) => `- ${x}`), '');
+    // A scene still training (an incomplete run) has no spectra or plot yet.
+    if (!s.spectra.length) continue;
     out.push(
       '### The claim: is the trained upsampler low-rank?',
       '',
