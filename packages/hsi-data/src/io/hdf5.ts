@@ -17,39 +17,24 @@ import {
   hdf5CubeLayout,
   readHdf5CubeWindow,
 } from './hdf5-cube.js';
-import { checkHdf5Length, h5wasmLoader, openHdf5 } from './mat-v73.js';
+import { type H5Api, openHdf5Bytes } from './mat-v73.js';
 import type { CubeInfo, ReadOptions } from './types.js';
 import type { CubeWindow } from './window.js';
-
-/** h5wasm's browser-capable build (in-memory file system). */
-const loadH5 = h5wasmLoader(() => import('h5wasm'));
-
-let openCount = 0;
 
 /** Runs `use` on the bytes opened as an HDF5 file in h5wasm's memory, then frees the copy. */
 async function withHdf5Bytes<T>(
   input: ByteInput,
   opts: ReadOptions,
-  use: (h5: Awaited<ReturnType<typeof loadH5>>, f: ReturnType<typeof openHdf5>, file: string) => T,
+  use: (h5: H5Api, f: Awaited<ReturnType<typeof openHdf5Bytes>>['f'], file: string) => T,
 ): Promise<T> {
   throwIfAborted(opts.signal);
   const source = toByteSource(input);
   const file = sourceName(source);
-  const bytes = await readAll(source);
-  checkHdf5Length(bytes.subarray(0, 4096), bytes.length, file);
-  const h5 = await loadH5();
-  const FS = h5.FS as NonNullable<typeof h5.FS>;
-  const memPath = `/hsi-data-hdf5-${++openCount}.h5`;
-  FS.writeFile(memPath, bytes);
+  const { h5, f, close } = await openHdf5Bytes(await readAll(source), file);
   try {
-    const f = openHdf5(h5, memPath, file);
-    try {
-      return use(h5, f, file);
-    } finally {
-      f.close();
-    }
+    return use(h5, f, file);
   } finally {
-    FS.unlink(memPath);
+    close();
   }
 }
 

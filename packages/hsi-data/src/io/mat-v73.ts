@@ -190,17 +190,17 @@ function checkDeclaredBytes(
 let openCount = 0;
 
 /**
- * A MATLAB v7.3 file held in memory, opened with h5wasm's in-memory file system: `variables`
- * lists (and decodes) what it holds, `close` frees the copy h5wasm keeps.
+ * An HDF5 file held in memory, opened with h5wasm's in-memory file system (the browser build):
+ * `close` frees the copy h5wasm keeps. Shared by MAT v7.3 and the HDF5 / NetCDF-4 cube reader.
  */
-export async function openMatV73Bytes(
+export async function openHdf5Bytes(
   bytes: Uint8Array,
   file: string,
-): Promise<{ variables(opts: MatDecodeOptions): MatVariable[]; close(): void }> {
+): Promise<{ h5: H5Api; f: H5File; close(): void }> {
   checkHdf5Length(bytes.subarray(0, 4096), bytes.length, file);
   const h5wasm = await loadH5();
   const FS = h5wasm.FS as NonNullable<typeof h5wasm.FS>;
-  const memPath = `/hsi-data-mat-${++openCount}.h5`;
+  const memPath = `/hsi-data-h5-${++openCount}.h5`;
   FS.writeFile(memPath, bytes);
   let f: H5File;
   try {
@@ -210,10 +210,26 @@ export async function openMatV73Bytes(
     throw err;
   }
   return {
-    variables: (opts) => hdf5MatVariables(h5wasm, f, opts, { file, size: bytes.length }),
+    h5: h5wasm,
+    f,
     close: () => {
       f.close();
       FS.unlink(memPath);
     },
+  };
+}
+
+/**
+ * A MATLAB v7.3 file held in memory: `variables` lists (and decodes) what it holds, `close` frees
+ * the copy h5wasm keeps.
+ */
+export async function openMatV73Bytes(
+  bytes: Uint8Array,
+  file: string,
+): Promise<{ variables(opts: MatDecodeOptions): MatVariable[]; close(): void }> {
+  const { h5, f, close } = await openHdf5Bytes(bytes, file);
+  return {
+    variables: (opts) => hdf5MatVariables(h5, f, opts, { file, size: bytes.length }),
+    close,
   };
 }

@@ -52,32 +52,15 @@ export async function loadAnyBandJobModel(
       return {
         modelPath,
         digest,
-        upscaleFile: (input, output, o) =>
-          pool.upscaleFile(input, output, {
-            scale: o.scale,
-            tile: o.tile,
-            overlap: o.overlap,
-            selfEnsemble: o.selfEnsemble,
-            read: o.read,
-            signal: o.signal,
-            onProgress: o.onProgress,
-          }),
+        // A job's options are the file path's run options.
+        upscaleFile: (input, output, o) => pool.upscaleFile(input, output, o),
         close: () => pool.close(),
       };
     }
     return {
       modelPath,
       digest,
-      upscaleFile: (input, output, o) =>
-        upscaleFileWithAnyBandModel(model, input, output, {
-          scale: o.scale,
-          tile: o.tile,
-          overlap: o.overlap,
-          selfEnsemble: o.selfEnsemble,
-          read: o.read,
-          signal: o.signal,
-          onProgress: o.onProgress,
-        }),
+      upscaleFile: (input, output, o) => upscaleFileWithAnyBandModel(model, input, output, o),
       async close() {
         model.dispose();
       },
