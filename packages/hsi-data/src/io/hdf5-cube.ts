@@ -72,27 +72,30 @@ const BAND_NAME =
 /** Dataset or attribute names that hold band centre wavelengths. */
 const WAVELENGTH_NAME = /(wavelength|wvl|lambda|^cw$|^list_cw|centre_?wave|center_?wave)/i;
 
-/** Every dataset path below the root (h5wasm lists the whole tree). */
-function datasetPaths(h5: H5Api, f: H5File): string[] {
-  const out: string[] = [];
-  for (const p of f.paths()) {
-    const path = p.startsWith('/') ? p : `/${p}`;
-    if (f.get(path) instanceof h5.Dataset) out.push(path);
-  }
-  return out;
+/** Every object path below the root, with a leading slash (h5wasm lists the whole tree in one call;
+ * a product with hundreds of auxiliary datasets takes ~0.1 s, so a layout lists it once). */
+function objectPaths(f: H5File): string[] {
+  return f.paths().map((p) => (p.startsWith('/') ? p : `/${p}`));
+}
+
+/** The candidate at `path`, or undefined when it is not a 3-D numeric dataset. */
+function candidateAt(h5: H5Api, f: H5File, path: string): Hdf5CubeCandidate | undefined {
+  const d = f.get(path);
+  if (!(d instanceof h5.Dataset)) return undefined;
+  const shape = d.shape;
+  const sampleType = sampleTypeOfH5(d.metadata);
+  return shape?.length === 3 && sampleType && shape.every((n) => n > 0)
+    ? { path, shape: shape as [number, number, number], sampleType }
+    : undefined;
 }
 
 /** The file's 3-D numeric datasets: the cubes it could mean. */
-export function hdf5CubeCandidates(h5: H5Api, f: H5File): Hdf5CubeCandidate[] {
-  const out: Hdf5CubeCandidate[] = [];
-  for (const path of datasetPaths(h5, f)) {
-    const d = f.get(path) as H5Dataset;
-    const shape = d.shape;
-    const sampleType = sampleTypeOfH5(d.metadata);
-    if (shape?.length === 3 && sampleType && shape.every((n) => n > 0))
-      out.push({ path, shape: shape as [number, number, number], sampleType });
-  }
-  return out;
+export function hdf5CubeCandidates(
+  h5: H5Api,
+  f: H5File,
+  paths = objectPaths(f),
+): Hdf5CubeCandidate[] {
+  return paths.flatMap((path) => candidateAt(h5, f, path) ?? []);
 }
 
 const describe = (c: Hdf5CubeCandidate) => `${c.path} (${c.shape.join(' x ')} ${c.sampleType})`;
@@ -158,11 +161,19 @@ type NamedVector = { from: string; values: number[]; units?: string };
 
 /** Vectors named like `pattern` in the file: 1-D datasets, and attributes of the root, the cube and
  * its group. */
-function namedVectors(h5: H5Api, f: H5File, dataset: string, pattern: RegExp): NamedVector[] {
+function namedVectors(
+  h5: H5Api,
+  f: H5File,
+  paths: string[],
+  dataset: string,
+  pattern: RegExp,
+): NamedVector[] {
   const out: NamedVector[] = [];
-  for (const path of datasetPaths(h5, f)) {
+  for (const path of paths) {
+    // The name first: opening every object of a large product costs more than the whole read.
     if (!pattern.test(path.split('/').pop() ?? '')) continue;
-    const d = f.get(path) as H5Dataset;
+    const d = f.get(path);
+    if (!(d instanceof h5.Dataset)) continue;
     if (d.shape?.length !== 1 || sampleTypeOfH5(d.metadata) === undefined) continue;
     const values = asVector(d.value);
     if (values) out.push({ from: path, values, units: stringAttr(d, 'units') });
@@ -205,29 +216,39 @@ export function hdf5CubeLayout(
   file: string,
   opts: Hdf5ReadOptions = {},
 ): Hdf5CubeLayout {
-  const candidates = hdf5CubeCandidates(h5, f);
+  const paths = objectPaths(f);
   let chosen: Hdf5CubeCandidate | undefined;
   if (opts.dataset !== undefined) {
     const path = opts.dataset.startsWith('/') ? opts.dataset : `/${opts.dataset}`;
-    chosen = candidates.find((c) => c.path === path);
-    if (!chosen)
+    // A named dataset is checked alone; the others are listed only to say what the file has.
+    try {
+      chosen = candidateAt(h5, f, path);
+    } catch {
+      chosen = undefined; // a missing group on the way: not a dataset of this file
+    }
+    if (!chosen) {
+      const candidates = hdf5CubeCandidates(h5, f, paths);
       throw new HsiFormatError(
         file,
         'dataset',
         `'${opts.dataset}' is not a 3-D numeric dataset of this file; ${candidates.length ? `its 3-D datasets: ${candidates.map(describe).join(', ')}` : 'it has none'}`,
       );
-  } else if (candidates.length === 1) chosen = candidates[0];
-  else if (candidates.length === 0)
-    throw new HsiFormatError(file, 'dataset', 'no 3-D numeric dataset in this HDF5 file');
-  else
-    throw new HsiFormatError(
-      file,
-      'dataset',
-      `${candidates.length} 3-D datasets, pass the one to read (dataset / --dataset): ${candidates.map(describe).join(', ')}`,
-    );
+    }
+  } else {
+    const candidates = hdf5CubeCandidates(h5, f, paths);
+    if (candidates.length === 1) chosen = candidates[0];
+    else if (candidates.length === 0)
+      throw new HsiFormatError(file, 'dataset', 'no 3-D numeric dataset in this HDF5 file');
+    else
+      throw new HsiFormatError(
+        file,
+        'dataset',
+        `${candidates.length} 3-D datasets, pass the one to read (dataset / --dataset): ${candidates.map(describe).join(', ')}`,
+      );
+  }
   const d = f.get(chosen.path) as H5Dataset;
   const shape = chosen.shape;
-  const vectors = namedVectors(h5, f, chosen.path, WAVELENGTH_NAME);
+  const vectors = namedVectors(h5, f, paths, chosen.path, WAVELENGTH_NAME);
 
   let bandAxis: number | undefined;
   let bandAxisFrom: BandAxisSource | undefined;
@@ -270,7 +291,7 @@ export function hdf5CubeLayout(
   const [rows, cols] = [0, 1, 2].filter((i) => i !== bandAxis).map((i) => shape[i]);
   const bands = shape[bandAxis];
   const wl = vectorFor(vectors, bands, chosen.path);
-  const fwhm = vectorFor(namedVectors(h5, f, chosen.path, FWHM_NAME), bands, chosen.path);
+  const fwhm = vectorFor(namedVectors(h5, f, paths, chosen.path, FWHM_NAME), bands, chosen.path);
   const layout: Hdf5CubeLayout = {
     dataset: chosen.path,
     shape,

@@ -288,6 +288,42 @@ describe('HDF5 / NetCDF-4 cubes', () => {
     expect(readWholeToTile(await cubeInfo(at(ref.emit.file)))).toBe(false);
   });
 
+  it('finds the cube once per file: windows reuse it, a rewritten file is looked at again', async () => {
+    const d = await tmpDir();
+    const h5 = await import('h5wasm/node');
+    await h5.ready;
+    const file = path.join(d, 'cube.h5');
+    const write = (bands: number, gain: number) => {
+      const f = new h5.File(file, 'w');
+      const data = new Float32Array(6 * 5 * bands).map((_, i) => gain * i);
+      f.create_dataset({ name: 'radiance', data, shape: [6, 5, bands], dtype: '<f' });
+      f.create_dataset({
+        name: 'wavelength',
+        data: new Float32Array(bands).map((_, i) => 400 + 10 * i),
+        shape: [bands],
+        dtype: '<f',
+      });
+      f.close();
+    };
+    write(4, 1);
+    const win = { row: 2, col: 1, rows: 3, cols: 2 };
+    const a = await readCubeWindow(file, win);
+    expect(a).toMatchObject({ rows: 3, cols: 2, bands: 4, wavelengths: [400, 410, 420, 430] });
+    expect(a.data[sampleIndex(a, 1, 1, 3)]).toBe(((2 + 1) * 5 + (1 + 1)) * 4 + 3);
+    // The cube a read returns is the caller's: changing its wavelengths changes no later read.
+    a.wavelengths?.fill(0);
+    expect((await readCubeWindow(file, win)).wavelengths).toEqual([400, 410, 420, 430]);
+    expect((await cubeInfo(file)).wavelengths).toEqual([400, 410, 420, 430]);
+    // The same path rewritten with another band count and values: found again, not the old layout.
+    write(7, 2);
+    const b = await readCubeWindow(file, win);
+    expect(b).toMatchObject({ bands: 7, wavelengths: [400, 410, 420, 430, 440, 450, 460] });
+    expect(b.data[sampleIndex(b, 1, 1, 6)]).toBe(2 * (((2 + 1) * 5 + (1 + 1)) * 7 + 6));
+    expect((await cubeInfo(file)).bands).toBe(7);
+    // A selection is part of what was found: another band axis is another layout.
+    expect((await cubeInfo(file, { bandAxis: 0 })).bands).toBe(6);
+  });
+
   it('is read, not written; a truncated or foreign file is a typed error naming it', async () => {
     const d = await tmpDir();
     const cube = await readCube(at(ref.plain.file));
