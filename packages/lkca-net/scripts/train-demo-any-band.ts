@@ -175,6 +175,7 @@ await saveAnyBandModel(model, outDir, {
     from: stages > 1 ? `lkca-any-band-x4, fine-tuned in ${stages} stages` : record.from,
     steps: record.steps,
     bestStep: record.bestStep,
+    heldOutOn: 'the demo quadrant (rows 128-255, cols 128-255), one pass',
     heldOut: {
       mpsnr: after.mpsnr,
       sam: after.sam,

@@ -48,6 +48,8 @@ export * from './demo-scene.js';
 export { type DemoOptions, type DemoResult, runDemo } from './run-demo.js';
 export {
   describeModelFolder,
+  type HeldOutMean,
+  heldOutMean,
   listShippedModels,
   ModelNotFoundError,
   resolveModel,

@@ -7,8 +7,10 @@ import { maxAbsDiff, useBackend, useTempDir } from '@hsrkit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAnyBandModel } from './any-band/io-node.js';
 import { lkca } from './cli/test-support.js';
-import { readDemoScene } from './demo-scene.js';
+import { DEMO_HOLD_OUT, readDemoScene } from './demo-scene.js';
+import { evaluateScene } from './evaluate.js';
 import {
+  heldOutMean,
   listShippedModels,
   ModelNotFoundError,
   resolveModel,
@@ -40,6 +42,60 @@ describe('shipped models', () => {
     const demo = models.find((m) => m.name === 'lkca-distilled-alpha0.1-x4')!;
     expect(demo.heldOut?.mpsnr).toBeGreaterThan(30);
     expect(demo.trainedOn).toMatch(/1200 steps, distilled from lkca_teacher/);
+  });
+
+  it('held-out scores in one form: means over scenes, bicubic only where every scene has it', () => {
+    const perScene = {
+      'a mpsnr': 40,
+      'a mpsnr bicubic': 39,
+      'a sam': 2,
+      'a sam bicubic': 2.5,
+      'b mpsnr': 30,
+      'b mpsnr bicubic': 28,
+      'b sam': 4,
+    };
+    expect(heldOutMean(perScene)).toEqual({
+      scenes: ['a', 'b'],
+      mpsnr: 35,
+      sam: 3,
+      bicubicMpsnr: 33.5,
+    });
+    expect(heldOutMean({ mpsnr: 41, sam: 1.5, bicubicSam: 1.7 }, 'left half')).toEqual({
+      scenes: [],
+      on: 'left half',
+      mpsnr: 41,
+      sam: 1.5,
+      bicubicSam: 1.7,
+    });
+    expect(heldOutMean({ rmse: 0.1 })).toBeNull();
+    expect(heldOutMean(null)).toBeNull();
+  });
+
+  it('every shipped x4 model of the demo scene is scored beside bicubic on the demo quadrant, as evaluateScene scores it', async () => {
+    const scene = await readDemoScene();
+    const gt = cropCube('demo', scene, DEMO_HOLD_OUT);
+    const bandSpecific = listShippedModels().filter((m) => m.kind === 'band-specific');
+    expect(bandSpecific.length).toBeGreaterThan(0);
+    for (const m of bandSpecific) {
+      expect(m.heldOutMean?.on, m.name).toMatch(/demo quadrant/);
+      expect(m.heldOutMean?.bicubicMpsnr, m.name).toBeCloseTo(42.584, 3);
+    }
+    // The recorded numbers are the ones this model gives now (one pass; recorded on wasm, here cpu).
+    const student = bandSpecific.find((m) => m.name === 'lkca-student-x4')!;
+    const model = await loadModel(student.path);
+    try {
+      const ev = await evaluateScene(model, gt, { scale: 4 });
+      expect(Math.abs(ev.metrics.mpsnr - student.heldOutMean!.mpsnr)).toBeLessThan(0.01);
+      expect(Math.abs(ev.metrics.sam - student.heldOutMean!.sam)).toBeLessThan(0.01);
+      expect(Math.abs(ev.bicubicMetrics.sam - student.heldOutMean!.bicubicSam!)).toBeLessThan(1e-3);
+    } finally {
+      model.dispose();
+    }
+    // `lkca models` prints the gain over bicubic beside each score.
+    const text = (await lkca('models')).stdout;
+    const gain = student.heldOutMean!.mpsnr - student.heldOutMean!.bicubicMpsnr!;
+    expect(text).toMatch(new RegExp(`lkca-student-x4 .* \\+${gain.toFixed(2)} dB`));
+    expect(text).toContain('vs bicubic');
   });
 
   it('resolves a name to its folder; an existing path wins; an unknown name lists the names', async () => {

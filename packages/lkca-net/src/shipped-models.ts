@@ -24,6 +24,55 @@ export interface ShippedModel {
   trainedOn: string;
   /** Scores recorded with the weights on data held out from training (metric -> value). */
   heldOut: Record<string, number> | null;
+  /** `heldOut` in one form: means over its scenes, beside bicubic's where it was recorded. */
+  heldOutMean: HeldOutMean | null;
+}
+
+/** Held-out MPSNR and SAM, means over the scenes a model was scored on. */
+export interface HeldOutMean {
+  /** The scenes (empty: one hold-out, described by `on` where recorded). */
+  scenes: string[];
+  /** Where a single hold-out is, as recorded with the weights. */
+  on?: string;
+  mpsnr: number;
+  sam: number;
+  bicubicMpsnr?: number;
+  bicubicSam?: number;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * One summary of the two ways scores are recorded: per scene (`"<scene> mpsnr"`, `"<scene> mpsnr
+ * bicubic"`, any-band models scored on several sensors) or flat (`mpsnr`, `sam`, `bicubicMpsnr`,
+ * `bicubicSam`). Bicubic's means are given only when every scene has them.
+ */
+export function heldOutMean(h: Record<string, number> | null, on?: string): HeldOutMean | null {
+  if (!h) return null;
+  const perScene = Object.keys(h)
+    .map((k) => /^(.+) mpsnr$/.exec(k)?.[1])
+    .filter((s): s is string => s !== undefined && typeof h[`${s} sam`] === 'number');
+  if (perScene.length > 0) {
+    const out: HeldOutMean = {
+      scenes: perScene,
+      mpsnr: mean(perScene.map((s) => h[`${s} mpsnr`])),
+      sam: mean(perScene.map((s) => h[`${s} sam`])),
+    };
+    if (perScene.every((s) => typeof h[`${s} mpsnr bicubic`] === 'number'))
+      out.bicubicMpsnr = mean(perScene.map((s) => h[`${s} mpsnr bicubic`]));
+    if (perScene.every((s) => typeof h[`${s} sam bicubic`] === 'number'))
+      out.bicubicSam = mean(perScene.map((s) => h[`${s} sam bicubic`]));
+    return out;
+  }
+  if (typeof h.mpsnr !== 'number' || typeof h.sam !== 'number') return null;
+  return {
+    scenes: [],
+    ...(on ? { on } : {}),
+    mpsnr: h.mpsnr,
+    sam: h.sam,
+    ...(typeof h.bicubicMpsnr === 'number' ? { bicubicMpsnr: h.bicubicMpsnr } : {}),
+    ...(typeof h.bicubicSam === 'number' ? { bicubicSam: h.bicubicSam } : {}),
+  };
 }
 
 export class ModelNotFoundError extends Error {
@@ -63,6 +112,14 @@ function describeTraining(t: Record<string, unknown> | undefined): string {
   return parts.join(', ');
 }
 
+/** A band-specific model's recorded hold-out region, as words. */
+function holdOutText(t: Record<string, unknown> | undefined): string | undefined {
+  const h = t?.holdOut as { row: number; col: number; rows: number; cols: number } | undefined;
+  return h
+    ? `rows ${h.row}-${h.row + h.rows - 1}, cols ${h.col}-${h.col + h.cols - 1} of its scene`
+    : undefined;
+}
+
 /** Reads one model folder's description; null when the folder holds no model.json. */
 export function describeModelFolder(path: string, name: string): ShippedModel | null {
   const modelFile = join(path, 'model.json');
@@ -73,6 +130,7 @@ export function describeModelFolder(path: string, name: string): ShippedModel | 
   if (existsSync(anyBandFile)) {
     const cfg = JSON.parse(readFileSync(anyBandFile, 'utf8'));
     const training = cfg.training as Record<string, unknown> | undefined;
+    const heldOut = numbersOf(training?.heldOut ?? training?.heldOutMean ?? training?.validation);
     return {
       name: cfg.name ?? name,
       path,
@@ -81,13 +139,22 @@ export function describeModelFolder(path: string, name: string): ShippedModel | 
       bands: 'any',
       params,
       trainedOn: describeTraining(training),
-      heldOut: numbersOf(training?.heldOut ?? training?.heldOutMean ?? training?.validation),
+      heldOut,
+      heldOutMean: heldOutMean(
+        heldOut,
+        typeof training?.heldOutOn === 'string' ? training.heldOutOn : undefined,
+      ),
     };
   }
   const meta = modelJson.userDefinedMetadata?.hsrkit ?? {};
   const inputShape = modelJson.modelTopology?.config?.layers?.[0]?.config?.batch_input_shape as
     | number[]
     | undefined;
+  // Scores beside bicubic's on the demo quadrant (scripts/score-demo-model.ts --record) when
+  // recorded, else the validation the trainer saved (no bicubic, in the trainer's units).
+  const t = meta.training;
+  const recorded = numbersOf(t?.heldOut);
+  const heldOut = recorded ?? numbersOf(t?.validation);
   return {
     name,
     path,
@@ -95,8 +162,12 @@ export function describeModelFolder(path: string, name: string): ShippedModel | 
     scale: meta.scale,
     bands: meta.bands ?? inputShape?.[inputShape.length - 1],
     params,
-    trainedOn: describeTraining(meta.training),
-    heldOut: numbersOf(meta.training?.validation),
+    trainedOn: describeTraining(t),
+    heldOut,
+    heldOutMean: heldOutMean(
+      heldOut,
+      recorded && typeof t?.heldOutOn === 'string' ? t.heldOutOn : holdOutText(t),
+    ),
   };
 }
 
