@@ -372,6 +372,21 @@ describe('experiment plan', () => {
       "Against the earlier run (`bench/results/experiment/results.json`, profile 'converged')",
     );
     expect(md).toContain('| student | 10 -> 40 | 37.300 -> 37.300 (+0.000) |');
+    // The setup table gives a variant's steps (the student's), not the teacher's 2x that runs
+    // before the fix recorded as the scene's.
+    const recorded2x = run(now, 'converged-steps-x4');
+    recorded2x.scenes[0].training.steps = 80;
+    expect(resultsMarkdown(recorded2x)).toMatch(/\| 1 x 1 x 1 \| 40 \| 8 x 32x32/);
+    // KD from a teacher no better than the student: the claims table says so beside the verdict.
+    const weakTeacher = [
+      ...now,
+      variant('teacher', 37.2, { blocks: 8, steps: 80 }),
+      variant('student-kd', 36.9, { steps: 40 }),
+      variant('student-kd-s2', 36.95, { steps: 40 }),
+    ];
+    expect(resultsMarkdown(run(weakTeacher, 'converged-steps-x4'))).toContain(
+      '| no | no (from a teacher no better than the student) |',
+    );
   });
 
   it('renders the spectrum plot as RGBA with the curves in colour', () => {

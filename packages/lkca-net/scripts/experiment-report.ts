@@ -432,7 +432,7 @@ function claimsSection(r: ExperimentResults): string[] {
       const v = claimVerdicts(scene, g, earlierGroupOf(r.earlier, scene.id, g.degradation.id));
       const yn = (b: boolean | undefined) => (b === undefined ? '-' : b ? 'yes' : 'no');
       rows.push(
-        `| ${v.scene} (${v.degradation}) | ${v.bestVsBicubic ? `${signed(v.bestVsBicubic.mpsnr, 3)} dB / SAM ${signed(v.bestVsBicubic.sam, 3)}` : '-'} | ${yn(v.converged)}${v.convergedBy ? ` (${v.convergedBy})` : ''} | ${yn(v.teacherBetter)} | ${v.kdHelps ?? '-'} | ${v.lowRankKeepsQuality.group ?? '-'} | ${v.lowRankKeepsQuality.svd ?? '-'} | ${v.upsamplerLowRank ?? '-'} |`,
+        `| ${v.scene} (${v.degradation}) | ${v.bestVsBicubic ? `${signed(v.bestVsBicubic.mpsnr, 3)} dB / SAM ${signed(v.bestVsBicubic.sam, 3)}` : '-'} | ${yn(v.converged)}${v.convergedBy ? ` (${v.convergedBy})` : ''} | ${yn(v.teacherBetter)} | ${v.kdHelps ?? '-'}${v.kdHelps && v.teacherBetter === false ? ' (from a teacher no better than the student)' : ''} | ${v.lowRankKeepsQuality.group ?? '-'} | ${v.lowRankKeepsQuality.svd ?? '-'} | ${v.upsamplerLowRank ?? '-'} |`,
       );
     }
   if (!rows.length) return [];
@@ -596,7 +596,7 @@ export function resultsMarkdown(r: ExperimentResults): string {
   );
   for (const s of r.scenes)
     out.push(
-      `| ${s.title} | ${s.sensor} | \`${s.file}\` | ${testOf(s)} | ${s.lrInput.join(' x ')} | ${s.training.steps} | ${s.training.batchSize} x ${s.training.patchSize}x${s.training.patchSize} (stride ${s.training.stride}) | ${s.training.trainPatches} |`,
+      `| ${s.title} | ${s.sensor} | \`${s.file}\` | ${testOf(s)} | ${s.lrInput.join(' x ')} | ${variantSteps(s)} | ${s.training.batchSize} x ${s.training.patchSize}x${s.training.patchSize} (stride ${s.training.stride}) | ${s.training.trainPatches} |`,
     );
   out.push('');
   for (const s of r.scenes) {
@@ -652,4 +652,11 @@ export function resultsMarkdown(r: ExperimentResults): string {
       );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** Steps of a variant of the scene (the student's; runs before this fix recorded the teacher's 2x). */
+function variantSteps(s: SceneResult): number {
+  return (
+    s.groups.flatMap((g) => g.variants).find((v) => v.id === 'student')?.steps ?? s.training.steps
+  );
 }

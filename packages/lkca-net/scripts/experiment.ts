@@ -52,6 +52,7 @@ import {
   type SceneSpec,
   SPECTRAL_LOSS,
   SVD_ENERGY,
+  stepsFor,
   svdBreakEvenRank,
   UPSAMPLER_GROUPS,
   USAGE,
@@ -456,7 +457,7 @@ async function main(): Promise<void> {
       testFiles: spec.crops?.test,
       lrInput: [data.tests[0].cube.rows / SCALE, data.tests[0].cube.cols / SCALE, cube.bands],
       training: {
-        steps: runs.find((r) => r.scene.id === sceneId)!.steps,
+        steps: stepsFor(spec, args), // a variant's (the teacher and student-long take 2x)
         batchSize: spec.batchSize,
         patchSize: spec.patchSize,
         stride: spec.stride,
