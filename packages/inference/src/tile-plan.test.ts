@@ -119,11 +119,34 @@ describe('planTiles', () => {
     expect(workersForCube(256, 256, opts)).toEqual({ workers: 2, tilePasses: 9 });
     expect(workersForCube(512, 512, opts)).toEqual({ workers: 8, tilePasses: 49 });
     expect(workersForCube(512, 512, { ...opts, maxWorkers: 2 }).workers).toBe(2);
-    // The self-ensemble runs every tile 8 times: one tile keeps two threads busy.
+    // The self-ensemble runs every tile 8 times, one pass after another: one tile, one thread
+    // (a second would cut the tile in two and change the output); 2 x 2 tiles, four threads.
     expect(workersForCube(64, 64, { ...opts, selfEnsemble: true })).toEqual({
-      workers: 2,
+      workers: 1,
       tilePasses: 8,
     });
+    expect(workersForCube(128, 128, { ...opts, selfEnsemble: true })).toEqual({
+      workers: 4,
+      tilePasses: 32,
+    });
+    // What it picks never changes the plan: the same tiles (and output) on any core count.
+    for (const [r, c] of [
+      [16, 16],
+      [64, 64],
+      [100, 40],
+      [128, 128],
+      [300, 200],
+      [512, 512],
+    ])
+      for (const maxWorkers of [1, 2, 3, 8, 64])
+        for (const selfEnsemble of [false, true]) {
+          const o = { maxWorkers, bands: 31, scale: 4, selfEnsemble };
+          const { workers } = workersForCube(r, c, o);
+          expect(
+            planTiles(r, c, { ...o, concurrency: workers }),
+            `${r}x${c} ${maxWorkers}`,
+          ).toEqual(planTiles(r, c, { ...o, concurrency: 1 }));
+        }
     // Without a tile, the plan's default (defaultTileEdge of bands and scale) counts.
     const plan = planTiles(300, 300, { bands: 31, scale: 4 });
     expect(workersForCube(300, 300, { maxWorkers: 64, bands: 31, scale: 4 }).tilePasses).toBe(

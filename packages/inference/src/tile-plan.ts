@@ -52,7 +52,10 @@ export const MIN_TILE_PASSES_PER_WORKER = 4;
 
 /**
  * Worker threads worth starting for a rows x cols cube: one per MIN_TILE_PASSES_PER_WORKER tile
- * passes of its plan (as one thread would run it), at least 1, at most `maxWorkers`.
+ * passes of its plan (as one thread would run it), at least 1, at most `maxWorkers`, and never
+ * more than its tiles. That last cap keeps planTiles from cutting tiles for the threads, so the
+ * tiling, and with it the output (LKCA-Net's channel attention pools over a tile), is the same
+ * on a machine of any core count: the self-ensemble's 8 passes of a tile run one after another.
  */
 export function workersForCube(
   rows: number,
@@ -67,10 +70,15 @@ export function workersForCube(
   },
 ): { workers: number; tilePasses: number } {
   const plan = planTiles(rows, cols, { ...opts, concurrency: 1 });
-  const tilePasses = plan.rowStarts.length * plan.colStarts.length * (opts.selfEnsemble ? 8 : 1);
+  const tiles = plan.rowStarts.length * plan.colStarts.length;
+  const tilePasses = tiles * (opts.selfEnsemble ? 8 : 1);
   const workers = Math.max(
     1,
-    Math.min(Math.floor(opts.maxWorkers), Math.floor(tilePasses / MIN_TILE_PASSES_PER_WORKER)),
+    Math.min(
+      Math.floor(opts.maxWorkers),
+      Math.floor(tilePasses / MIN_TILE_PASSES_PER_WORKER),
+      tiles,
+    ),
   );
   return { workers, tilePasses };
 }
