@@ -100,7 +100,7 @@ describe('experiment plan', () => {
     const args = parseExperimentArgs(['--skip', 'student-l1,student-sam01', '--steps-scale', '4']);
     expect(args.skip).toEqual(['student-l1', 'student-sam01']);
     const ids = planRuns(args).map((r) => `${r.scene.id}/${r.variant.id}`);
-    expect(ids).toHaveLength(10 + 8 + 8);
+    expect(ids).toHaveLength(10 + 8 + 9);
     expect(ids.some((id) => id.endsWith('/student-l1') || id.endsWith('/student-sam01'))).toBe(
       false,
     );
@@ -115,9 +115,9 @@ describe('experiment plan', () => {
 
   it('plans every variant after what it needs, two seeds per claim, the teacher at 2x steps', () => {
     const runs = planRuns(parseExperimentArgs([]));
-    // balloons: all 12 variants; aviris and jasper skip the convergence check, group's 2nd seed
-    // and the two loss variants.
-    expect(runs).toHaveLength(12 + 8 + 8);
+    // balloons: all 12 variants; aviris skips the 2x-steps student (its convergence check compares
+    // with an earlier run), group's 2nd seed and the two loss variants; jasper keeps the 2x student.
+    expect(runs).toHaveLength(12 + 8 + 9);
     const balloons = runs.filter((r) => r.scene.id === 'balloons');
     expect(balloons.map((r) => r.variant.id)).toEqual([
       'teacher',
@@ -141,6 +141,9 @@ describe('experiment plan', () => {
       expect(steps('teacher')).toBe(2 * s.steps);
     }
     expect(runs.filter((r) => r.scene.id === 'aviris').map((r) => r.variant.id)).not.toContain(
+      'student-long',
+    );
+    expect(runs.filter((r) => r.scene.id === 'jasper').map((r) => r.variant.id)).toContain(
       'student-long',
     );
     // Seeds 1 and 2 of every claim; the seed-2 variant trains like its seed-1 twin.
