@@ -17,6 +17,10 @@ library, and reference.json with what GDAL / h5py read back (shape, band axis, s
 - ambiguous.h5: 10 x 12 x 9, no names: the band axis cannot be told.
 - cf_packed.nc: NetCDF-4 (libnetcdf) of CF-packed data: int16 reflectance x 10000 with scale_factor
   1e-4, add_offset 0 and _FillValue -32768, dims (wavelength, y, x), a wavelength coordinate.
+- links/: files whose cube lives in another file, which HDF5 would open silently and hsi-data
+  refuses: vds.h5 (a virtual dataset over links/source.h5, by a relative path) and soft_to_external.h5
+  (a soft link to an external link into source.h5), beside source.h5 itself (a plain cube).
+  `links()` writes only these: `python3 -c 'import make_hdf5_fixtures as m; m.links()'`.
 Deterministic: the same inputs give the same values.
 """
 
@@ -190,12 +194,42 @@ def cf_packed(cube):
     }
 
 
+def links():
+    d = os.path.join(OUT, 'links')
+    os.makedirs(d, exist_ok=True)
+    cube = (np.arange(6 * 5 * 4, dtype=np.float32).reshape(6, 5, 4) + 1) / 100
+    with h5py.File(os.path.join(d, 'source.h5'), 'w') as f:
+        f['cube'] = cube
+        f['wavelength'] = np.array([450, 550, 650, 750], dtype=np.float32)
+    with h5py.File(os.path.join(d, 'vds.h5'), 'w') as f:
+        layout = h5py.VirtualLayout(shape=cube.shape, dtype='float32')
+        layout[:] = h5py.VirtualSource('source.h5', 'cube', shape=cube.shape)  # relative to vds.h5
+        f.create_virtual_dataset('cube', layout, fillvalue=-1)
+        f['wavelength'] = np.array([450, 550, 650, 750], dtype=np.float32)
+    with h5py.File(os.path.join(d, 'soft_to_external.h5'), 'w') as f:
+        f['ext'] = h5py.ExternalLink('source.h5', '/')
+        f['cube'] = h5py.SoftLink('/ext/cube')
+    # A MATLAB v7.3 file (HDF5 after a 512-byte text header) whose variable `cube` is an external link
+    # into source.h5 and `local` a real 3-D double array.
+    mat = os.path.join(d, 'external.mat')
+    with h5py.File(mat, 'w', userblock_size=512) as f:
+        f['cube'] = h5py.ExternalLink('source.h5', '/cube')
+        f['local'] = np.ones((4, 5, 6), dtype=np.float64)
+        f['local'].attrs['MATLAB_class'] = np.bytes_('double')
+    with open(mat, 'r+b') as f:
+        f.write(b'MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Thu Dec  3 00:00:00 2026 HDF5 schema 1.00 .'.ljust(116) + b'\x00' * 8 + b'\x00\x02IM')
+    # What HDF5 itself does with them (h5py opens the other file): the bytes hsi-data must not read.
+    with h5py.File(os.path.join(d, 'vds.h5'), 'r') as f:
+        assert np.array_equal(f['cube'][()], cube)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     cube = jasper()
     ref = {'source': 'fixtures/real/jasperRidge2_R198.img (Jasper Ridge, AVIRIS, 100 x 100 x 198)',
            'emit': emit_like(cube), 'prisma': prisma_like(cube), 'plain': plain_bsq(cube),
            'cf': cf_packed(cube)}
+    links()
     with open(os.path.join(OUT, 'reference.json'), 'w') as f:
         json.dump(ref, f, indent=1)
         f.write('\n')

@@ -9,6 +9,12 @@ import type { Cube, Interleave } from '../cube.js';
 import { HsiFormatError } from '../errors.js';
 import { BYTES_PER_SAMPLE, type SampleType } from './dtypes.js';
 import { applyNonFinitePolicy } from './finite.js';
+import {
+  checkNotVirtualElsewhere,
+  checkPathInFile,
+  externalTarget,
+  virtualSourceFiles,
+} from './hdf5-links.js';
 import { type H5Api, MAX_DECODED_BYTES, sampleTypeOfH5, toCubeArray } from './mat-v73.js';
 import type { CubeInfo, ReadOptions } from './types.js';
 import { type CubeWindow, checkWindow, cropCube } from './window.js';
@@ -78,10 +84,23 @@ function objectPaths(f: H5File): string[] {
   return f.paths().map((p) => (p.startsWith('/') ? p : `/${p}`));
 }
 
-/** The candidate at `path`, or undefined when it is not a 3-D numeric dataset. */
-function candidateAt(h5: H5Api, f: H5File, path: string): Hdf5CubeCandidate | undefined {
+/**
+ * The candidate at `path`, or undefined when it is not a 3-D numeric dataset of this file (an
+ * external link or a virtual dataset over other files is not: src/io/hdf5-links.ts). With `file`,
+ * those two are errors naming it instead (a dataset the caller asked for by name).
+ */
+function candidateAt(
+  h5: H5Api,
+  f: H5File,
+  path: string,
+  file?: string,
+): Hdf5CubeCandidate | undefined {
+  if (file !== undefined) checkPathInFile(f, path, file);
+  else if (externalTarget(f, path)) return undefined;
   const d = f.get(path);
   if (!(d instanceof h5.Dataset)) return undefined;
+  if (file !== undefined) checkNotVirtualElsewhere(d.metadata, path, file);
+  else if (virtualSourceFiles(d.metadata).length) return undefined;
   const shape = d.shape;
   const sampleType = sampleTypeOfH5(d.metadata);
   return shape?.length === 3 && sampleType && shape.every((n) => n > 0)
@@ -172,8 +191,9 @@ function namedVectors(
   for (const path of paths) {
     // The name first: opening every object of a large product costs more than the whole read.
     if (!pattern.test(path.split('/').pop() ?? '')) continue;
+    if (externalTarget(f, path)) continue; // never opens another file for a wavelength list
     const d = f.get(path);
-    if (!(d instanceof h5.Dataset)) continue;
+    if (!(d instanceof h5.Dataset) || virtualSourceFiles(d.metadata).length) continue;
     if (d.shape?.length !== 1 || sampleTypeOfH5(d.metadata) === undefined) continue;
     const values = asVector(d.value);
     if (values) out.push({ from: path, values, units: stringAttr(d, 'units') });
@@ -222,8 +242,9 @@ export function hdf5CubeLayout(
     const path = opts.dataset.startsWith('/') ? opts.dataset : `/${opts.dataset}`;
     // A named dataset is checked alone; the others are listed only to say what the file has.
     try {
-      chosen = candidateAt(h5, f, path);
-    } catch {
+      chosen = candidateAt(h5, f, path, file);
+    } catch (e) {
+      if (e instanceof HsiFormatError) throw e; // in another file: said as such
       chosen = undefined; // a missing group on the way: not a dataset of this file
     }
     if (!chosen) {
@@ -237,9 +258,17 @@ export function hdf5CubeLayout(
   } else {
     const candidates = hdf5CubeCandidates(h5, f, paths);
     if (candidates.length === 1) chosen = candidates[0];
-    else if (candidates.length === 0)
-      throw new HsiFormatError(file, 'dataset', 'no 3-D numeric dataset in this HDF5 file');
-    else
+    else if (candidates.length === 0) {
+      const elsewhere = paths.flatMap((p) => {
+        const out = externalTarget(f, p);
+        return out ? [out] : [];
+      });
+      throw new HsiFormatError(
+        file,
+        'dataset',
+        `no 3-D numeric dataset in this HDF5 file${elsewhere.length ? ` (external links to other files, never followed: ${elsewhere.slice(0, 5).join(', ')}${elsewhere.length > 5 ? ', ...' : ''})` : ''}`,
+      );
+    } else
       throw new HsiFormatError(
         file,
         'dataset',
@@ -367,7 +396,10 @@ export function readHdf5CubeWindow(
       layout.dataset,
       `a window of ${rows} x ${cols} x ${layout.bands} is ${bytes} bytes, more than one read may hold (${MAX_DECODED_BYTES}): read it in windows`,
     );
+  // The layout may come from a cache (src/node/hdf5-files.ts): the path is checked on every read.
+  checkPathInFile(f, layout.dataset, file);
   const d = f.get(layout.dataset) as H5Dataset;
+  checkNotVirtualElsewhere(d.metadata, layout.dataset, file);
   const spatial: [number, number][] = [
     [row, row + rows],
     [col, col + cols],

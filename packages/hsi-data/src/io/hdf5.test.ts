@@ -11,6 +11,7 @@ import { sampleIndex } from '../cube.js';
 import { HsiFormatError, HsiTruncatedError } from '../errors.js';
 import { cubeInfo, readCube, readCubeWindow, writeCube } from '../node/cube-files.js';
 import { hdf5Info, listHdf5Cubes, readHdf5, readHdf5Window } from '../node/hdf5-files.js';
+import { listMatVariables } from '../node/mat-files.js';
 import { bytesSource } from './byte-source.js';
 import {
   cubeFormatOf,
@@ -322,6 +323,58 @@ describe('HDF5 / NetCDF-4 cubes', () => {
     expect((await cubeInfo(file)).bands).toBe(7);
     // A selection is part of what was found: another band axis is another layout.
     expect((await cubeInfo(file, { bandAxis: 0 })).bands).toBe(6);
+  });
+
+  it('never opens another file: external links and virtual datasets are refused by name, never followed', async () => {
+    const links = (f: string) => at(`links/${f}`);
+    const h5 = await import('h5wasm/node');
+    await h5.ready;
+    // HDF5 itself follows both silently (these bytes come from links/source.h5).
+    const raw = new h5.File(links('vds.h5'), 'r');
+    const viaVds = Array.from(
+      (raw.get('cube') as InstanceType<typeof h5.Dataset>).value as Float32Array,
+    );
+    raw.close();
+    expect(viaVds.slice(0, 3).map((v) => Math.round(v * 100))).toEqual([1, 2, 3]);
+    const source = await readCube(links('source.h5'), { bandAxis: 2 });
+    expect(source.rows * source.cols * source.bands).toBe(viaVds.length);
+    // hsi-data: the virtual dataset is no cube of vds.h5; asked for by name, the error says why.
+    await expect(readCube(links('vds.h5'), { bandAxis: 2 })).rejects.toThrow(
+      /vds\.h5: dataset: no 3-D numeric dataset/,
+    );
+    const vds = await readCube(links('vds.h5'), { dataset: 'cube', bandAxis: 2 }).catch((e) => e);
+    expect(vds).toBeInstanceOf(HsiFormatError);
+    expect(vds.message).toMatch(
+      /vds\.h5: \/cube: a virtual dataset reading other files \(source\.h5\)/,
+    );
+    // A soft link to an external link: refused before anything in source.h5 is opened.
+    await expect(readCube(links('soft_to_external.h5'), { bandAxis: 2 })).rejects.toThrow(
+      /no 3-D numeric dataset in this HDF5 file \(external links to other files, never followed: \/ext -> source\.h5:\//,
+    );
+    await expect(
+      readCubeWindow(
+        links('soft_to_external.h5'),
+        { row: 0, col: 0, rows: 2, cols: 2 },
+        {
+          dataset: '/cube',
+          bandAxis: 2,
+        },
+      ),
+    ).rejects.toThrow(/\/cube: an HDF5 external link to another file \(\/ext -> source\.h5:\/\)/);
+    expect(await listHdf5Cubes(links('soft_to_external.h5'))).toEqual([]);
+    // The same bytes through the in-memory reader (the browser's path): refused alike.
+    const bytes = bytesSource(await fs.readFile(links('vds.h5')), 'vds.h5');
+    await expect(readCubeFrom(bytes, { dataset: 'cube', bandAxis: 2 })).rejects.toThrow(
+      /a virtual dataset reading other files/,
+    );
+    // MATLAB v7.3 is HDF5 too: an externally linked variable is listed, never decoded.
+    const vars = await listMatVariables(links('external.mat'));
+    expect(vars.find((v) => v.name === 'cube')).toMatchObject({ numeric: false });
+    expect(vars.find((v) => v.name === 'cube')?.matClass).toMatch(
+      /external link \/cube -> source\.h5/,
+    );
+    const local = await readCube(links('external.mat'));
+    expect([local.rows, local.cols, local.bands]).toEqual([6, 5, 4]);
   });
 
   it('is read, not written; a truncated or foreign file is a typed error naming it', async () => {

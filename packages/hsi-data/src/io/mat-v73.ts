@@ -4,6 +4,7 @@
 import type { CubeArray } from '../cube.js';
 import { HsiFormatError, HsiTruncatedError } from '../errors.js';
 import type { SampleType } from './dtypes.js';
+import { externalTarget, virtualSourceFiles } from './hdf5-links.js';
 import type { MatDecodeOptions, MatVariable } from './mat-v5.js';
 
 const NUMERIC_CLASSES = new Set([
@@ -137,6 +138,18 @@ export function hdf5MatVariables(
   const variables: MatVariable[] = [];
   for (const name of f.keys()) {
     if (name.startsWith('#')) continue; // MATLAB's #refs# / #subsystem# groups
+    // In another file (src/io/hdf5-links.ts): listed, never opened or decoded.
+    const elsewhere = externalTarget(f, `/${name}`);
+    if (elsewhere) {
+      variables.push({
+        name,
+        matClass: `external link ${elsewhere}`,
+        dims: [],
+        complex: false,
+        numeric: false,
+      });
+      continue;
+    }
     const entry = f.get(name);
     if (!(entry instanceof h5wasm.Dataset)) {
       variables.push({ name, matClass: 'struct', dims: [], complex: false, numeric: false });
@@ -150,7 +163,9 @@ export function hdf5MatVariables(
     if (dims.length === 1) dims.push(1);
     const meta = entry.metadata;
     const storedType = sampleTypeOfH5(meta);
-    const numeric = NUMERIC_CLASSES.has(matClass) && storedType !== undefined && !empty;
+    const virtualElsewhere = virtualSourceFiles(meta).length > 0;
+    const numeric =
+      NUMERIC_CLASSES.has(matClass) && storedType !== undefined && !empty && !virtualElsewhere;
     const variable: MatVariable = { name, matClass, dims, complex: meta.type === 6, numeric };
     if (numeric) variable.storedType = storedType;
     if (numeric && !opts.headersOnly && (opts.decode?.(variable) ?? true)) {
