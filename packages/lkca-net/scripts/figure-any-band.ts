@@ -3,7 +3,8 @@
 // the crop, the model on the LR in the file's units). Top row: LR (nearest), bicubic, the model,
 // the ground truth, false colour with one stretch (the ground truth's); bottom row: each pixel's
 // spectral angle to the ground truth for bicubic and the model, on one scale (black 0, white at
-// bicubic's 99th percentile), so where spectra got better shows. Writes docs/any-band-samson.png.
+// bicubic's 99th percentile), so where spectra got better shows. Writes docs/any-band-samson.png
+// and prints the scores, and the mean angles over the darkest 30 % of the pixels and the rest.
 //   npx tsx --conditions=source packages/lkca-net/scripts/figure-any-band.ts [--model DIR]
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -125,6 +126,29 @@ const mb = await computeMetrics(gtT, bT, opts);
 const ms = await computeMetrics(gtT, sT, opts);
 tf.dispose([gtT, bT, sT]);
 const mean = (m: Float32Array) => m.reduce((a, b) => a + b, 0) / m.length;
+// Where the spectra get better: the darkest 30 % of the pixels (by mean ground-truth value) and the rest.
+const brightness = Array.from({ length: rows * cols }, (_, p) => {
+  let sum = 0;
+  for (let b = 0; b < bands; b++) sum += sc.hr[p * bands + b];
+  return sum / bands;
+});
+const darkTop = [...brightness].sort((a, b) => a - b)[Math.floor(0.3 * brightness.length)];
+for (const [part, inPart] of [
+  ['darkest 30 %', (p: number) => brightness[p] <= darkTop],
+  ['the rest', (p: number) => brightness[p] > darkTop],
+] as const) {
+  let [sumB, sumS, n, better] = [0, 0, 0, 0];
+  for (let p = 0; p < rows * cols; p++)
+    if (inPart(p)) {
+      sumB += samBic[p];
+      sumS += samSr[p];
+      n++;
+      if (samSr[p] < samBic[p]) better++;
+    }
+  console.log(
+    `${part} (${n} pixels): mean angle bicubic ${(sumB / n).toFixed(3)}, model ${(sumS / n).toFixed(3)} deg; the model lower on ${((100 * better) / n).toFixed(1)} %`,
+  );
+}
 console.log(
   `${out}: ${spec.id} ${rows} x ${cols} x ${bands}; bicubic ${mb.mpsnr.toFixed(3)} dB / SAM ${mb.sam.toFixed(3)}, ${model.config.name} ${ms.mpsnr.toFixed(3)} dB / SAM ${ms.sam.toFixed(3)}; per-pixel angle maps: mean ${mean(samBic).toFixed(3)} vs ${mean(samSr).toFixed(3)} deg, white at ${top.toFixed(2)} deg`,
 );
