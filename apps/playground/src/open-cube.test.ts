@@ -127,6 +127,22 @@ describe('what openCube says about the file', () => {
     const file = async (name: string) => [
       { name, blob: new Blob([new Uint8Array(await readFile(fixture(name)))]) },
     ];
+    // The whole file is read from the File once (listing, info and read share the bytes).
+    let read = 0;
+    class CountingBlob extends Blob {
+      override slice(...a: Parameters<Blob['slice']>) {
+        const part = super.slice(...a);
+        read += part.size;
+        return part;
+      }
+      override async arrayBuffer() {
+        read += this.size;
+        return super.arrayBuffer();
+      }
+    }
+    const counted = new CountingBlob([new Uint8Array(await readFile(fixture('emit_like.nc')))]);
+    await openCube([{ name: 'emit_like.nc', blob: counted }]);
+    expect(read).toBe(counted.size);
     const emit = await openCube(await file('emit_like.nc'));
     expect(emit).toMatchObject({ format: 'HDF5', variable: '/reflectance', interleave: 'bip' });
     expect([emit.cube.rows, emit.cube.cols, emit.cube.bands]).toEqual([20, 16, 12]);

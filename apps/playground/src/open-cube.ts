@@ -4,6 +4,7 @@
 import {
   type BipCube,
   blobSource,
+  bytesSource,
   type CubeBytes,
   cubeInfoFrom,
   ENVI_DATA_EXTENSIONS,
@@ -96,15 +97,21 @@ export async function openCube(
   opts: { variable?: string } = {},
 ): Promise<OpenedCube> {
   const pick = pickCubeFile(files.map((f) => f.name));
-  // Each source is named, so errors and the format come from the file's own name.
-  const named = (name: string) =>
-    blobSource(files.find((f) => f.name === name)?.blob as Blob, name);
-  const input: CubeBytes =
-    'header' in pick ? { header: named(pick.header), data: named(pick.data) } : named(pick.file);
   const name = 'header' in pick ? pick.header : pick.file;
   const ext = extOf(name);
   const format =
     'header' in pick ? 'ENVI' : HDF5_FILE.includes(ext) ? 'HDF5' : ext.slice(1).toUpperCase();
+  const blobOf = (n: string) => files.find((f) => f.name === n)?.blob as Blob;
+  // HDF5 and MAT readers take the whole file for every call (listing, info, read): read it once.
+  // ENVI, GeoTIFF and NPY read only the byte ranges they need, straight from the File.
+  const whole =
+    format === 'HDF5' || format === 'MAT'
+      ? new Uint8Array(await blobOf(name).arrayBuffer())
+      : undefined;
+  // Each source is named, so errors and the format come from the file's own name.
+  const named = (n: string) => (whole ? bytesSource(whole, n) : blobSource(blobOf(n), n));
+  const input: CubeBytes =
+    'header' in pick ? { header: named(pick.header), data: named(pick.data) } : named(pick.file);
   let variables: OpenedCube['variables'];
   let dataset: string | undefined;
   if (format === 'HDF5') {
