@@ -47,12 +47,24 @@ export {
 export * from './demo-scene.js';
 export { type DemoOptions, type DemoResult, runDemo } from './run-demo.js';
 export {
+  type CascadeUpscaleFileOptions,
+  upscaleFileWithCascade,
+} from './cascade-file-node.js';
+export {
+  CASCADE_FILE,
+  type CascadeConfig,
+  CascadeConfigError,
+  readCascadeConfig,
+} from './model-cascade.js';
+export {
   describeModelFolder,
   type HeldOutMean,
   heldOutMean,
   listShippedModels,
+  ModelKindError,
   ModelNotFoundError,
   resolveModel,
+  singleModel,
   SHIPPED_MODELS_DIR,
   type ShippedModel,
 } from './shipped-models.js';

@@ -132,7 +132,9 @@ describe('shipped models', () => {
   it('`lkca models --json` prints the same list, without local paths', async () => {
     const r = await lkca('models', '--json');
     expect(r.code).toBe(0);
-    const expected = listShippedModels().map(({ path: _p, ...m }) => m);
+    const expected = listShippedModels().map(({ path: _p, stages, ...m }) =>
+      stages ? { ...m, stages: stages.map((x) => x.name) } : m,
+    );
     expect(r.json).toEqual(expected);
     const text = await lkca('models');
     for (const m of expected) expect(text.stdout).toContain(m.name);

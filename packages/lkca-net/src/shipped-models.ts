@@ -6,6 +6,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  CASCADE_FILE,
+  CascadeConfigError,
+  cascadeStageFolders,
+  readCascadeConfig,
+} from './model-cascade.js';
 
 /** Where the shipped models live (inside the installed package). */
 export const SHIPPED_MODELS_DIR = fileURLToPath(new URL('../assets/models/', import.meta.url));
@@ -14,7 +20,8 @@ export interface ShippedModel {
   name: string;
   /** The model folder. */
   path: string;
-  kind: 'band-specific' | 'any-band';
+  /** 'cascade': models run one after another (src/model-cascade.ts), `stages` in order. */
+  kind: 'band-specific' | 'any-band' | 'cascade';
   scale: number;
   /** The band count the model takes, or 'any'. */
   bands: number | 'any';
@@ -26,6 +33,8 @@ export interface ShippedModel {
   heldOut: Record<string, number> | null;
   /** `heldOut` in one form: means over its scenes, beside bicubic's where it was recorded. */
   heldOutMean: HeldOutMean | null;
+  /** A cascade's models, in the order they run. */
+  stages?: ShippedModel[];
 }
 
 /** Held-out MPSNR and SAM, means over the scenes a model was scored on. */
@@ -79,6 +88,21 @@ export class ModelNotFoundError extends Error {
   override name = 'ModelNotFoundError';
 }
 
+/** A model of a kind the command cannot run (a cascade outside `lkca upscale`, an any-band model
+ * where a plain TF.js model is needed). */
+export class ModelKindError extends Error {
+  override name = 'ModelKindError';
+}
+
+/** `m` unless it is a cascade, which only `lkca upscale` / upscaleFileWithCascade run. */
+export function singleModel(m: ShippedModel, command: string): ShippedModel {
+  if (m.kind === 'cascade')
+    throw new ModelKindError(
+      `${m.name} is a cascade (${m.stages?.map((x) => x.name).join(' then ')}): ${command} runs one model; \`lkca upscale\` runs cascades`,
+    );
+  return m;
+}
+
 interface WeightSpec {
   shape: number[];
 }
@@ -120,8 +144,64 @@ function holdOutText(t: Record<string, unknown> | undefined): string | undefined
     : undefined;
 }
 
-/** Reads one model folder's description; null when the folder holds no model.json. */
-export function describeModelFolder(path: string, name: string): ShippedModel | null {
+/** A cascade folder's description: scale the product of its stages', params their sum. */
+function describeCascade(path: string, name: string, modelsDir: string): ShippedModel {
+  const config = readCascadeConfig(path);
+  const file = join(path, CASCADE_FILE);
+  const folders = cascadeStageFolders(path, config, (stage) => {
+    const dir = join(modelsDir, stage);
+    return existsSync(join(dir, 'model.json')) ? dir : undefined;
+  });
+  const stages = folders.map((dir, i) => {
+    const m = describeModelFolder(dir, config.stages[i], modelsDir);
+    if (!m || m.kind === 'cascade')
+      throw new CascadeConfigError(
+        file,
+        `stages[${i}]`,
+        `'${config.stages[i]}' is not a model folder`,
+      );
+    return m;
+  });
+  // Each stage takes what the one before gives: a band count must match it.
+  let bands: number | 'any' = stages[0].bands;
+  for (const [i, m] of stages.entries()) {
+    if (i > 0 && m.bands !== 'any' && bands !== 'any' && m.bands !== bands)
+      throw new CascadeConfigError(
+        file,
+        `stages[${i}]`,
+        `'${m.name}' takes ${m.bands} bands, the stage before gives ${bands}`,
+      );
+    if (bands === 'any') bands = m.bands;
+  }
+  const training = config.training;
+  const heldOut = numbersOf(training?.heldOut);
+  return {
+    name: config.name ?? name,
+    path,
+    kind: 'cascade',
+    scale: stages.reduce((s, m) => s * m.scale, 1),
+    bands: stages.every((m) => m.bands === 'any') ? 'any' : bands,
+    params: stages.reduce((n, m) => n + m.params, 0),
+    trainedOn: `${stages.map((m) => `x${m.scale} ${m.name}`).join(', then ')} (no weights of its own)`,
+    heldOut,
+    heldOutMean: heldOutMean(
+      heldOut,
+      typeof training?.heldOutOn === 'string' ? training.heldOutOn : undefined,
+    ),
+    stages,
+  };
+}
+
+/**
+ * Reads one model folder's description; null when the folder holds neither a model.json nor a
+ * cascade.json. A cascade's stage names are shipped models of `modelsDir`.
+ */
+export function describeModelFolder(
+  path: string,
+  name: string,
+  modelsDir = SHIPPED_MODELS_DIR,
+): ShippedModel | null {
+  if (existsSync(join(path, CASCADE_FILE))) return describeCascade(path, name, modelsDir);
   const modelFile = join(path, 'model.json');
   if (!existsSync(modelFile)) return null;
   const modelJson = JSON.parse(readFileSync(modelFile, 'utf8'));
@@ -177,7 +257,7 @@ export function listShippedModels(dir = SHIPPED_MODELS_DIR): ShippedModel[] {
   return readdirSync(dir)
     .filter((n) => statSync(join(dir, n)).isDirectory())
     .sort()
-    .map((n) => describeModelFolder(join(dir, n), n))
+    .map((n) => describeModelFolder(join(dir, n), n, dir))
     .filter((m): m is ShippedModel => m !== null);
 }
 
@@ -189,7 +269,8 @@ export function resolveModel(nameOrPath: string, dir = SHIPPED_MODELS_DIR): Ship
   if (existsSync(nameOrPath)) {
     const folder = statSync(nameOrPath).isDirectory() ? nameOrPath : join(nameOrPath, '..');
     const found = describeModelFolder(folder, nameOrPath);
-    if (!found) throw new ModelNotFoundError(`${nameOrPath}: no model.json in that folder`);
+    if (!found)
+      throw new ModelNotFoundError(`${nameOrPath}: no model.json (or cascade.json) in that folder`);
     return found;
   }
   const shipped = listShippedModels(dir);
@@ -203,7 +284,7 @@ export function resolveModel(nameOrPath: string, dir = SHIPPED_MODELS_DIR): Ship
 /** `resolveModel` for the paths that run a plain TF.js model (upscale, demo): an any-band model
  * needs its own runner (src/any-band/), so it is refused by name here rather than misread. */
 export function resolveBandSpecificModel(nameOrPath: string, dir = SHIPPED_MODELS_DIR): string {
-  const m = resolveModel(nameOrPath, dir);
+  const m = singleModel(resolveModel(nameOrPath, dir), 'this');
   if (m.kind === 'any-band')
     throw new ModelNotFoundError(
       `${m.name} is an any-band model: run it with the any-band API of @hsrkit/lkca-net (src/any-band), not as a plain TF.js model`,

@@ -1,4 +1,4 @@
-import { resolveModel } from '../../shipped-models.js';
+import { resolveModel, singleModel } from '../../shipped-models.js';
 import type { Command } from 'commander';
 import { DEMO_HOLD_OUT, DEMO_MODEL_PATH, DEMO_SCALE } from '../../demo-scene.js';
 import { runDemo } from '../../run-demo.js';
@@ -36,7 +36,7 @@ export function demoCommand(program: Command): void {
       const progress = ctx.out.tracker('tiles');
       const { evaluation: ev, files } = await runDemo({
         outDir: o.out,
-        modelPath: resolveModel(o.model).path,
+        modelPath: singleModel(resolveModel(o.model), 'lkca demo').path,
         runtime: info.requested,
         workers: parseNumber('workers', o.workers, { int: true, min: 1 }),
         fastKernels: o.winograd !== false,

@@ -1,7 +1,7 @@
 import { readCube } from '@hsrkit/hsi-data/node';
 import { loadModel } from '@hsrkit/inference/node';
 import { loadAnyBandModel } from '../../any-band/io-node.js';
-import { resolveModel } from '../../shipped-models.js';
+import { resolveModel, singleModel } from '../../shipped-models.js';
 import type { Command } from 'commander';
 import { evaluateScene } from '../../evaluate.js';
 import { type CommonOptions, makeContext, parseChoice, parseNumber } from '../context.js';
@@ -38,7 +38,7 @@ export function evalCommand(program: Command): void {
       const ctx = makeContext(o);
       const preset = parseChoice('preset', o.preset, ['sspsr', 'mcnet'] as const);
       await ctx.runtime();
-      const found = resolveModel(o.model);
+      const found = singleModel(resolveModel(o.model), 'lkca eval');
       const model =
         found.kind === 'any-band'
           ? await loadAnyBandModel(found.path)

@@ -39,7 +39,10 @@ export function modelsCommand(program: Command): void {
     // The training data is long prose: one paragraph per model below the table, not a column.
     const trained = models.map((m) => `  ${m.name}: ${m.trainedOn}`).join('\n');
     out.result(
-      models.map(({ path: _path, ...m }) => m),
+      // Without local paths; a cascade's stages by name.
+      models.map(({ path: _path, stages, ...m }) =>
+        stages ? { ...m, stages: stages.map((x) => x.name) } : m,
+      ),
       `${table([
         [
           'name',

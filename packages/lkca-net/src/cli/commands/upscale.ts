@@ -2,6 +2,7 @@ import { checkOutputPaths, cubeInfo } from '@hsrkit/hsi-data/node';
 import { upscaleFileWithModel } from '@hsrkit/inference/node';
 import type { Command } from 'commander';
 import { upscaleFileWithAnyBand } from '../../any-band/upscale-file-node.js';
+import { upscaleFileWithCascade } from '../../cascade-file-node.js';
 import { resolveModel } from '../../shipped-models.js';
 import {
   type CommonOptions,
@@ -73,9 +74,9 @@ export function upscaleCommand(program: Command): void {
           `workers: ${n} for ${passes} tile pass${passes === 1 ? '' : 'es'}${n === 1 ? ' (too few to pay for starting threads; --workers N to force)' : ''}`,
         );
       const res =
-        model.kind === 'any-band'
-          ? await upscaleFileWithAnyBand(file, o.output, {
-              modelPath: model.path,
+        model.kind === 'cascade'
+          ? await upscaleFileWithCascade(file, o.output, {
+              model,
               scale,
               tile: tiled.tile,
               overlap: tiled.overlap,
@@ -85,26 +86,42 @@ export function upscaleCommand(program: Command): void {
               onWorkersChosen,
               runtime: info.requested,
               signal: ctx.signal,
-              onWorkers: (devices) => ctx.out.info(`workers: ${devices.join('; ')}`),
+              onStage: (i, n, stage) =>
+                ctx.out.info(`stage ${i + 1}/${n}: ${stage.name} (x${stage.scale})`),
               onProgress: progress.onProgress,
             }).finally(progress.stop)
-          : await upscaleFileWithModel(file, o.output, {
-              modelPath: model.path,
-              runtime: info.requested,
-              ...tiled,
-              workers,
-              onWorkersChosen,
-              scale,
-              read,
-              selfEnsemble: !!o.selfEnsemble,
-              signal: ctx.signal,
-              onWorkers: (devices) => ctx.out.info(`workers: ${devices.join('; ')}`),
-              onWorkersCapped: (used, requested) =>
-                ctx.out.info(
-                  `--workers ${requested} is more than this machine's ${used} cores: using ${used} workers`,
-                ),
-              onProgress: progress.onProgress,
-            }).finally(progress.stop);
+          : model.kind === 'any-band'
+            ? await upscaleFileWithAnyBand(file, o.output, {
+                modelPath: model.path,
+                scale,
+                tile: tiled.tile,
+                overlap: tiled.overlap,
+                selfEnsemble: !!o.selfEnsemble,
+                read,
+                workers,
+                onWorkersChosen,
+                runtime: info.requested,
+                signal: ctx.signal,
+                onWorkers: (devices) => ctx.out.info(`workers: ${devices.join('; ')}`),
+                onProgress: progress.onProgress,
+              }).finally(progress.stop)
+            : await upscaleFileWithModel(file, o.output, {
+                modelPath: model.path,
+                runtime: info.requested,
+                ...tiled,
+                workers,
+                onWorkersChosen,
+                scale,
+                read,
+                selfEnsemble: !!o.selfEnsemble,
+                signal: ctx.signal,
+                onWorkers: (devices) => ctx.out.info(`workers: ${devices.join('; ')}`),
+                onWorkersCapped: (used, requested) =>
+                  ctx.out.info(
+                    `--workers ${requested} is more than this machine's ${used} cores: using ${used} workers`,
+                  ),
+                onProgress: progress.onProgress,
+              }).finally(progress.stop);
       const ms = performance.now() - t0;
       ctx.out.result(
         {

@@ -5,7 +5,7 @@ import {
   isAnyBandModelPath,
   loadAnyBandJobModel,
 } from '../../any-band/job-model-node.js';
-import { resolveModel } from '../../shipped-models.js';
+import { resolveModel, singleModel } from '../../shipped-models.js';
 import { type CommonOptions, makeContext, parseNumber, parseWorkers } from '../context.js';
 import { backendOption, winogradOption, workersOption } from '../options.js';
 
@@ -64,7 +64,7 @@ export function workerCommand(program: Command): void {
         fastKernels: o.winograd !== false,
         // A job's model is what `lkca upscale --model` takes, resolved the same way on this machine;
         // an any-band model runs through its own tile runner (on --workers threads kept across jobs).
-        resolveModel: (m) => resolveModel(m).path,
+        resolveModel: (m) => singleModel(resolveModel(m), 'a queue job').path,
         loadCustomModel: async (path) =>
           isAnyBandModelPath(path)
             ? loadAnyBandJobModel(path, {
