@@ -3,7 +3,7 @@
 // inference's upscaleFileWithModel), the stages between writing float32 ENVI into a temporary
 // folder made inside the output's folder (never anywhere else) and removed when the run ends, also
 // on failure or abort. The last stage writes the output, atomically, as `lkca upscale` does.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { checkOutputPaths, cubeInfo } from '@hsrkit/hsi-data/node';
 import {
@@ -53,6 +53,8 @@ export async function upscaleFileWithCascade(
   await checkOutputPaths(output, [input]);
   await cubeInfo(input, opts.read ?? {});
   const stages = cascade.stages;
+  // The output's folder is made as `lkca upscale` makes it; the stages between live inside it.
+  await mkdir(dirname(output), { recursive: true });
   const temp = await mkdtemp(join(dirname(output), `.${basename(output)}.cascade-`));
   try {
     let from = input;
