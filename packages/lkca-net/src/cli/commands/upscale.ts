@@ -59,6 +59,7 @@ export function upscaleCommand(program: Command): void {
       const model = resolveModel(o.model);
       const info = await ctx.runtime();
       const progress = ctx.out.tracker('tiles');
+      let stageProgress = progress;
       const t0 = performance.now();
       const scale = parseNumber('scale', o.scale, { int: true, min: 2 });
       // An any-band model has its own tile runner (band groups, normalised by the whole input's
@@ -86,10 +87,14 @@ export function upscaleCommand(program: Command): void {
               onWorkersChosen,
               runtime: info.requested,
               signal: ctx.signal,
-              onStage: (i, n, stage) =>
-                ctx.out.info(`stage ${i + 1}/${n}: ${stage.name} (x${stage.scale})`),
-              onProgress: progress.onProgress,
-            }).finally(progress.stop)
+              onStage: (i, n, stage) => {
+                ctx.out.info(`stage ${i + 1}/${n}: ${stage.name} (x${stage.scale})`);
+                // Each stage has its own tiles: a progress bar of its own.
+                stageProgress.stop();
+                stageProgress = ctx.out.tracker(`stage ${i + 1}/${n} tiles`);
+              },
+              onProgress: (done, total) => stageProgress.onProgress(done, total),
+            }).finally(() => stageProgress.stop())
           : model.kind === 'any-band'
             ? await upscaleFileWithAnyBand(file, o.output, {
                 modelPath: model.path,
