@@ -6,11 +6,13 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cropCube, readCube, writeCube } from '@hsrkit/hsi-data/node';
+import { runUpscaleJob, sharedFileStorage } from '@hsrkit/queue/node';
 import { useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upscaleFileWithAnyBand } from './any-band/upscale-file-node.js';
 import { upscaleFileWithCascade } from './cascade-file-node.js';
+import { isCascadeModelPath, loadCascadeJobModel } from './cascade-job-model-node.js';
 import { lkca } from './cli/test-support.js';
 import { readDemoScene } from './demo-scene.js';
 import { CascadeConfigError } from './model-cascade.js';
@@ -86,6 +88,31 @@ describe('model cascades', () => {
     const b = await readCube(join(byHand, 'x8.hdr'));
     expect(Buffer.compare(Buffer.from(a.data.buffer), Buffer.from(b.data.buffer))).toBe(0);
     expect(a.wavelengths).toEqual(b.wavelengths);
+  });
+
+  it('as a queue job model: the job writes what upscaleFileWithCascade writes, is reused, frees its tensors', async () => {
+    const x8 = resolveModel('lkca-any-band-x8');
+    expect(isCascadeModelPath(x8.path)).toBe(true);
+    expect(isCascadeModelPath(x8.stages![0].path)).toBe(false);
+    const before = tf.memory().numTensors;
+    const jm = await loadCascadeJobModel(x8.path);
+    const storage = sharedFileStorage();
+    const output = join(dir, 'job', 'x8.hdr');
+    const data = { input, output, model: x8.path };
+    const first = await runUpscaleJob(data, { storage, model: jm, attempt: 'a1' });
+    expect(first).toMatchObject({ reused: false, bands: 31 });
+    expect((await runUpscaleJob(data, { storage, model: jm, attempt: 'a2' })).reused).toBe(true);
+    // Another scale than the cascade's is refused before any stage runs.
+    await expect(jm.upscaleFile(input, join(dir, 'job', 'x4.hdr'), { scale: 4 })).rejects.toThrow(
+      /lkca-any-band-x8 upscales x8, not x4/,
+    );
+    await jm.close();
+    expect(tf.memory().numTensors).toBe(before);
+    const a = await readCube(output);
+    const b = await readCube(join(dir, 'out', 'x8.hdr'));
+    expect(Buffer.compare(Buffer.from(a.data.buffer), Buffer.from(b.data.buffer))).toBe(0);
+    // Only the job's files are left beside the output: no stage in between.
+    expect((await readdir(join(dir, 'job'))).filter((f) => f.includes('cascade'))).toEqual([]);
   });
 
   it('an abort stops it with no output and no temporary file', async () => {

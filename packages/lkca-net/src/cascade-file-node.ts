@@ -38,6 +38,47 @@ export interface CascadeUpscaleFileOptions {
   onWorkersChosen?: (workers: number, tilePasses: number) => void;
 }
 
+/** One stage run file to file (the stage's own tiled path), told whether it reads the input. */
+export type CascadeStageRun = (
+  from: string,
+  to: string,
+  first: boolean,
+) => Promise<UpscaleFileResult>;
+
+/**
+ * Runs `stages` file to file, in order: the stages between write float32 ENVI into a temporary
+ * folder made inside the output's folder and removed when this returns (also on failure or
+ * abort); at most two stages are on disk at once. Shared by upscaleFileWithCascade and the queue's
+ * cascade job model (src/cascade-job-model-node.ts).
+ */
+export async function runCascadeStages(
+  input: string,
+  output: string,
+  stages: CascadeStageRun[],
+  signal?: AbortSignal,
+): Promise<UpscaleFileResult> {
+  // The output's folder is made as `lkca upscale` makes it; the stages between live inside it.
+  await mkdir(dirname(output), { recursive: true });
+  const temp = await mkdtemp(join(dirname(output), `.${basename(output)}.cascade-`));
+  try {
+    let from = input;
+    let result: UpscaleFileResult | undefined;
+    let previous: string[] = [];
+    for (const [i, run] of stages.entries()) {
+      signal?.throwIfAborted();
+      const to = i === stages.length - 1 ? output : join(temp, `stage-${i + 1}.hdr`);
+      result = await run(from, to, i === 0);
+      // The stage before is no longer needed.
+      if (i > 0) for (const f of previous) await rm(f, { force: true });
+      previous = result.files;
+      from = to;
+    }
+    return result as UpscaleFileResult;
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
 /** Super-resolves `input` into `output` through every stage of a cascade, in order. */
 export async function upscaleFileWithCascade(
   input: string,
@@ -53,41 +94,27 @@ export async function upscaleFileWithCascade(
   await checkOutputPaths(output, [input]);
   await cubeInfo(input, opts.read ?? {});
   const stages = cascade.stages;
-  // The output's folder is made as `lkca upscale` makes it; the stages between live inside it.
-  await mkdir(dirname(output), { recursive: true });
-  const temp = await mkdtemp(join(dirname(output), `.${basename(output)}.cascade-`));
-  try {
-    let from = input;
-    let result: UpscaleFileResult | undefined;
-    let previous: string[] = [];
-    for (const [i, stage] of stages.entries()) {
-      opts.signal?.throwIfAborted();
-      opts.onStage?.(i, stages.length, stage);
-      const to = i === stages.length - 1 ? output : join(temp, `stage-${i + 1}.hdr`);
-      const common = {
-        tile: opts.tile,
-        overlap: opts.overlap,
-        selfEnsemble: opts.selfEnsemble,
-        workers: opts.workers,
-        runtime: opts.runtime,
-        signal: opts.signal,
-        onProgress: opts.onProgress,
-        onWorkersChosen: opts.onWorkersChosen,
-        // Only the input may need a dataset or variable named; the stages between are ENVI.
-        ...(i === 0 && opts.read ? { read: opts.read } : {}),
-      };
-      result =
-        stage.kind === 'any-band'
-          ? await upscaleFileWithAnyBand(from, to, { ...common, modelPath: stage.path })
-          : await upscaleFileWithModel(from, to, { ...common, modelPath: stage.path });
-      // The stage before is no longer needed: at most two stages are ever on disk.
-      if (i > 0) for (const f of previous) await rm(f, { force: true });
-      previous = result.files;
-      from = to;
-    }
-    const last = result as UpscaleFileResult;
-    return { ...last, scale: cascade.scale };
-  } finally {
-    await rm(temp, { recursive: true, force: true });
-  }
+  const runs = stages.map(
+    (stage, i): CascadeStageRun =>
+      (from, to, first) => {
+        opts.onStage?.(i, stages.length, stage);
+        const common = {
+          tile: opts.tile,
+          overlap: opts.overlap,
+          selfEnsemble: opts.selfEnsemble,
+          workers: opts.workers,
+          runtime: opts.runtime,
+          signal: opts.signal,
+          onProgress: opts.onProgress,
+          onWorkersChosen: opts.onWorkersChosen,
+          // Only the input may need a dataset or variable named; the stages between are ENVI.
+          ...(first && opts.read ? { read: opts.read } : {}),
+        };
+        return stage.kind === 'any-band'
+          ? upscaleFileWithAnyBand(from, to, { ...common, modelPath: stage.path })
+          : upscaleFileWithModel(from, to, { ...common, modelPath: stage.path });
+      },
+  );
+  const last = await runCascadeStages(input, output, runs, opts.signal);
+  return { ...last, scale: cascade.scale };
 }

@@ -47,9 +47,12 @@ export {
 export * from './demo-scene.js';
 export { type DemoOptions, type DemoResult, runDemo } from './run-demo.js';
 export {
+  type CascadeStageRun,
   type CascadeUpscaleFileOptions,
+  runCascadeStages,
   upscaleFileWithCascade,
 } from './cascade-file-node.js';
+export { isCascadeModelPath, loadCascadeJobModel } from './cascade-job-model-node.js';
 export {
   CASCADE_FILE,
   type CascadeConfig,

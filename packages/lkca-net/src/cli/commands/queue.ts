@@ -7,7 +7,7 @@ import {
   waitUntilDrained,
 } from '@hsrkit/queue/node';
 import type { Command } from 'commander';
-import { resolveModel, singleModel } from '../../shipped-models.js';
+import { resolveModel } from '../../shipped-models.js';
 import {
   type CommonOptions,
   makeContext,
@@ -97,7 +97,7 @@ export function queueCommand(program: Command): void {
     ) => {
       const ctx = makeContext(o);
       // Fail here, not in every job: the workers resolve the same name or folder the same way.
-      singleModel(resolveModel(o.model), 'a queue job');
+      resolveModel(o.model);
       const jobs = await enqueueScenes({
         redisUrl: resolveRedisUrl(o.redis),
         queueName: o.queue,

@@ -5,7 +5,8 @@ import {
   isAnyBandModelPath,
   loadAnyBandJobModel,
 } from '../../any-band/job-model-node.js';
-import { resolveModel, singleModel } from '../../shipped-models.js';
+import { isCascadeModelPath, loadCascadeJobModel } from '../../cascade-job-model-node.js';
+import { resolveModel } from '../../shipped-models.js';
 import { type CommonOptions, makeContext, parseNumber, parseWorkers } from '../context.js';
 import { backendOption, winogradOption, workersOption } from '../options.js';
 
@@ -64,15 +65,17 @@ export function workerCommand(program: Command): void {
         fastKernels: o.winograd !== false,
         // A job's model is what `lkca upscale --model` takes, resolved the same way on this machine;
         // an any-band model runs through its own tile runner (on --workers threads kept across jobs).
-        resolveModel: (m) => singleModel(resolveModel(m), 'a queue job').path,
-        loadCustomModel: async (path) =>
-          isAnyBandModelPath(path)
-            ? loadAnyBandJobModel(path, {
-                workers: parseWorkers(o.workers, info.backend),
-                runtime: info.requested,
-              })
-            : undefined,
-        permanentErrors: ANY_BAND_PERMANENT_ERRORS,
+        resolveModel: (m) => resolveModel(m).path,
+        loadCustomModel: async (path) => {
+          const threads = {
+            workers: parseWorkers(o.workers, info.backend),
+            runtime: info.requested,
+          };
+          // A cascade (e.g. lkca-any-band-x8) runs its stages one after another in each job.
+          if (isCascadeModelPath(path)) return loadCascadeJobModel(path, threads);
+          return isAnyBandModelPath(path) ? loadAnyBandJobModel(path, threads) : undefined;
+        },
+        permanentErrors: [...ANY_BAND_PERMANENT_ERRORS, 'CascadeConfigError', 'ModelKindError'],
         graceMs: parseNumber('grace', o.grace, { min: 0 })! * 1000,
         lockDurationMs: lockMs,
         stalledIntervalMs: Math.max(1000, Math.round(lockMs / 2)),
