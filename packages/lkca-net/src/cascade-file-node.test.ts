@@ -10,11 +10,14 @@ import { runUpscaleJob, sharedFileStorage } from '@hsrkit/queue/node';
 import { useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnyBandChain } from './any-band/any-band-chain.js';
+import { loadAnyBandModel } from './any-band/io-node.js';
 import { upscaleFileWithAnyBand } from './any-band/upscale-file-node.js';
 import { upscaleFileWithCascade } from './cascade-file-node.js';
 import { isCascadeModelPath, loadCascadeJobModel } from './cascade-job-model-node.js';
 import { lkca } from './cli/test-support.js';
 import { readDemoScene } from './demo-scene.js';
+import { evaluateScene } from './evaluate.js';
 import { CascadeConfigError } from './model-cascade.js';
 import {
   describeModelFolder,
@@ -113,6 +116,28 @@ describe('model cascades', () => {
     expect(Buffer.compare(Buffer.from(a.data.buffer), Buffer.from(b.data.buffer))).toBe(0);
     // Only the job's files are left beside the output: no stage in between.
     expect((await readdir(join(dir, 'job'))).filter((f) => f.includes('cascade'))).toEqual([]);
+  });
+
+  it('`lkca eval --model lkca-any-band-x8` scores the chain in memory as evaluateScene scores it', async () => {
+    const hrFile = join(dir, 'hr.hdr');
+    const scene = await readDemoScene();
+    const hr = cropCube('demo', scene, { row: 130, col: 120, rows: 80, cols: 72 });
+    await writeCube(hrFile, hr);
+    const r = await lkca('eval', '--model', 'lkca-any-band-x8', '--data', hrFile, '--json');
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ scale: 8, rows: 80, cols: 72, bands: 31 });
+    const x8 = resolveModel('lkca-any-band-x8');
+    const chain = new AnyBandChain([
+      await loadAnyBandModel(x8.stages![0].path),
+      await loadAnyBandModel(x8.stages![1].path),
+    ]);
+    expect(chain.scale).toBe(8);
+    const ev = await evaluateScene(chain, hr, { scale: 8 });
+    chain.dispose();
+    const json = r.json as { mpsnr: number; sam: number; bicubic: { mpsnr: number } };
+    expect(json.mpsnr).toBeCloseTo(ev.metrics.mpsnr, 2);
+    expect(json.sam).toBeCloseTo(ev.metrics.sam, 2);
+    expect(json.bicubic.mpsnr).toBeCloseTo(ev.bicubicMetrics.mpsnr, 4);
   });
 
   it('an abort stops it with no output and no temporary file', async () => {

@@ -23,6 +23,7 @@ import {
   UpscaleInputError,
   upscaleTiled,
 } from '@hsrkit/inference';
+import { AnyBandChain } from './any-band/any-band-chain.js';
 import { AnyBandSR } from './any-band/any-band-model.js';
 import { cubeMax } from './data-range.js';
 
@@ -43,10 +44,11 @@ export interface SceneEvaluation {
 /**
  * The SR benchmark protocol on one scene: LR = MATLAB bicubic x1/s of the ground truth, the model
  * (tiled) and bicubic x s reconstruct it, both scored against the ground truth. `model` is a
- * band-specific TF.js model or an any-band model (src/any-band/), which takes any band count.
+ * band-specific TF.js model, an any-band model (src/any-band/), which takes any band count, or a
+ * chain of them (AnyBandChain, e.g. the x8 cascade).
  */
 export async function evaluateScene(
-  model: tf.LayersModel | AnyBandSR,
+  model: tf.LayersModel | AnyBandSR | AnyBandChain,
   hr: Cube,
   opts: {
     scale?: number;
@@ -61,7 +63,7 @@ export async function evaluateScene(
     selfEnsemble?: boolean;
   } = {},
 ): Promise<SceneEvaluation> {
-  const anyBand = model instanceof AnyBandSR;
+  const anyBand = model instanceof AnyBandSR || model instanceof AnyBandChain;
   const scale = anyBand ? model.scale : modelScale(model);
   if (opts.scale && opts.scale !== scale)
     throw new UpscaleInputError(`the model upscales x${scale}, not x${opts.scale}`);

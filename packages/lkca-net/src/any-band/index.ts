@@ -5,6 +5,7 @@ export {
   type AnyBandPredictOptions,
   type AnyBandTensorOptions,
 } from './any-band-model.js';
+export { AnyBandChain } from './any-band-chain.js';
 export { ANY_BAND_FORMAT, type AnyBandConfig, checkAnyBandConfig } from './config.js';
 export { type AnyBandCoreOptions, anyBandCore, seedWeights } from './core.js';
 export { coreForward, RELATIVE_SOFTENING, type ResidualMode } from './core-forward.js';

@@ -1,7 +1,8 @@
 import { readCube } from '@hsrkit/hsi-data/node';
 import { loadModel } from '@hsrkit/inference/node';
 import { loadAnyBandModel } from '../../any-band/io-node.js';
-import { resolveModel, singleModel } from '../../shipped-models.js';
+import { ModelKindError, resolveModel, type ShippedModel } from '../../shipped-models.js';
+import { AnyBandChain } from '../../any-band/any-band-chain.js';
 import type { Command } from 'commander';
 import { evaluateScene } from '../../evaluate.js';
 import { type CommonOptions, makeContext, parseChoice, parseNumber } from '../context.js';
@@ -38,11 +39,13 @@ export function evalCommand(program: Command): void {
       const ctx = makeContext(o);
       const preset = parseChoice('preset', o.preset, ['sspsr', 'mcnet'] as const);
       await ctx.runtime();
-      const found = singleModel(resolveModel(o.model), 'lkca eval');
+      const found = resolveModel(o.model);
       const model =
-        found.kind === 'any-band'
-          ? await loadAnyBandModel(found.path)
-          : await loadModel(found.path);
+        found.kind === 'cascade'
+          ? await loadChain(found)
+          : found.kind === 'any-band'
+            ? await loadAnyBandModel(found.path)
+            : await loadModel(found.path);
       const hr = await readCube(o.data, { nonFinite: { fill: 0 } });
       const progress = ctx.out.tracker('tiles');
       const ev = await evaluateScene(model, hr, {
@@ -71,4 +74,16 @@ export function evalCommand(program: Command): void {
       );
     },
   );
+}
+
+/** A cascade of any-band models, loaded as one chain (e.g. lkca-any-band-x8: x4 then x2). */
+async function loadChain(cascade: ShippedModel): Promise<AnyBandChain> {
+  const stages = cascade.stages ?? [];
+  if (!stages.every((s) => s.kind === 'any-band'))
+    throw new ModelKindError(
+      `${cascade.name}: lkca eval runs cascades of any-band models (run the others with lkca upscale, then lkca metrics)`,
+    );
+  const loaded = [];
+  for (const s of stages) loaded.push(await loadAnyBandModel(s.path));
+  return new AnyBandChain(loaded);
 }
