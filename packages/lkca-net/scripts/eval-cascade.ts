@@ -20,6 +20,7 @@ import {
   computeMetrics,
   type MetricReport,
 } from '@hsrkit/hsi-data/node';
+import { AnyBandChain } from '../src/any-band/any-band-chain.js';
 import type { AnyBandSR } from '../src/any-band/any-band-model.js';
 import { loadAnyBandModel } from '../src/any-band/io-node.js';
 import { prepareAnyBandScene } from '../src/any-band/patch-sampler.js';
@@ -61,12 +62,10 @@ if (cascade.stages.some((s) => s.kind !== 'any-band'))
   throw new Error('eval-cascade: scores cascades of any-band models');
 const stages: AnyBandSR[] = [];
 for (const s of cascade.stages) stages.push(await loadAnyBandModel(s.path));
-const S = cascade.scale;
-const run = async (lr: Cube, selfEnsemble: boolean) => {
-  let x = lr;
-  for (const m of stages) x = await m.predict(x, { selfEnsemble });
-  return x.data as Float32Array;
-};
+const chain = new AnyBandChain(stages);
+const S = chain.scale;
+const run = async (lr: Cube, selfEnsemble: boolean) =>
+  (await chain.predict(lr, { selfEnsemble })).data as Float32Array;
 const pick = (m: MetricReport) => ({ mpsnr: m.mpsnr, mssim: m.mssim, sam: m.sam, ergas: m.ergas });
 const rows = [];
 for (const spec of ANY_BAND_SCENES) {
@@ -145,4 +144,4 @@ if (args.record) {
   await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
   console.log(`recorded the scores in ${file}`);
 }
-for (const m of stages) m.dispose();
+chain.dispose();
