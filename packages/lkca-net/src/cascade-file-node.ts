@@ -8,11 +8,11 @@ import { basename, dirname, join } from 'node:path';
 import { checkOutputPaths, cubeInfo } from '@hsrkit/hsi-data/node';
 import {
   type RuntimeName,
+  type UpscaleFileOptions,
   type UpscaleFileResult,
   upscaleFileWithModel,
 } from '@hsrkit/inference/node';
 import { upscaleFileWithAnyBand } from './any-band/upscale-file-node.js';
-import type { UpscaleFileOptions } from '@hsrkit/inference/node';
 import { ModelKindError, resolveModel, type ShippedModel } from './shipped-models.js';
 
 export interface CascadeUpscaleFileOptions {
