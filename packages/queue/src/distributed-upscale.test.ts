@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCube } from '@hsrkit/hsi-data/node';
+import { cropCube, readCube, writeCube } from '@hsrkit/hsi-data/node';
 import { selectRuntime } from '@hsrkit/inference';
 import { upscaleFileWithModel } from '@hsrkit/inference/node';
 import { Queue } from 'bullmq';
@@ -263,6 +263,27 @@ describe.skipIf(skipWithoutRedis)('lkca queue + lkca worker on BullMQ/Redis', ()
       ...q,
     ).done;
     expect(bad.code, bad.stderr).toBe(0);
+    // A cascade by name (x8: the x4 then the x2 any-band model) on a small crop, in the same queue.
+    const tiny = join(dir, 'tiny', 'tiny.hdr');
+    await fs.mkdir(join(dir, 'tiny'));
+    await writeCube(
+      tiny,
+      cropCube('tiny', await readCube(scenes[1]), { row: 5, col: 7, rows: 14, cols: 12 }),
+    );
+    const x8Out = join(dir, 'x8-out');
+    const addX8 = await lkca(
+      'queue',
+      'add',
+      tiny,
+      '--model',
+      'lkca-any-band-x8',
+      '--out-dir',
+      x8Out,
+      '--json',
+      ...q,
+    ).done;
+    expect(addX8.code, addX8.stderr).toBe(0);
+    const [x8Job] = JSON.parse(addX8.stdout) as { output: string }[];
     // Two tile threads here and for the reference: the tiling follows the thread count.
     const worker = await lkca(
       'worker',
@@ -309,10 +330,35 @@ describe.skipIf(skipWithoutRedis)('lkca queue + lkca worker on BullMQ/Redis', ()
     }
     expect((await readCube(jobs[0].output)).bands).toBe(156);
     expect((await readCube(jobs[1].output)).bands).toBe(31);
+    // The cascade's job: what `lkca upscale --model lkca-any-band-x8` writes, and nothing else left.
+    const x8Ref = join(dir, 'any-ref', 'tiny-x8.hdr');
+    const x8r = await lkca(
+      'upscale',
+      tiny,
+      '-o',
+      x8Ref,
+      '--model',
+      'lkca-any-band-x8',
+      '--backend',
+      'wasm',
+      '--workers',
+      '2',
+    ).done;
+    expect(x8r.code, x8r.stderr).toBe(0);
+    const [x8Want, x8Got] = [await readCube(x8Ref), await readCube(x8Job.output)];
+    expect([x8Got.rows, x8Got.cols, x8Got.bands]).toEqual([112, 96, 31]);
+    let x8Peak = 0;
+    let x8Diff = 0;
+    for (let k = 0; k < x8Want.data.length; k++) {
+      x8Peak = Math.max(x8Peak, Math.abs(x8Want.data[k]));
+      x8Diff = Math.max(x8Diff, Math.abs(x8Want.data[k] - x8Got.data[k]));
+    }
+    expect(x8Diff).toBeLessThanOrEqual(1e-6 * x8Peak);
+    expect((await fs.readdir(x8Out)).filter((f) => f.includes('cascade'))).toEqual([]);
 
     const st = await lkca('queue', 'status', '--json', ...q).done;
     const status = JSON.parse(st.stdout);
-    expect(status.counts).toMatchObject({ completed: 2, failed: 1 });
+    expect(status.counts).toMatchObject({ completed: 3, failed: 1 });
     expect(status.failures).toHaveLength(1);
     expect(status.failures[0].reason).toMatch(/^UpscaleInputError: .*x4, not the requested x2/);
     expect(status.failures[0].attemptsMade).toBe(1);
