@@ -23,6 +23,7 @@ import {
   saveAnyBandCheckpoint,
   saveAnyBandModel,
 } from '../src/any-band/node.js';
+import { copyMatchingCoreWeights } from '../src/any-band/rescale-init.js';
 import { trainAnyBand } from '../src/any-band/train.js';
 import { type AnyBandTrainScene, prepareAnyBandScene } from '../src/any-band/patch-sampler.js';
 import { ANY_BAND_SCENES, dataRoot, readScene } from './any-band-scenes.js';
@@ -169,15 +170,7 @@ const model =
   });
 if (!resumed && args['init-from']) {
   const donor = await loadAnyBandModel(resolve(args['init-from']));
-  const byName = new Map(donor.core.weights.map((w) => [w.originalName, w]));
-  let copied = 0;
-  for (const w of model.core.weights) {
-    const d = byName.get(w.originalName);
-    if (d && d.shape.join() === w.shape.join()) {
-      w.write(d.read());
-      copied++;
-    }
-  }
+  const copied = copyMatchingCoreWeights(donor, model);
   console.log(
     `init from ${args['init-from']}: ${copied} of ${model.core.weights.length} weights copied`,
   );

@@ -18,6 +18,11 @@ export {
   groupNormalization,
 } from './normalization.js';
 export { type AnyBandLossWeights, anyBandLoss } from './loss.js';
+export {
+  copyMatchingCoreWeights,
+  type RescaledModel,
+  rescaledAnyBandModel,
+} from './rescale-init.js';
 export { type AnyBandTileRunnerOptions, anyBandTileRunner } from './tile-runner.js';
 export {
   type AnyBandPatchBatch,

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Cube, cropCube, type ReadCubeOptions, readCube } from '@hsrkit/hsi-data/node';
 import { AnyBandSR } from './any-band-model.js';
+import { rescaledAnyBandModel } from './rescale-init.js';
 import { loadAnyBandCheckpoint, saveAnyBandCheckpoint } from './checkpoint-node.js';
 import { AnyBandConfigError } from './errors.js';
 import { loadAnyBandModel } from './io-node.js';
@@ -93,8 +94,11 @@ export interface AnyBandFileTrainingOptions
   /** Cube files (any band counts, each >= the group size); non-finite samples are read as 0. */
   dataFiles: string[];
   scale: number;
-  /** Start from this model folder (fine-tuning); without it, a fresh seeded model. */
+  /** Start from this model folder (fine-tuning); without it, a fresh seeded model. A model of
+   * another scale gives the new model its core weights but the upsampler (rescaledAnyBandModel). */
   initPath?: string;
+  /** Called when `initPath` had another scale: how many core weights it gave. */
+  onInit?: (e: { from: string; fromScale: number; copied: number; total: number }) => void;
   /**
    * Keep the last n HR columns of the first file out of training; they validate and the best
    * weights (the starting ones included) are kept. 'auto' (default): about a fifth of the columns
@@ -186,17 +190,30 @@ export async function trainAnyBandOnFiles(
       'resume',
       `no checkpoint in ${opts.checkpointDir ?? '(none given)'}`,
     );
-  const model =
+  let model =
     resumed?.model ??
     (opts.initPath
       ? await loadAnyBandModel(opts.initPath)
       : AnyBandSR.create({ scale, seed: opts.seed ?? 1, residual: 'relative', name: 'any-band' }));
   try {
-    if (model.scale !== scale)
-      throw new AnyBandConfigError(
-        'init',
-        `${opts.initPath} is a x${model.scale} model, not x${scale}`,
-      );
+    if (model.scale !== scale) {
+      if (resumed)
+        throw new AnyBandConfigError(
+          'resume',
+          `the checkpoint is a x${model.scale} model, not x${scale}`,
+        );
+      // Another scale: the same design at this one, every core weight but the upsampler's copied.
+      const donor = model;
+      const r = rescaledAnyBandModel(donor, scale, { seed: opts.seed ?? 1 });
+      donor.dispose();
+      model = r.model;
+      opts.onInit?.({
+        from: opts.initPath as string,
+        fromScale: donor.scale,
+        copied: r.copied,
+        total: r.total,
+      });
+    }
     const res = await trainAnyBand({
       ...opts,
       model,

@@ -76,6 +76,49 @@ describe('lkca train (any-band, the default)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("--scale 8 (no shipped x8 model): starts from the x4 model's core with a fresh upsampler, saved as x8", async () => {
+    // 72 x 96 HR: the smallest LR patch (8, 64 HR) fits beside the validation strip.
+    const { dir: d8, crop: c8 } = await cliFixture('lkca-train-x8-', { rows: 72, cols: 96 });
+    try {
+      const out = join(d8, 'x8');
+      const r = await lkca(
+        'train',
+        '--data',
+        c8,
+        '--scale',
+        '8',
+        '-o',
+        out,
+        '--backend',
+        'wasm',
+        '--steps',
+        '2',
+        '--json',
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json.model).toMatch(
+        /^any-band x8, started from the shipped lkca-any-band-x4 \(every core weight but the upsampler's/,
+      );
+      const m = await loadAnyBandModel(out);
+      const x4 = await loadAnyBandModel(join(SHIPPED_MODELS_DIR, 'lkca-any-band-x4'));
+      expect(m.scale).toBe(8);
+      // Two warm-up steps barely move the copied weights; a fresh init would be far from them.
+      const first = (x: typeof m) => x.core.weights[0].read().dataSync();
+      const [a, b] = [first(m), first(x4)];
+      let diff = 0;
+      let size = 0;
+      for (let i = 0; i < a.length; i++) {
+        diff = Math.max(diff, Math.abs(a[i] - b[i]));
+        size = Math.max(size, Math.abs(b[i]));
+      }
+      expect(diff).toBeLessThan(0.01 * size);
+      m.dispose();
+      x4.dispose();
+    } finally {
+      await rm(d8, { recursive: true, force: true });
+    }
+  });
+
   it('--seed makes a run reproducible: the same weights twice, other weights with another seed', async () => {
     const weightsOf = async (out: string) => {
       const files = (await readdir(out)).filter((f) => f.endsWith('.bin')).sort();

@@ -150,7 +150,9 @@ export function trainCommand(program: Command): void {
       if (arch.kind === 'any-band') {
         await checkModelOutputDir(o.output, [...o.data, ...(arch.initPath ? [arch.initPath] : [])]);
         ctx.out.info(`model: ${arch.why}`);
-        const lr = parseNumber('lr', o.lr, { min: 0 }) ?? (arch.initPath ? 1e-4 : 1e-3);
+        // Fine-tuning takes small steps; a new upsampler (another scale) or none learns at 1e-3.
+        const fineTune = !!arch.initPath && !arch.rescale;
+        const lr = parseNumber('lr', o.lr, { min: 0 }) ?? (fineTune ? 1e-4 : 1e-3);
         const bar = ctx.out.progress(
           minutes !== undefined ? 'budget %' : 'steps',
           minutes !== undefined ? 100 : steps!,
@@ -162,7 +164,11 @@ export function trainCommand(program: Command): void {
           initPath: arch.initPath,
           lr,
           lrMin: lr / 100,
-          warmup: arch.initPath ? 50 : 100,
+          warmup: fineTune ? 50 : 100,
+          onInit: (e) =>
+            ctx.out.info(
+              `init: ${e.copied} of ${e.total} core weights from the x${e.fromScale} model (the upsampler starts fresh)`,
+            ),
           loss: {
             sam: parseNumber('sam', o.sam, { min: 0 }) ?? 4,
             spectralGradient: parseNumber('spectral-gradient', o.spectralGradient, { min: 0 }) ?? 1,
@@ -330,7 +336,14 @@ export function trainCommand(program: Command): void {
 const LKCA_ONLY = ['teacher', 'upsampler', 'channels', 'blocks', 'rank', 'alpha'] as const;
 
 type Arch =
-  | { kind: 'any-band'; initPath?: string; initName?: string; why: string }
+  | {
+      kind: 'any-band';
+      initPath?: string;
+      initName?: string;
+      /** The init model has another scale: a new upsampler (src/any-band/rescale-init.ts). */
+      rescale?: boolean;
+      why: string;
+    }
   | { kind: 'lkca'; why: string };
 
 /** Which model `lkca train` trains, and why (printed): see the --arch help. */
@@ -357,7 +370,11 @@ function resolveArch(o: TrainFlags, cmd: Command, scale: number): Arch {
       kind: 'any-band',
       initPath: m.path,
       initName: m.name,
-      why: `any-band, fine-tuning ${m.name}`,
+      rescale: m.scale !== scale,
+      why:
+        m.scale !== scale
+          ? `any-band x${scale}, started from ${m.name} (x${m.scale}: every core weight but the upsampler's)`
+          : `any-band, fine-tuning ${m.name}`,
     };
   }
   if (shipped)
@@ -366,6 +383,17 @@ function resolveArch(o: TrainFlags, cmd: Command, scale: number): Arch {
       initPath: join(SHIPPED_MODELS_DIR, shippedName),
       initName: shippedName,
       why: `any-band, fine-tuning the shipped ${shippedName} (any band count; --arch lkca trains the paper's band-specific LKCA-Net instead)`,
+    };
+  // No shipped model at this scale (x3, x8): the x4 model's core, all but its upsampler, is the start
+  // (how the shipped x2 model began: src/any-band/rescale-init.ts).
+  const donor = 'lkca-any-band-x4';
+  if (existsSync(join(SHIPPED_MODELS_DIR, donor, 'model.json')))
+    return {
+      kind: 'any-band',
+      initPath: join(SHIPPED_MODELS_DIR, donor),
+      initName: donor,
+      rescale: true,
+      why: `any-band x${scale}, started from the shipped ${donor} (every core weight but the upsampler's; no shipped x${scale} model)`,
     };
   if (arch === 'any-band')
     return { kind: 'any-band', why: `any-band, from scratch (no shipped ${shippedName})` };
