@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cropCube, readCube, writeCube } from '@hsrkit/hsi-data/node';
+import { saveModel, withModelMetadata } from '@hsrkit/inference/node';
 import { runUpscaleJob, sharedFileStorage } from '@hsrkit/queue/node';
 import { useBackend } from '@hsrkit/testing';
 import * as tf from '@tensorflow/tfjs';
@@ -18,6 +19,7 @@ import { isCascadeModelPath, loadCascadeJobModel } from './cascade-job-model-nod
 import { lkca } from './cli/test-support.js';
 import { readDemoScene } from './demo-scene.js';
 import { evaluateScene } from './evaluate.js';
+import { lkcaNet } from './model.js';
 import { CascadeConfigError } from './model-cascade.js';
 import {
   describeModelFolder,
@@ -185,6 +187,22 @@ describe('model cascades', () => {
     expect(() => describeModelFolder(bands, 'bands', SHIPPED_MODELS_DIR)).not.toThrow();
     const mixed = await make('mixed', ['lkca-student-x4', 'lkca-teacher-x4']);
     expect(describeModelFolder(mixed, 'mixed')).toMatchObject({ scale: 16, bands: 31 });
+    // A 20-band model after a 31-band one cannot take what it is given.
+    const mismatch = await make('mismatch', ['lkca-student-x4', './b20']);
+    const b20 = lkcaNet({
+      bands: 20,
+      scale: 2,
+      channels: 8,
+      blocks: 1,
+      reduction: 4,
+      upsamplerGroups: 2,
+    });
+    withModelMetadata(b20, { scale: 2, bands: 20 });
+    await saveModel(b20, join(mismatch, 'b20'));
+    b20.dispose();
+    expect(() => describeModelFolder(mismatch, 'mismatch')).toThrow(
+      /stages\[1\]: '\.\/b20' takes 20 bands, the stage before gives 31/,
+    );
     await mkdir(join(models, 'bad'));
     await writeFile(join(models, 'bad', 'cascade.json'), '{"format": "x"}');
     expect(() => describeModelFolder(join(models, 'bad'), 'bad')).toThrow(/format: expected/);
