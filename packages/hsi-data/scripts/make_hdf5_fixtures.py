@@ -19,7 +19,9 @@ library, and reference.json with what GDAL / h5py read back (shape, band axis, s
   1e-4, add_offset 0 and _FillValue -32768, dims (wavelength, y, x), a wavelength coordinate.
 - links/: files whose cube lives in another file, which HDF5 would open silently and hsi-data
   refuses: vds.h5 (a virtual dataset over links/source.h5, by a relative path) and soft_to_external.h5
-  (a soft link to an external link into source.h5), beside source.h5 itself (a plain cube).
+  (a soft link to an external link into source.h5), beside source.h5 itself (a plain cube); efl.h5,
+  whose cube's raw data is the external file efl_raw.bin; external.mat, a MAT v7.3 variable that is
+  an external link.
   `links()` writes only these: `python3 -c 'import make_hdf5_fixtures as m; m.links()'`.
 Deterministic: the same inputs give the same values.
 """
@@ -209,6 +211,12 @@ def links():
     with h5py.File(os.path.join(d, 'soft_to_external.h5'), 'w') as f:
         f['ext'] = h5py.ExternalLink('source.h5', '/')
         f['cube'] = h5py.SoftLink('/ext/cube')
+    # A dataset whose raw data HDF5 keeps in another file (external storage, H5Pset_external): its
+    # name is relative, so HDF5 looks for it beside the working directory, wherever that is.
+    raw = (np.arange(6 * 5 * 4, dtype=np.float32) + 1000).reshape(6, 5, 4)
+    raw.tofile(os.path.join(d, 'efl_raw.bin'))
+    with h5py.File(os.path.join(d, 'efl.h5'), 'w') as f:
+        f.create_dataset('cube', shape=raw.shape, dtype='float32', external=[('efl_raw.bin', 0, raw.nbytes)])
     # A MATLAB v7.3 file (HDF5 after a 512-byte text header) whose variable `cube` is an external link
     # into source.h5 and `local` a real 3-D double array.
     mat = os.path.join(d, 'external.mat')

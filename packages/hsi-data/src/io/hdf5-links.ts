@@ -66,3 +66,45 @@ export function checkNotVirtualElsewhere(metadata: unknown, path: string, file: 
       `a virtual dataset reading other files (${[...new Set(others)].join(', ')}): only the file given is read; make it a real dataset first (h5repack -l CONTI)`,
     );
 }
+
+/** The part of h5wasm's Emscripten file system the guard below uses. */
+interface EmscriptenFs {
+  open: (...args: unknown[]) => unknown;
+  ErrnoError: new (errno: number) => Error;
+}
+/** Emscripten's EACCES. */
+const EACCES = 2;
+
+/**
+ * Runs `fn` (synchronous h5wasm calls on the file at `allowed`) with h5wasm's file system refusing
+ * to open any other path. It catches what the checks above cannot see, above all a dataset whose
+ * raw data HDF5 keeps in external files (H5Pset_external: any path, h5wasm says nothing of it). HDF5
+ * then returns what it has without an error (uninitialised samples), so any such attempt fails the
+ * call with an HsiFormatError naming the files it tried.
+ */
+export function confinedToFile<T>(fs: unknown, allowed: string, file: string, fn: () => T): T {
+  const FS = fs as EmscriptenFs;
+  const open = FS.open;
+  const tried: string[] = [];
+  FS.open = function guardedOpen(this: unknown, ...args: unknown[]) {
+    const p = args[0];
+    if (typeof p === 'string' && p !== allowed) {
+      tried.push(p);
+      throw new FS.ErrnoError(EACCES);
+    }
+    return open.apply(this, args);
+  };
+  let out: T;
+  try {
+    out = fn();
+  } finally {
+    FS.open = open;
+  }
+  if (tried.length)
+    throw new HsiFormatError(
+      file,
+      'HDF5',
+      `reading it opens other files (${[...new Set(tried)].join(', ')}: external raw data, links or virtual sources): only the file given is read; make the data local first (h5repack)`,
+    );
+  return out;
+}

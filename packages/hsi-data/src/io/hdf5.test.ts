@@ -367,6 +367,17 @@ describe('HDF5 / NetCDF-4 cubes', () => {
     await expect(readCubeFrom(bytes, { dataset: 'cube', bandAxis: 2 })).rejects.toThrow(
       /a virtual dataset reading other files/,
     );
+    // Raw data kept in an external file (h5wasm says nothing of it): HDF5 would open it, or read
+    // uninitialised samples without an error where it cannot; the file system refuses it and the
+    // read fails naming the file, by path and over bytes alike.
+    const efl = await readCube(links('efl.h5'), { bandAxis: 2 }).catch((e) => e);
+    expect(efl).toBeInstanceOf(HsiFormatError);
+    expect(efl.message).toMatch(/efl\.h5: HDF5: reading it opens other files \([^)]*efl_raw\.bin/);
+    await expect(
+      readCubeFrom(bytesSource(await fs.readFile(links('efl.h5')), 'efl.h5'), { bandAxis: 2 }),
+    ).rejects.toThrow(/reading it opens other files \([^)]*efl_raw\.bin/);
+    // The file's own data still reads after a refusal (the guard is lifted).
+    expect((await readCube(links('source.h5'), { bandAxis: 2 })).data).toEqual(source.data);
     // MATLAB v7.3 is HDF5 too: an externally linked variable is listed, never decoded.
     const vars = await listMatVariables(links('external.mat'));
     expect(vars.find((v) => v.name === 'cube')).toMatchObject({ numeric: false });

@@ -30,9 +30,9 @@ async function withHdf5Bytes<T>(
   throwIfAborted(opts.signal);
   const source = toByteSource(input);
   const file = sourceName(source);
-  const { h5, f, close } = await openHdf5Bytes(await readAll(source), file);
+  const { h5, f, close, confined } = await openHdf5Bytes(await readAll(source), file);
   try {
-    return use(h5, f, file);
+    return confined(() => use(h5, f, file));
   } finally {
     close();
   }

@@ -4,7 +4,7 @@
 import type { CubeArray } from '../cube.js';
 import { HsiFormatError, HsiTruncatedError } from '../errors.js';
 import type { SampleType } from './dtypes.js';
-import { externalTarget, virtualSourceFiles } from './hdf5-links.js';
+import { confinedToFile, externalTarget, virtualSourceFiles } from './hdf5-links.js';
 import type { MatDecodeOptions, MatVariable } from './mat-v5.js';
 
 const NUMERIC_CLASSES = new Set([
@@ -211,7 +211,7 @@ let openCount = 0;
 export async function openHdf5Bytes(
   bytes: Uint8Array,
   file: string,
-): Promise<{ h5: H5Api; f: H5File; close(): void }> {
+): Promise<{ h5: H5Api; f: H5File; close(): void; confined<T>(fn: () => T): T }> {
   checkHdf5Length(bytes.subarray(0, 4096), bytes.length, file);
   const h5wasm = await loadH5();
   const FS = h5wasm.FS as NonNullable<typeof h5wasm.FS>;
@@ -231,6 +231,8 @@ export async function openHdf5Bytes(
       f.close();
       FS.unlink(memPath);
     },
+    // Calls on the file that may open no other (src/io/hdf5-links.ts).
+    confined: (fn) => confinedToFile(FS, memPath, file, fn),
   };
 }
 
@@ -242,9 +244,10 @@ export async function openMatV73Bytes(
   bytes: Uint8Array,
   file: string,
 ): Promise<{ variables(opts: MatDecodeOptions): MatVariable[]; close(): void }> {
-  const { h5, f, close } = await openHdf5Bytes(bytes, file);
+  const { h5, f, close, confined } = await openHdf5Bytes(bytes, file);
   return {
-    variables: (opts) => hdf5MatVariables(h5, f, opts, { file, size: bytes.length }),
+    variables: (opts) =>
+      confined(() => hdf5MatVariables(h5, f, opts, { file, size: bytes.length })),
     close,
   };
 }

@@ -14,6 +14,7 @@ import {
   hdf5CubeLayout,
   readHdf5CubeWindow,
 } from '../io/hdf5-cube.js';
+import { confinedToFile } from '../io/hdf5-links.js';
 import { checkHdf5Length, h5wasmLoader, openHdf5 } from '../io/mat-v73.js';
 import type { CubeInfo, ReadOptions } from '../io/types.js';
 import type { CubeWindow } from '../io/window.js';
@@ -38,9 +39,11 @@ async function withHdf5File<T>(
     checkHdf5Length(head, source.size, file);
   });
   const h5 = await loadH5Node();
-  const f = openHdf5(h5, path.resolve(file), file);
+  const where = path.resolve(file);
+  const f = openHdf5(h5, where, file);
   try {
-    return use(h5, f);
+    // HDF5 would open any other file the data points to: only this one may be (hdf5-links.ts).
+    return confinedToFile(h5.FS, where, file, () => use(h5, f));
   } finally {
     f.close();
   }

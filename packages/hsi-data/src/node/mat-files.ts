@@ -16,6 +16,7 @@ import {
   withMatContainer,
 } from '../io/mat.js';
 import { encodeMat, type MatWriteOptions } from '../io/mat-writer.js';
+import { confinedToFile } from '../io/hdf5-links.js';
 import { checkHdf5Length, h5wasmLoader, hdf5MatVariables, openHdf5 } from '../io/mat-v73.js';
 import type { CubeInfo, ReadOptions } from '../io/types.js';
 import { atomicFileWriter } from './atomic-write.js';
@@ -35,12 +36,17 @@ async function openMatFile(file: string): Promise<MatContainer> {
   });
   if (v5OrHead.v5) return matV5Container(v5OrHead.v5, file);
   const h5wasm = await loadH5Node();
-  const f = openHdf5(h5wasm, path.resolve(file), file);
+  const where = path.resolve(file);
+  const f = openHdf5(h5wasm, where, file);
   return {
     file,
     version: 'v7.3',
     littleEndian: true,
-    variables: (opts) => hdf5MatVariables(h5wasm, f, opts, { file, size: v5OrHead.size }),
+    // HDF5 would open any other file the data points to: only this one may be (hdf5-links.ts).
+    variables: (opts) =>
+      confinedToFile(h5wasm.FS, where, file, () =>
+        hdf5MatVariables(h5wasm, f, opts, { file, size: v5OrHead.size }),
+      ),
     close: () => {
       f.close();
     },
