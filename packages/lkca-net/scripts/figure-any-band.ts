@@ -19,6 +19,7 @@ import {
   type Cube,
   falseColor,
   type RgbImage,
+  spectralAngleMap,
   writePng,
 } from '@hsrkit/hsi-data/node';
 import { loadAnyBandModel } from '../src/any-band/io-node.js';
@@ -57,25 +58,8 @@ const bicT = bicubicUpsample(tf.tensor3d(sc.lr, [rows / scale, cols / scale, ban
 const bic = (await bicT.data()) as Float32Array;
 bicT.dispose();
 
-/** Each pixel's spectral angle (degrees) between `a` and the ground truth. */
-function angleMap(a: Float32Array): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let p = 0; p < rows * cols; p++) {
-    let dot = 0;
-    let na = 0;
-    let ng = 0;
-    for (let b = 0; b < bands; b++) {
-      const x = a[p * bands + b];
-      const g = sc.hr[p * bands + b];
-      dot += x * g;
-      na += x * x;
-      ng += g * g;
-    }
-    const c = dot / Math.sqrt(na * ng || 1);
-    out[p] = (Math.acos(Math.min(1, Math.max(-1, c))) * 180) / Math.PI;
-  }
-  return out;
-}
+/** Each pixel's spectral angle (degrees) between `a` and the ground truth (sspsr's rule). */
+const angleMap = async (a: Float32Array) => (await spectralAngleMap(cube(sc.hr), cube(a))).data;
 
 function grey(map: Float32Array, top: number): RgbImage {
   const data = new Uint8Array(rows * cols * 4);
@@ -101,8 +85,8 @@ const gtView = await falseColor(cube(sc.hr));
 const [lrView, bicView, srView] = await Promise.all(
   [lr, cube(bic), cube(sr)].map((c) => falseColor(c, { stretch: gtView.stretch })),
 );
-const samBic = angleMap(bic);
-const samSr = angleMap(sr);
+const samBic = await angleMap(bic);
+const samSr = await angleMap(sr);
 const top = [...samBic].sort((a, b) => a - b)[Math.floor(0.99 * (samBic.length - 1))];
 const k = 3;
 const images = [

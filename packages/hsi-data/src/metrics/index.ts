@@ -14,5 +14,10 @@ export {
   spectralAngle,
   spectralAngleOfImages,
 } from './metrics.js';
+export {
+  type SpectralAngleMap,
+  type SpectralAngleMapOptions,
+  spectralAngleMap,
+} from './spectral-angle-map.js';
 export { METRIC_PRESETS, type MetricPreset, type PresetRules } from './presets.js';
 export { SSIM_GAUSSIAN_11, SSIM_UNIFORM_7, SsimPlanes, type SsimWindow } from './ssim.js';

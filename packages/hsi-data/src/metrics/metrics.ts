@@ -10,6 +10,7 @@ import { METRIC_PRESETS, type MetricPreset, type PresetRules } from './presets.j
 import { fusedPairPass } from './fused-pass.js';
 import { METRIC_NAMES, type MetricName } from './metric-names.js';
 import { maskedMeanSsim, noDataPixels, PIXEL_METRICS, validPixels } from './no-data-metrics.js';
+import { pixelSpectralAngle } from './spectral-angle-map.js';
 import { checkSsimWindow, SsimPlanes, type SsimWindow } from './ssim.js';
 
 export interface MetricOptions {
@@ -48,7 +49,6 @@ export interface MetricReport extends Record<MetricName, number> {
 
 /** Bands gathered from BIP at once: each pixel's run of this many bands is one cache line or two. */
 const BAND_GROUP = 16;
-const MCNET_EPS = 2.2204e-16;
 
 function resolve(opts: MetricOptions): {
   rules: PresetRules;
@@ -198,42 +198,14 @@ export function spectralAngleOfImages(
   rule: 'non-zero' | 'eps' = 'non-zero',
 ): number {
   checkSameShape(gt, pred, 'spectral angle');
-  const { bands } = gt;
   const n = gt.rows * gt.cols;
-  const g = gt.data;
-  const p = pred.data;
   let sum = 0;
   let count = 0;
   for (let i = 0; i < n; i++) {
-    const base = i * bands;
-    let dot = 0;
-    let nx = 0;
-    let ny = 0;
-    if (rule === 'non-zero') {
-      for (let b = 0; b < bands; b++) {
-        const a = g[base + b];
-        const c = p[base + b];
-        dot += a * c;
-        nx += a * a;
-        ny += c * c;
-      }
-      const denom = Math.sqrt(nx) * Math.sqrt(ny);
-      if (!(denom > 0)) continue;
-      const cos = Math.min(1, Math.max(-1, dot / denom));
-      sum += Math.acos(cos);
-      count++;
-    } else {
-      for (let b = 0; b < bands; b++) {
-        const a = g[base + b] === 0 ? MCNET_EPS : g[base + b];
-        const c = p[base + b] === 0 ? MCNET_EPS : p[base + b];
-        dot += a * c;
-        nx += a * a;
-        ny += c * c;
-      }
-      const angle = Math.acos(dot / (Math.sqrt(nx) * Math.sqrt(ny) + MCNET_EPS));
-      if (!Number.isNaN(angle)) sum += angle;
-      count++;
-    }
+    const angle = pixelSpectralAngle(gt.data, pred.data, i, gt.bands, rule);
+    if (Number.isNaN(angle)) continue;
+    sum += angle;
+    count++;
   }
   return count > 0 ? ((sum / count) * 180) / Math.PI : Number.NaN;
 }
