@@ -12,6 +12,18 @@ export interface LoadedModel {
   untrained: boolean;
   /** For an any-band model: its grouping and normalisation (the model is its shared core). */
   anyBand?: AnyBandConfig;
+  /** The model's own name where the source gives one (a cascade's). */
+  name?: string;
+  /** For a cascade: every stage's core and config, in order (`model`/`anyBand` are the first's). */
+  chain?: { name: string; model: tf.LayersModel; anyBand: AnyBandConfig }[];
+}
+
+/** An any-band model's core and its any-band.json, over HTTP. */
+async function anyBandFrom(url: string, configUrl: string) {
+  const res = await fetch(configUrl);
+  if (!res.ok) throw new PlaygroundInputError(`${configUrl}: HTTP ${res.status}`);
+  const anyBand = checkAnyBandConfig(await res.json(), configUrl);
+  return { model: await tf.loadLayersModel(url), anyBand };
 }
 
 async function fromFiles(files: File[]): Promise<tf.LayersModel> {
@@ -32,15 +44,28 @@ export async function loadModelFrom(source: ModelSource): Promise<LoadedModel> {
         source: source.label,
         untrained: false,
       };
-    case 'any-band': {
-      const res = await fetch(source.configUrl);
-      if (!res.ok) throw new PlaygroundInputError(`${source.configUrl}: HTTP ${res.status}`);
-      const anyBand = checkAnyBandConfig(await res.json(), source.configUrl);
+    case 'any-band':
       return {
-        model: await tf.loadLayersModel(source.url),
+        ...(await anyBandFrom(source.url, source.configUrl)),
         source: source.label,
         untrained: false,
-        anyBand,
+      };
+    case 'any-band-chain': {
+      const chain: NonNullable<LoadedModel['chain']> = [];
+      try {
+        for (const st of source.stages)
+          chain.push({ name: st.name, ...(await anyBandFrom(st.url, st.configUrl)) });
+      } catch (e) {
+        for (const st of chain) st.model.dispose();
+        throw e;
+      }
+      return {
+        model: chain[0].model,
+        anyBand: chain[0].anyBand,
+        chain,
+        name: source.name,
+        source: source.label,
+        untrained: false,
       };
     }
     case 'files':

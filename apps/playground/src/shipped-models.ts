@@ -9,6 +9,11 @@ export interface ShippedModel {
   scale: number;
   /** The band count it takes, or 'any' for an any-band model (any-band.json beside model.json). */
   bands: number | 'any';
+  /**
+   * A model cascade (the package folder holds only cascade.json, src/model-cascade.ts in
+   * @hsrkit/lkca-net): the ids of the shipped any-band models it runs, in order.
+   */
+  stages?: string[];
 }
 
 // In order of preference where several take a cube: the generic any-band model before the one
@@ -42,6 +47,14 @@ export const SHIPPED_MODELS: ShippedModel[] = [
     packageFolder: 'assets/models/lkca-any-band-x2',
     scale: 2,
     bands: 'any',
+  },
+  {
+    id: 'lkca-any-band-x8',
+    label: 'LKCA-Net any-band cascade: x4 then x2 (shipped weights), x8, any band count',
+    packageFolder: 'assets/models/lkca-any-band-x8',
+    scale: 8,
+    bands: 'any',
+    stages: ['lkca-any-band-x4', 'lkca-any-band-x2'],
   },
 ];
 

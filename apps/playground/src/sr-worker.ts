@@ -24,7 +24,7 @@ import {
   tileStarts,
   upscaleTiled,
 } from '@hsrkit/inference';
-import { AnyBandSR, modelCost } from '@hsrkit/lkca-net/browser';
+import { type AnyBandConfig, AnyBandChain, AnyBandSR, modelCost } from '@hsrkit/lkca-net/browser';
 import * as tf from '@tensorflow/tfjs';
 import { isMissing, selectBands } from './cube-mask.js';
 import { describeError, PlaygroundInputError } from './errors.js';
@@ -63,10 +63,106 @@ let loaded:
       scale: number;
       bands: number;
       artifacts: tf.io.ModelArtifacts;
-      /** An any-band model around the core (`model`). */
-      anyBandSr?: AnyBandSR;
+      /** An any-band model around the core (`model`), or a cascade of them. */
+      anyBandSr?: AnyBandSR | AnyBandChain;
+      /** A cascade's stages, each on the runtime `model` runs on (`model` is the first's). */
+      stages?: ChainStage[];
     })
   | undefined;
+
+interface ChainStage {
+  name: string;
+  model: tf.LayersModel;
+  artifacts: tf.io.ModelArtifacts;
+  bands: number;
+  scale: number;
+  anyBand: AnyBandConfig;
+}
+
+/** Every model the loaded entry holds (a cascade holds one per stage). */
+function disposeLoaded(): void {
+  if (!loaded) return;
+  if (loaded.stages) for (const st of loaded.stages) st.model.dispose();
+  else loaded.model.dispose();
+}
+
+/**
+ * A cascade's stages started on one runtime: the first picks it as a single model does, the rest
+ * are built on the runtime it chose (TF.js has one backend at a time, so all must share it).
+ */
+async function startStages(
+  preference: RuntimePreference,
+  parts: Omit<ChainStage, 'model'>[],
+): Promise<{ stages: ChainStage[]; report: RuntimeReport }> {
+  const first = await startRuntime(
+    preference,
+    () => modelFromArtifacts(parts[0].artifacts),
+    parts[0].bands,
+  );
+  const stages: ChainStage[] = [{ ...parts[0], model: first.model }];
+  const chosen =
+    first.report.attempts.find((a) => a.chosen)?.runtime ?? first.report.attempts[0].runtime;
+  try {
+    for (const part of parts.slice(1)) {
+      const next = await startRuntime(chosen, () => modelFromArtifacts(part.artifacts), part.bands);
+      stages.push({ ...part, model: next.model });
+      if (next.report.backend !== first.report.backend)
+        throw new PlaygroundInputError(
+          `the cascade's stage ${part.name} runs on ${next.report.backend}, the first stage on ${first.report.backend}: a cascade needs one runtime`,
+        );
+    }
+  } catch (e) {
+    for (const st of stages) st.model.dispose();
+    throw e;
+  }
+  return { stages, report: first.report };
+}
+
+const chainOf = (stages: ChainStage[]) =>
+  new AnyBandChain(stages.map((st) => new AnyBandSR(st.model, st.anyBand)));
+
+async function loadChain(
+  read: LoadedModel & { chain: NonNullable<LoadedModel['chain']> },
+  preference: RuntimePreference,
+): Promise<ModelInfo> {
+  const parts: Omit<ChainStage, 'model'>[] = [];
+  for (const st of read.chain) {
+    parts.push({
+      name: st.name,
+      bands: modelBands(st.model),
+      scale: await scaleOf(st.model),
+      artifacts: await modelArtifacts(st.model),
+      anyBand: st.anyBand,
+    });
+    st.model.dispose();
+  }
+  const { stages, report } = await startStages(preference, parts);
+  disposeLoaded();
+  const scale = stages.reduce((p, st) => p * st.scale, 1);
+  loaded = {
+    ...read,
+    chain: undefined, // their models were read on cpu and disposed; `stages` hold the live ones
+    model: stages[0].model,
+    bands: stages[0].bands,
+    scale,
+    artifacts: stages[0].artifacts,
+    stages,
+    anyBandSr: chainOf(stages),
+  };
+  runtime = report;
+  last = undefined;
+  return {
+    name: read.name ?? read.source,
+    source: read.source,
+    bands: stages[0].bands,
+    scale,
+    params: stages.reduce((p, st) => p + modelCost(st.model, [8, 8]).params, 0),
+    untrained: false,
+    anyBand: true,
+    stages: stages.map((st) => ({ name: st.name, scale: st.scale })),
+    runtime: report,
+  };
+}
 let runtime: RuntimeReport | undefined;
 let last: { sr: BipData; bicubic: BipData; scale: number } | undefined;
 const runs = new Map<number, AbortController>();
@@ -80,12 +176,13 @@ async function loadModel(source: ToWorker & { type: 'load-model' }): Promise<Mod
   // Read once (on cpu) into memory; each runtime tried then builds its own copy from that.
   await tf.setBackend('cpu');
   const read = await loadModelFrom(source.source);
+  if (read.chain) return loadChain({ ...read, chain: read.chain }, source.runtime);
   const bands = modelBands(read.model);
   const scale = await scaleOf(read.model);
   const artifacts = await modelArtifacts(read.model);
   read.model.dispose();
   const started = await startRuntime(source.runtime, () => modelFromArtifacts(artifacts), bands);
-  loaded?.model.dispose();
+  disposeLoaded();
   loaded = {
     ...read,
     model: started.model,
@@ -112,6 +209,13 @@ async function loadModel(source: ToWorker & { type: 'load-model' }): Promise<Mod
 
 async function setRuntime(preference: RuntimePreference): Promise<RuntimeReport> {
   const current = need();
+  if (current.stages) {
+    const { stages, report } = await startStages(preference, current.stages);
+    for (const st of current.stages) st.model.dispose();
+    Object.assign(current, { stages, model: stages[0].model, anyBandSr: chainOf(stages) });
+    runtime = report;
+    return runtime;
+  }
   const started = await startRuntime(
     preference,
     () => modelFromArtifacts(current.artifacts),
@@ -173,12 +277,12 @@ async function superResolve(
 }
 
 /**
- * The any-band model on the whole cube: its own `predict` tiles (LR tiles of `tile` with a halo)
- * and normalises each band group from the cube itself; it reports no progress between tiles, so
+ * The any-band model (or a cascade of them, stage after stage) on the whole cube: its own
+ * `predict` tiles (LR tiles of `tile` with a halo) and normalises each band group from the cube itself; it reports no progress between tiles, so
  * a Cancel takes effect when it is done.
  */
 async function superResolveAnyBand(
-  model: AnyBandSR,
+  model: AnyBandSR | AnyBandChain,
   lr: BipData,
   tile: number,
   selfEnsemble: boolean,
@@ -369,6 +473,15 @@ async function wald(id: number, req: Request & { type: 'wald' }): Promise<WaldRe
   };
 }
 
+/** A cascade is several models: what works on one model is refused with what to do instead. */
+function notACascade(what: string): void {
+  const { stages, source } = need();
+  if (stages)
+    throw new PlaygroundInputError(
+      `${source} is a cascade of ${stages.map((st) => st.name).join(' then ')}: load one of those models to ${what}`,
+    );
+}
+
 async function handle(msg: ToWorker): Promise<unknown> {
   switch (msg.type) {
     case 'load-model':
@@ -388,9 +501,11 @@ async function handle(msg: ToWorker): Promise<unknown> {
       return wald(msg.id, msg);
     case 'analyze': {
       const { model, bands } = need();
+      notACascade('analyse its upsampler');
       return lowRankSummary(model, bands);
     }
     case 'save-model':
+      notACascade('save it');
       await need().model.save(`indexeddb://${msg.key}`);
       return msg.key;
     case 'list-models':

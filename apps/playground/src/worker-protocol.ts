@@ -18,6 +18,13 @@ export type ModelSource =
   | { kind: 'url'; url: string; label: string }
   /** An any-band model served over HTTP: its core's model.json and its any-band.json. */
   | { kind: 'any-band'; url: string; configUrl: string; label: string }
+  /** Any-band models run one after another (a cascade such as x4 then x2 for x8), each served over HTTP. */
+  | {
+      kind: 'any-band-chain';
+      name: string;
+      label: string;
+      stages: { name: string; url: string; configUrl: string }[];
+    }
   /** model.json and its weight files picked from disk (a model folder). */
   | { kind: 'files'; files: File[] }
   /** A model saved earlier in this browser's IndexedDB. */
@@ -59,6 +66,8 @@ export interface ModelInfo {
   untrained: boolean;
   /** An any-band model: takes any band count, in overlapping groups of `bands` bands. */
   anyBand?: boolean;
+  /** A cascade: the models it runs in order (`params` is their sum, `scale` the product). */
+  stages?: { name: string; scale: number }[];
   normalization?: NormalizationRecord;
   runtime: RuntimeReport;
 }

@@ -4,7 +4,7 @@
 // worker and checks the downloaded ENVI cube against the Node wasm result of the same model on the
 // same input; forced WebGPU and WebGL, Cancel, opening a file mid-run, a cube with no-data and bad
 // bands and georeferencing, Wald's check, the viewer (zoom, readout, grey view, stretch, pins), x2,
-// model folders, IndexedDB and the low-rank analysis are driven too. No request may leave the
+// the x8 cascade, model folders, IndexedDB and the low-rank analysis are driven too. No request may leave the
 // local server, and the page may log no uncaught error.
 // Without chromium the test FAILS and says so; HSRKIT_SKIP_BROWSER=1 skips it explicitly.
 // HSRKIT_UPDATE_SCREENSHOTS=1 writes the screenshots to docs/ (the README shows them).
@@ -1014,6 +1014,42 @@ describe.skipIf(skip)('the playground in headless chromium', () => {
     await page.selectOption('#scale', '4');
     await waitFor(page, 'the shipped model', (s) => s.model?.name === 'lkca_student' && s.model);
     expect(await page.textContent('#model-info')).toContain('as in training');
+  });
+
+  it('x8: the shipped cascade (x4 then x2) runs and equals the two models run by hand in Node; analyse and save are refused', async () => {
+    await page.selectOption('#scale', '8');
+    const model = await waitFor(page, 'the x8 cascade', (s) => s.model?.scale === 8 && s.model);
+    expect(model).toMatchObject({ name: 'lkca-any-band-x8', anyBand: true });
+    expect(model.stages).toEqual([
+      { name: 'lkca-any-band-x4', scale: 4 },
+      { name: 'lkca-any-band-x2', scale: 2 },
+    ]);
+    expect(await page.isVisible('#scale-note')).toBe(false);
+    expect(await page.textContent('#model-info')).toContain(
+      'runs lkca-any-band-x4 (x4) then lkca-any-band-x2 (x2)',
+    );
+    const sr = await runAndDownload(page, 'wasm', join(out, 'x8'), 'balloons-lr-x4_sr_x8.hdr');
+    expect([sr.rows, sr.cols, sr.bands]).toEqual([256, 256, 31]);
+    const run = (await state(page))?.run;
+    expect(run?.tensorsAfter).toBe(run?.tensorsBefore);
+    const stages = [await loadAnyBandModel(ANY_BAND), await loadAnyBandModel(ANY_BAND_X2)];
+    let node = await readEnvi(LR_FILES[0]);
+    for (const st of stages) node = await st.predict(node, { tile: 32 });
+    expect(model.params).toBe(stages.reduce((p, st) => p + st.core.countParams(), 0));
+    for (const st of stages) st.dispose();
+    expect(diffToPeak(sr.data, node.data)).toBeLessThan(1e-4);
+    await page.click('#analyze');
+    await page.waitForFunction(() =>
+      document.querySelector('#lowrank-out')?.textContent?.includes('cascade'),
+    );
+    expect(await page.textContent('#lowrank-out')).toContain(
+      'is a cascade of lkca-any-band-x4 then lkca-any-band-x2: load one of those models to analyse its upsampler',
+    );
+    await page.click('#idb-save');
+    await page.waitForFunction(() => !(document.querySelector('#sr-error') as HTMLElement).hidden);
+    expect(await page.textContent('#sr-error')).toContain('load one of those models to save it');
+    await page.selectOption('#scale', '4');
+    await waitFor(page, 'an x4 model', (s) => s.model?.scale === 4 && s.model);
   });
 
   it('without WebGPU: auto still picks WASM (WebGL is SwiftShader); WebGL forced runs and equals Node', async () => {

@@ -94,6 +94,13 @@ export function srPanel(store: Store, client: SrClient): void {
       const shipped = SHIPPED_MODELS.find((m) => m.id === rest);
       const base = `${import.meta.env.BASE_URL}${shippedModelPath(rest)}`;
       const label = shipped?.label ?? rest;
+      if (shipped?.stages) {
+        const stages = shipped.stages.map((id) => {
+          const at = `${import.meta.env.BASE_URL}${shippedModelPath(id)}`;
+          return { name: id, url: `${at}model.json`, configUrl: `${at}any-band.json` };
+        });
+        return { kind: 'any-band-chain', name: shipped.id, label, stages };
+      }
       return shipped?.bands === 'any'
         ? { kind: 'any-band', url: `${base}model.json`, configUrl: `${base}any-band.json`, label }
         : { kind: 'url', url: `${base}model.json`, label };
@@ -320,6 +327,9 @@ export function srPanel(store: Store, client: SrClient): void {
     modelInfo.replaceChildren(
       h('strong', {}, m.name),
       ` — ${m.source}; x${m.scale}, ${m.anyBand ? `any band count (groups of ${m.bands} bands)` : `${m.bands} bands`}, ${fmt(m.params, 0)} params`,
+      m.stages
+        ? `; runs ${m.stages.map((st) => `${st.name} (x${st.scale})`).join(' then ')}, each on the one before's output`
+        : '',
       m.normalization
         ? m.untrained
           ? `; inputs divided by ${m.normalization.scale.join(', ')} (the cube's peak)`
