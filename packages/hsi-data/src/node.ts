@@ -28,3 +28,4 @@ export { listMatVariables, matInfo, readMat, writeMat } from './node/mat-files.j
 export { hdf5Info, listHdf5Cubes, readHdf5, readHdf5Window } from './node/hdf5-files.js';
 export { npyInfo, readNpy, readNpyWindow, writeNpy } from './node/npy-files.js';
 export { writePng } from './node/png-file.js';
+export { writeFileAtomic } from './node/atomic-write.js';

@@ -247,13 +247,20 @@ export async function loadModel(pathOrDir: string): Promise<tf.LayersModel> {
   }
 }
 
-/** Bytes on disk of a saved model: its model.json and the weight shards it lists. */
-export async function modelFileBytes(pathOrDir: string): Promise<number> {
+/** The files of a saved model: its model.json, then the weight shards it lists (checked paths). */
+export async function savedModelFiles(pathOrDir: string): Promise<string[]> {
   const jsonPath = modelJsonPath(pathOrDir);
   const json = await readJsonIfExists(jsonPath);
   if (!json) throw new ModelFileError(jsonPath, 'no such model.json');
-  let total = (await fs.stat(jsonPath)).size;
+  const files = [jsonPath];
   for (const group of (json.weightsManifest ?? []) as tf.io.WeightsManifestConfig)
-    for (const p of group.paths) total += (await fs.stat(shardPath(jsonPath, p))).size;
+    for (const p of group.paths) files.push(shardPath(jsonPath, p));
+  return files;
+}
+
+/** Bytes on disk of a saved model: its model.json and the weight shards it lists. */
+export async function modelFileBytes(pathOrDir: string): Promise<number> {
+  let total = 0;
+  for (const f of await savedModelFiles(pathOrDir)) total += (await fs.stat(f)).size;
   return total;
 }

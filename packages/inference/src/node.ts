@@ -9,7 +9,9 @@ export {
   modelJsonPath,
   nodeFileIO,
   saveModel,
+  savedModelFiles,
 } from './model-files.js';
+export { checkModelOutputDir } from './model-output-dir.js';
 export { readSafetensors } from './safetensors-file.js';
 export { Float32FileSink } from './file-sink.js';
 export {

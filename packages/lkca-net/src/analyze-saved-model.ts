@@ -1,5 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import { loadModel, modelBands } from '@hsrkit/inference/node';
+import { checkOutputPaths, writeFileAtomic } from '@hsrkit/hsi-data/node';
+import { loadModel, modelBands, savedModelFiles } from '@hsrkit/inference/node';
 import {
   analyzeModel,
   type LayerShare,
@@ -12,7 +12,10 @@ export interface SavedModelAnalysisOptions {
   size: [number, number];
   /** Only this layer (it must have weights). */
   layer?: string;
-  /** Write the singular-value plot of the upsamplers (or of `layer`) here, as SVG. */
+  /**
+   * Write the singular-value plot of the upsamplers (or of `layer`) here, as SVG (atomically; never
+   * over one of the model's own files, a folder or a symbolic link: checked before the analysis).
+   */
   plotFile?: string;
 }
 
@@ -31,6 +34,7 @@ export async function analyzeSavedModel(
   modelPath: string,
   opts: SavedModelAnalysisOptions,
 ): Promise<SavedModelAnalysis> {
+  if (opts.plotFile) await checkOutputPaths(opts.plotFile, await savedModelFiles(modelPath));
   const model = await loadModel(modelPath);
   try {
     const analysis = await analyzeModel(model, {
@@ -47,10 +51,10 @@ export async function analyzeSavedModel(
     if (opts.plotFile) {
       const spectra = layers.filter((l) => l.analysis);
       const chosen = spectra.filter((l) => opts.layer || l.isUpsampler);
-      await writeFile(
-        opts.plotFile,
-        plotSpectrumSvg((chosen.length ? chosen : spectra.slice(0, 3)).map((l) => l.analysis!)),
+      const svg = plotSpectrumSvg(
+        (chosen.length ? chosen : spectra.slice(0, 3)).map((l) => l.analysis!),
       );
+      await writeFileAtomic(opts.plotFile, new TextEncoder().encode(svg));
     }
     return { analysis, layers };
   } finally {

@@ -6,6 +6,7 @@ import {
   toBipCube,
 } from '@hsrkit/hsi-data/node';
 import {
+  checkModelOutputDir,
   loadModel,
   modelBands,
   modelFileBytes,
@@ -19,7 +20,11 @@ import * as tf from '@tensorflow/tfjs';
 export interface SavedModelCompression {
   /** Model folder or model.json of ANY TF.js model. */
   modelPath: string;
-  /** Folder the compressed model is written to (with the original's hsrkit metadata). */
+  /**
+   * Folder the compressed model is written to (with the original's hsrkit metadata). Checked before
+   * any work: never the input model's folder (or one holding it or the calibration cube), a file,
+   * a symbolic link or a folder with other files (ModelFileError).
+   */
   output: string;
   method: 'svd' | 'group';
   /** svd: rank to keep, or the share of the spectrum energy to keep. */
@@ -62,6 +67,9 @@ export function calibrationBatch(model: tf.LayersModel, cube: Cube, size = 48): 
 export async function compressSavedModel(
   opts: SavedModelCompression,
 ): Promise<SavedModelCompressionResult> {
+  const inputs = [opts.modelPath, ...(opts.calibrationFile ? [opts.calibrationFile] : [])];
+  await checkModelOutputDir(opts.output, inputs);
+  const bytesBefore = await modelFileBytes(opts.modelPath);
   const model = await loadModel(opts.modelPath);
   let calibration: tf.Tensor | undefined;
   try {
@@ -86,7 +94,7 @@ export async function compressSavedModel(
     converted.dispose();
     return {
       report,
-      bytesBefore: await modelFileBytes(opts.modelPath),
+      bytesBefore,
       bytesAfter: await modelFileBytes(opts.output),
     };
   } finally {

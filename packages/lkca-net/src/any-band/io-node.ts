@@ -1,40 +1,18 @@
 // Node-only: an any-band model on disk is a normal TF.js model folder (the shared-weight core,
 // written and read by @hsrkit/inference's saveModel/loadModel, with their checks on weight paths
 // and sizes) plus any-band.json (grouping, normalisation, training record).
-import { lstat, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { loadModel, saveModel } from '@hsrkit/inference/node';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checkModelOutputDir, loadModel, saveModel } from '@hsrkit/inference/node';
 import { AnyBandSR } from './any-band-model.js';
 import { type AnyBandConfig, checkAnyBandConfig } from './config.js';
 import { AnyBandConfigError } from './errors.js';
 
 export const ANY_BAND_CONFIG_FILE = 'any-band.json';
 
-/**
- * Refuses, before any work, a model output folder that would destroy something: a symbolic link,
- * a file, a folder that holds anything but a saved model, or one of `inputs` (a model folder the
- * run reads, e.g. the one it fine-tunes). A missing folder, an empty one or an earlier model
- * folder is fine (the model replaces it).
- */
-export async function checkModelOutputDir(dir: string, inputs: string[] = []): Promise<void> {
-  const st = await lstat(dir).catch(() => undefined);
-  if (!st) return;
-  if (st.isSymbolicLink())
-    throw new AnyBandConfigError(dir, 'is a symbolic link: refusing to write through it');
-  if (!st.isDirectory()) throw new AnyBandConfigError(dir, 'exists and is not a folder');
-  const real = await realpath(dir);
-  for (const i of inputs) {
-    const ri = await realpath(resolve(i)).catch(() => resolve(i));
-    if (ri === real || ri.startsWith(`${real}/`))
-      throw new AnyBandConfigError(dir, `holds the input ${i}: choose another output folder`);
-  }
-  const entries = await readdir(dir);
-  if (entries.length > 0 && !entries.includes('model.json'))
-    throw new AnyBandConfigError(
-      dir,
-      `is a folder with other files (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}), not a saved model: refusing to replace it`,
-    );
-}
+// The output-folder check is @hsrkit/inference's (a model folder is a model folder); re-exported
+// here, where the any-band API has always offered it.
+export { checkModelOutputDir };
 
 /** Saves the core and its any-band.json into `dir` (replacing an earlier model there, atomically by
  * rename; anything else there is refused by checkModelOutputDir). */

@@ -89,6 +89,76 @@ describe('lkca reliability (issue 15)', () => {
     expect(await partials()).toEqual([]);
   });
 
+  it('preview / analyze --plot / compress -o onto their inputs: refused before any work, inputs intact', async () => {
+    // Each of these once wrote over its input: the PNG over the ENVI data file, the SVG over
+    // model.json, the compressed model over the model it was read from (its old shard removed).
+    const img = join(dir, 'crop.img');
+    const cubeBefore = [await readFile(crop), await readFile(img)];
+    for (const o of [crop, img]) {
+      const r = await lkca('preview', crop, '-o', o);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/HsiOutputPathError: .*: output: is the input .*crop\.hdr/);
+    }
+    expect([await readFile(crop), await readFile(img)]).toEqual(cubeBefore);
+
+    const modelFiles = async () => {
+      const names = (await readdir(modelDir)).sort();
+      return { names, bytes: await Promise.all(names.map((n) => readFile(join(modelDir, n)))) };
+    };
+    const modelBefore = await modelFiles();
+    const json = join(modelDir, 'model.json');
+    const a = await lkca('analyze', modelDir, '--plot', json);
+    expect(a.code).toBe(1);
+    expect(a.stderr).toContain(`HsiOutputPathError: ${json}: output: is the input ${json}`);
+    for (const o of [modelDir, json.replace(/model\.json$/, '')]) {
+      const c = await lkca('compress', modelDir, '--method', 'svd', '--rank', '4', '-o', o);
+      expect(c.code).toBe(1);
+      expect(c.stderr).toMatch(
+        /ModelFileError: .*: holds the input .*: choose another output folder/,
+      );
+    }
+    const c2 = await lkca('compress', json, '--method', 'svd', '--rank', '4', '-o', dir);
+    expect(c2.code).toBe(1);
+    expect(c2.stderr).toContain(`ModelFileError: ${dir}: holds the input ${json}`);
+    const other = join(dir, 'notes');
+    await mkdir(other);
+    await writeFile(join(other, 'notes.txt'), 'keep');
+    const c3 = await lkca('compress', modelDir, '--method', 'svd', '--rank', '4', '-o', other);
+    expect(c3.code).toBe(1);
+    expect(c3.stderr).toContain(
+      `ModelFileError: ${other}: is a folder with other files (notes.txt)`,
+    );
+    expect(await readdir(other)).toEqual(['notes.txt']);
+    expect(await modelFiles()).toEqual(modelBefore);
+
+    // Where nothing is in the way they still write, and the sizes are the input's and the output's.
+    const png = join(dir, 'view.png');
+    expect((await lkca('preview', crop, '-o', png)).code).toBe(0);
+    expect((await readFile(png)).subarray(1, 4).toString()).toBe('PNG');
+    const out = join(dir, 'compressed');
+    const ok = await lkca(
+      'compress',
+      modelDir,
+      '--method',
+      'svd',
+      '--rank',
+      '4',
+      '-o',
+      out,
+      '--json',
+    );
+    expect(ok.code).toBe(0);
+    const res = JSON.parse(ok.stdout);
+    const size = async (d: string, names: string[]) =>
+      (await Promise.all(names.map((n) => readFile(join(d, n))))).reduce((t, b) => t + b.length, 0);
+    expect(res.bytesBefore).toBe(await size(modelDir, modelBefore.names));
+    expect(res.bytesAfter).toBe(await size(out, await readdir(out)));
+    const svg = join(dir, 'spectrum.svg');
+    expect((await lkca('analyze', modelDir, '--plot', svg)).code).toBe(0);
+    expect((await readFile(svg, 'utf8')).startsWith('<svg')).toBe(true);
+    expect(await modelFiles()).toEqual(modelBefore);
+  });
+
   it('-o an existing directory, an input that is a directory: typed errors naming them, nothing left', async () => {
     const outDir = join(dir, 'out.npy');
     await mkdir(outDir);

@@ -1,4 +1,4 @@
-import { falseColor, readCube, writePng } from '@hsrkit/hsi-data/node';
+import { checkOutputPaths, falseColor, readCube, writePng } from '@hsrkit/hsi-data/node';
 import type { Command } from 'commander';
 import { type CommonOptions, makeContext, parseCubeSelection, parseList } from '../context.js';
 import { cubeSelectionOptions, jsonOption } from '../options.js';
@@ -27,6 +27,8 @@ export function previewCommand(program: Command): void {
       },
     ) => {
       const ctx = makeContext(o);
+      // Before any work: the PNG never replaces the cube (or its ENVI header / data file).
+      await checkOutputPaths(o.output, [file]);
       await ctx.runtime();
       const bands = parseList('bands', o.bands, 3) as [number, number, number] | undefined;
       const nm = parseList('rgb-nm', o.rgbNm, 3) as [number, number, number] | undefined;
