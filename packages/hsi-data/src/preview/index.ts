@@ -11,3 +11,4 @@ export {
 } from './false-color.js';
 export { composeGrid, type GridOptions } from './grid.js';
 export { decodePng, encodePng } from './png.js';
+export { type ScalarMapImageOptions, scalarMapImage } from './scalar-map.js';

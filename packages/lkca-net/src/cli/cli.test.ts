@@ -10,6 +10,7 @@ import {
   type Cube,
   computeMetrics,
   cropCube,
+  decodePng,
   dihedralInverse,
   dihedralTransform,
   downsampleCube,
@@ -422,6 +423,63 @@ describe('lkca CLI', () => {
     // Mutation check: the model's and bicubic's numbers are far apart, so a report that swapped
     // them (or scored bicubic twice) fails the comparison above.
     expect(metricGap(refBicubic, refModel)).toBeGreaterThan(1e-2);
+    // --sam-map: the two per-pixel angle maps, checked pixel by pixel against angles computed here
+    // (plain loops, not hsi-data) on the same arrays; white at bicubic's 99th percentile.
+    const png = join(dir, 'sam-map.png');
+    const m = await lkca(
+      'eval',
+      '--model',
+      modelDir,
+      '--data',
+      sceneCrop,
+      '--backend',
+      'wasm',
+      '--sam-map',
+      png,
+      '--json',
+    );
+    expect(m.code).toBe(0);
+    const angles = (a: Float32Array, b: Float32Array) =>
+      Array.from({ length: 40 * 36 }, (_, p) => {
+        let [dot, na, nb] = [0, 0, 0];
+        for (let k = 0; k < 31; k++) {
+          const [x, y] = [a[p * 31 + k], b[p * 31 + k]];
+          dot += x * y;
+          na += x * x;
+          nb += y * y;
+        }
+        return (Math.acos(Math.min(1, dot / Math.sqrt(na * nb))) * 180) / Math.PI;
+      });
+    const angBic = angles(bipData(gt), bipData(bicubic));
+    const angSr = angles(bipData(gt), bipData(model));
+    const white = [...angBic].sort((a, b) => a - b)[Math.floor(0.99 * (angBic.length - 1))];
+    expect(m.json.samMap.whiteDeg).toBeCloseTo(white, 4);
+    expect(m.json.samMap.pixels).toBe(40 * 36);
+    const lowerShare = angSr.filter((v, p) => v < angBic[p]).length / angSr.length;
+    expect(Math.abs(m.json.samMap.modelLowerShare - lowerShare)).toBeLessThan(0.01);
+    const img = decodePng(await readFile(png));
+    expect([img.width, img.height]).toEqual([2 * 36 + 3 * 4, 40 + 2 * 4]);
+    const grey = (x0: number, r: number, c: number) => img.data[((4 + r) * img.width + x0 + c) * 4];
+    let worst = 0;
+    for (let r = 0; r < 40; r++)
+      for (let c = 0; c < 36; c++) {
+        const want = (v: number) => Math.round(255 * Math.min(1, v / white));
+        expect(grey(4, r, c)).toBe(want(angBic[r * 36 + c]));
+        worst = Math.max(worst, Math.abs(grey(44, r, c) - want(angSr[r * 36 + c])));
+      }
+    expect(worst).toBeLessThanOrEqual(1);
+    // Not over the data it reads.
+    const refused = await lkca(
+      'eval',
+      '--model',
+      modelDir,
+      '--data',
+      sceneCrop,
+      '--sam-map',
+      sceneCrop,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('is the input');
     // --self-ensemble: against the mean of 8 whole-image passes, each on a rotated/flipped LR and
     // undone (predictOnce: the saved model alone, no lkca-net code).
     const x8 = await lkca(
