@@ -19,6 +19,7 @@ import {
   type Cube,
   falseColor,
   type RgbImage,
+  scalarMapImage,
   spectralAngleMap,
   writePng,
 } from '@hsrkit/hsi-data/node';
@@ -61,15 +62,6 @@ bicT.dispose();
 /** Each pixel's spectral angle (degrees) between `a` and the ground truth (sspsr's rule). */
 const angleMap = async (a: Float32Array) => (await spectralAngleMap(cube(sc.hr), cube(a))).data;
 
-function grey(map: Float32Array, top: number): RgbImage {
-  const data = new Uint8Array(rows * cols * 4);
-  for (let p = 0; p < rows * cols; p++) {
-    const v = Math.round(255 * Math.min(1, map[p] / top));
-    data.set([v, v, v, 255], p * 4);
-  }
-  return { width: cols, height: rows, data };
-}
-
 /** Nearest-neighbour enlargement by an integer factor (the crops are small). */
 function enlarge(im: RgbImage, k: number): RgbImage {
   const data = new Uint8Array(im.width * k * im.height * k * 4);
@@ -94,8 +86,8 @@ const images = [
   enlarge(bicView.image, k),
   enlarge(srView.image, k),
   enlarge(gtView.image, k),
-  enlarge(grey(samBic, top), k),
-  enlarge(grey(samSr, top), k),
+  enlarge(scalarMapImage({ rows, cols, data: samBic }, { max: top }), k),
+  enlarge(scalarMapImage({ rows, cols, data: samSr }, { max: top }), k),
 ];
 const out = join(root, 'docs', `any-band-${spec.id}.png`);
 await writePng(out, composeGrid(images, { columns: 4, border: 6 }));
