@@ -149,6 +149,22 @@ describe('lkca CLI', () => {
     const ref = await computeMetrics(gt, noisy, { preset: 'sspsr', scale: 4, dataRange: peak });
     for (const k of ['mpsnr', 'mssim', 'sam', 'ergas', 'cc', 'rmse'] as const)
       expect(m.json[k]).toBeCloseTo(ref[k], 6);
+    // --sam-map: one grey map whose mean is the SAM; refused over either input.
+    const png = join(dir, 'noisy-sam.png');
+    const s = await lkca('metrics', sceneCrop, up, '--sam-map', png, '--json');
+    expect(s.code).toBe(0);
+    expect(s.json.samMap.meanDeg[0]).toBeCloseTo(ref.sam, 6);
+    expect(s.json.samMap.secondLowerShare).toBeUndefined();
+    const img = decodePng(await readFile(png));
+    expect([img.width, img.height]).toEqual([gt.cols + 8, gt.rows + 8]);
+    for (const target of [sceneCrop, up]) {
+      const refused = await lkca('metrics', sceneCrop, up, '--sam-map', target);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('HsiOutputPathError');
+    }
+    expect((await readCube(up)).data).toEqual(
+      toInterleave(noisy, (await readCube(up)).interleave).data,
+    );
   });
 
   it('upscale: tiled output in the input units equals one whole-image pass, wavelengths kept', async () => {
@@ -455,8 +471,10 @@ describe('lkca CLI', () => {
     const white = [...angBic].sort((a, b) => a - b)[Math.floor(0.99 * (angBic.length - 1))];
     expect(m.json.samMap.whiteDeg).toBeCloseTo(white, 4);
     expect(m.json.samMap.pixels).toBe(40 * 36);
+    expect(m.json.samMap.meanDeg[0]).toBeCloseTo(r.json.bicubic.sam, 6);
+    expect(m.json.samMap.meanDeg[1]).toBeCloseTo(r.json.sam, 3);
     const lowerShare = angSr.filter((v, p) => v < angBic[p]).length / angSr.length;
-    expect(Math.abs(m.json.samMap.modelLowerShare - lowerShare)).toBeLessThan(0.01);
+    expect(Math.abs(m.json.samMap.secondLowerShare - lowerShare)).toBeLessThan(0.01);
     const img = decodePng(await readFile(png));
     expect([img.width, img.height]).toEqual([2 * 36 + 3 * 4, 40 + 2 * 4]);
     const grey = (x0: number, r: number, c: number) => img.data[((4 + r) * img.width + x0 + c) * 4];

@@ -1,20 +1,13 @@
-import {
-  checkOutputPaths,
-  composeGrid,
-  readCube,
-  scalarMapImage,
-  spectralAngleMap,
-  writePng,
-} from '@hsrkit/hsi-data/node';
+import { checkOutputPaths, readCube } from '@hsrkit/hsi-data/node';
 import { loadModel, savedModelFiles } from '@hsrkit/inference/node';
 import { loadAnyBandModel } from '../../any-band/io-node.js';
 import { ModelKindError, resolveModel, type ShippedModel } from '../../shipped-models.js';
 import { AnyBandChain } from '../../any-band/any-band-chain.js';
-import type { Cube } from '@hsrkit/hsi-data';
 import type { Command } from 'commander';
 import { evaluateScene } from '../../evaluate.js';
 import { type CommonOptions, makeContext, parseChoice, parseNumber } from '../context.js';
 import { metricTable, metricValues } from '../metric-table.js';
+import { samMapText, writeSamMap } from '../sam-map.js';
 import { backendOption, jsonOption, winogradOption } from '../options.js';
 
 export function evalCommand(program: Command): void {
@@ -75,7 +68,9 @@ export function evalCommand(program: Command): void {
         onProgress: progress.onProgress,
       }).finally(progress.stop);
       model.dispose();
-      const samMap = o.samMap ? await writeSamMap(o.samMap, ev, preset) : undefined;
+      const samMap = o.samMap
+        ? await writeSamMap(o.samMap, ev.gt, [ev.bicubic, ev.sr], preset)
+        : undefined;
       ctx.out.result(
         {
           ...metricValues(ev.metrics),
@@ -91,10 +86,7 @@ export function evalCommand(program: Command): void {
         metricTable([
           [o.selfEnsemble ? 'model, self-ensemble x8' : 'model', ev.metrics],
           ['bicubic', ev.bicubicMetrics],
-        ]) +
-          (samMap
-            ? `\nspectral-angle map ${samMap.file}: bicubic left, model right, black 0 deg, white >= ${samMap.whiteDeg.toFixed(2)} deg; the model's angle is lower on ${(100 * samMap.modelLowerShare).toFixed(1)} % of the pixels`
-            : ''),
+        ]) + (samMap ? `\n${samMapText(samMap, ['bicubic', 'the model'])}` : ''),
       );
     },
   );
@@ -110,30 +102,4 @@ async function loadChain(cascade: ShippedModel): Promise<AnyBandChain> {
   const loaded = [];
   for (const s of stages) loaded.push(await loadAnyBandModel(s.path));
   return new AnyBandChain(loaded);
-}
-
-/**
- * Bicubic's and the model's per-pixel spectral angles to the ground truth side by side, on one
- * scale (white at bicubic's 99th percentile), as a PNG: where the model bends spectra, and where
- * it mends them. Returns what the picture shows in numbers.
- */
-async function writeSamMap(
-  file: string,
-  ev: { gt: Cube; bicubic: Cube; sr: Cube },
-  preset: 'sspsr' | 'mcnet',
-): Promise<{ file: string; whiteDeg: number; modelLowerShare: number; pixels: number }> {
-  const bic = await spectralAngleMap(ev.gt, ev.bicubic, { preset });
-  const sr = await spectralAngleMap(ev.gt, ev.sr, { preset });
-  const scored = bic.data.filter((v) => !Number.isNaN(v)).sort();
-  const whiteDeg = Math.max(scored[Math.floor(0.99 * (scored.length - 1))] ?? 0, 1e-3);
-  let lower = 0;
-  let pixels = 0;
-  for (let p = 0; p < bic.data.length; p++) {
-    if (Number.isNaN(bic.data[p]) || Number.isNaN(sr.data[p])) continue;
-    pixels++;
-    if (sr.data[p] < bic.data[p]) lower++;
-  }
-  const images = [bic, sr].map((m) => scalarMapImage(m, { max: whiteDeg }));
-  await writePng(file, composeGrid(images, { columns: 2, border: 4 }));
-  return { file, whiteDeg, modelLowerShare: pixels ? lower / pixels : 0, pixels };
 }
