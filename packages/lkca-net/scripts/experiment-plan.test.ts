@@ -390,6 +390,21 @@ describe('experiment plan', () => {
     expect(resultsMarkdown(run(weakTeacher, 'converged-steps-x4'))).toContain(
       '| no | no (from a teacher no better than the student) |',
     );
+    // Budget: a run that trained as long as its variants took says so; one that only loaded
+    // models finished by earlier runs gives the variants' training time instead of its own 0.
+    const trained = run(
+      [
+        variant('student', 37.3, { trainSeconds: 30 }),
+        variant('student-s2', 37.2, { trainSeconds: 30 }),
+      ],
+      'converged-steps-x4',
+    );
+    expect(resultsMarkdown(trained)).toContain('(training 1.0 min; the rest is reading');
+    const loaded = { ...trained, trainMinutes: 0, wallMinutes: 4.25 };
+    loaded.scenes[0].groups[0].variants[0].trainSeconds = 3600;
+    expect(resultsMarkdown(loaded)).toContain(
+      '**4.3 min** (training in it 0.0 min; the rest is reading, scoring, timing and SVDs). The models were trained by earlier invocations of the same command with `--resume`, run in the background across sessions: **60.5 min** of training',
+    );
   });
 
   it('renders the spectrum plot as RGBA with the curves in colour', () => {

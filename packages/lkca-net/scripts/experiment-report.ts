@@ -566,6 +566,24 @@ function earlierSection(g: GroupResult, earlier: EarlierRun | undefined, scene: 
   ];
 }
 
+/**
+ * The budget line. A run that only loaded models finished by earlier invocations (`--resume`)
+ * trained nothing itself: then the training the models took, in the runs that finished them, is
+ * what a reader needs (the per-scene lines break it down).
+ */
+function wallTimeLine(r: ExperimentResults): string {
+  const variantMinutes =
+    r.scenes.reduce(
+      (a, s) =>
+        a + s.groups.reduce((b, g) => b + g.variants.reduce((c, v) => c + v.trainSeconds, 0), 0),
+      0,
+    ) / 60;
+  const head = `- Wall time of the whole invocation: **${f(r.wallMinutes, 1)} min**`;
+  if (variantMinutes <= r.trainMinutes + 0.1)
+    return `${head} (training ${f(r.trainMinutes, 1)} min; the rest is reading, scoring, timing and SVDs).`;
+  return `${head} (training in it ${f(r.trainMinutes, 1)} min; the rest is reading, scoring, timing and SVDs). The models were trained by earlier invocations of the same command with \`--resume\`, run in the background across sessions: **${f(variantMinutes, 1)} min** of training in the runs that finished them (each scene's line below; the time before a resume is not counted).`;
+}
+
 export function resultsMarkdown(r: ExperimentResults): string {
   const out: string[] = [];
   out.push(
@@ -579,7 +597,7 @@ export function resultsMarkdown(r: ExperimentResults): string {
     '',
     `- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}, TF.js ${r.machine.tfjs}, backend ${r.machine.backend} (training and timing). ` +
       `Load average at start ${r.machine.loadAverageStart.map((v) => v.toFixed(2)).join(' / ')}, at end ${r.machine.loadAverageEnd.map((v) => v.toFixed(2)).join(' / ')} (the machine is shared; wall times include that).`,
-    `- Wall time of the whole invocation: **${f(r.wallMinutes, 1)} min** (training ${f(r.trainMinutes, 1)} min; the rest is reading, scoring, timing and SVDs).`,
+    wallTimeLine(r),
     ...(r.scenes.some((s) => s.training.seeds)
       ? [
           `- Every variant of a scene is trained for the scene's steps (the teacher and the convergence check for twice as many) with Adam, cosine LR from 1e-3 to 0, gradient clip 1, dihedral augmentation, and the loss ${r.scenes.find((s) => s.training.loss)?.training.loss ?? 'L1'} (the field's spectral terms, as \`lkca train\`). Seed s fixes the weight init (seeded Glorot) and the patch order; the claims are trained with seeds ${r.scenes.find((s) => s.training.seeds)?.training.seeds?.join(' and ')}. Nothing scored is ever trained on. The model kept is the last step's: the validation curve below is measured on the scored data but selects nothing.`,
