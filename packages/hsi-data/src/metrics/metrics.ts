@@ -6,7 +6,7 @@ import {
   toBipImage,
 } from '../prep/cube-input.js';
 import { HsiConfigError, HsiValueError } from '../errors.js';
-import { METRIC_PRESETS, type MetricPreset, type PresetRules } from './presets.js';
+import { type MetricPreset, type PresetRules, presetRules } from './presets.js';
 import { fusedPairPass } from './fused-pass.js';
 import { METRIC_NAMES, type MetricName } from './metric-names.js';
 import { maskedMeanSsim, noDataPixels, PIXEL_METRICS, validPixels } from './no-data-metrics.js';
@@ -57,12 +57,7 @@ function resolve(opts: MetricOptions): {
   preset: MetricPreset;
 } {
   const preset = opts.preset ?? 'sspsr';
-  const base = Object.hasOwn(METRIC_PRESETS, preset) ? METRIC_PRESETS[preset] : undefined;
-  if (!base)
-    throw new HsiConfigError(
-      'preset',
-      `unknown metric preset '${preset}' (use 'sspsr' or 'mcnet')`,
-    );
+  const base = presetRules(preset);
   const scale = opts.scale ?? 1;
   const dataRange = opts.dataRange ?? 1;
   if (!(scale > 0)) throw new HsiConfigError('scale', `must be > 0, got ${scale}`);

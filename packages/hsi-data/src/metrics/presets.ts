@@ -1,3 +1,4 @@
+import { HsiConfigError } from '../errors.js';
 import { SSIM_GAUSSIAN_11, SSIM_UNIFORM_7, type SsimWindow } from './ssim.js';
 
 /** Named metric conventions; papers differ, so every number says which one it follows. */
@@ -26,3 +27,14 @@ export const METRIC_PRESETS: Readonly<Record<MetricPreset, PresetRules>> = {
   sspsr: { psnr: 'per-band', ssim: SSIM_UNIFORM_7, sam: 'non-zero' },
   mcnet: { psnr: 'whole-cube', ssim: SSIM_GAUSSIAN_11, sam: 'eps' },
 };
+
+/** The rules of a preset by name; an unknown name is an HsiConfigError on `preset`. */
+export function presetRules(preset: MetricPreset): PresetRules {
+  const rules = Object.hasOwn(METRIC_PRESETS, preset) ? METRIC_PRESETS[preset] : undefined;
+  if (!rules)
+    throw new HsiConfigError(
+      'preset',
+      `unknown metric preset '${preset}' (use 'sspsr' or 'mcnet')`,
+    );
+  return rules;
+}

@@ -1,9 +1,8 @@
 // Per-pixel spectral angles: the map behind SAM's mean, for pictures of where a model bends spectra
 // (e.g. packages/lkca-net/scripts/figure-any-band.ts) and for scoring parts of a scene.
-import { HsiConfigError } from '../errors.js';
 import { type CubeLike, checkSameShape, toBipImage } from '../prep/cube-input.js';
 import { noDataPixels } from './no-data-metrics.js';
-import { METRIC_PRESETS, type MetricPreset } from './presets.js';
+import { type MetricPreset, presetRules } from './presets.js';
 
 const MCNET_EPS = 2.2204e-16;
 
@@ -72,12 +71,7 @@ export async function spectralAngleMap(
   opts: SpectralAngleMapOptions = {},
 ): Promise<SpectralAngleMap> {
   const preset = opts.preset ?? 'sspsr';
-  const rules = Object.hasOwn(METRIC_PRESETS, preset) ? METRIC_PRESETS[preset] : undefined;
-  if (!rules)
-    throw new HsiConfigError(
-      'preset',
-      `unknown metric preset '${preset}' (use 'sspsr' or 'mcnet')`,
-    );
+  const rules = presetRules(preset);
   const a = await toBipImage(gt, 'spectral angle map: ground truth');
   const b = await toBipImage(pred, 'spectral angle map: prediction');
   checkSameShape(a, b, 'spectral angle map');
